@@ -1,0 +1,1 @@
+export { Htpasswd } from './htpasswd.js';

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { loadConfigWithWarnings } from '../config/index.js';
+import { createLogger, startServer } from '../server.js';
+
+/** `arca serve`: run the registry until SIGTERM or SIGINT, then drain and stop. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the registry server')
+    .argument('[config]', 'configuration file (registry:2 style YAML)')
+    .option('-c, --config <file>', 'configuration file (registry:2 style YAML)')
+    .action(async (positional: string | undefined, opts: { config?: string }) => {
+      const file = opts.config ?? positional ?? process.env.ARCA_CONFIG ?? process.env.REGISTRY_CONFIGURATION_PATH;
+      const { config, warnings } = loadConfigWithWarnings({ file, env: process.env });
+      const log = createLogger(config);
+      for (const warning of warnings) log.warn(warning);
+      const server = await startServer(config, log);
+      log.info({ url: server.url, storage: config.storage.driver }, 'arca is serving');
+
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: draining in-flight requests');
+        server.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface MetadataDb {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Throws if the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// BIGINT columns hold sizes and times; they fit a JS number (2^53) for any real blob.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  throw new Error(`database: unsupported url ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))}`);
+}
+
+function sqliteDialect(url: string): SqliteDialect {
+  const path = url.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new SqliteDialect({ database });
+}
+
+function postgresDialect(url: string): PostgresDialect {
+  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+}
+
+/** Open the metadata database and bring its schema up to date. */
+export async function openDatabase(url: string): Promise<MetadataDb> {
+  const dialect = dialectOf(url);
+  const db = new Kysely<Database>({
+    dialect: dialect === 'sqlite' ? sqliteDialect(url) : postgresDialect(url),
+  });
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database: migration ${failed ?? ''} failed: ${(error as Error).message}`);
+  }
+  return {
+    db,
+    dialect,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,2 @@
+export { openDatabase, dialectOf, type Dialect, type MetadataDb } from './connect.js';
+export type { Database } from './schema.js';

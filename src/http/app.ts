@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { OciRegistry } from '../oci/index.js';
+import type { Htpasswd } from '../access/index.js';
+import { HttpMetrics } from './metrics.js';
+import { v2Routes } from './routes/v2.js';
+import { opsRoutes } from './routes/ops.js';
+import { htpasswdGuard } from './basic-auth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Which OCI endpoint a /v2 request addressed, for metrics and logs. */
+    ociTarget?: string;
+    /** The authenticated caller, when there is one. */
+    user?: string;
+  }
+}
+
+export interface AppOptions {
+  logger: FastifyBaseLogger;
+  registry: OciRegistry;
+  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; htpasswd: Htpasswd };
+  deleteEnabled: boolean;
+  /** storage.maintenance.readonly: refuse every write. */
+  readOnly: boolean;
+  manifestLimit: number;
+  accessLog: boolean;
+  /** Extra response headers on every response (registry:2's http.headers). */
+  headers?: Record<string, string[]>;
+  readiness: Record<string, () => Promise<void>>;
+  uploadsInProgress: () => Promise<number>;
+  https?: { key: Buffer; cert: Buffer };
+}
+
+/** Build the HTTP application. It never listens: the server does. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    // Blob bodies are streamed by the /v2 handlers; this bounds only bodies Fastify itself parses.
+    bodyLimit: 1 << 20,
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+    ...(options.https ? { https: options.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+
+  const metrics = new HttpMetrics(options.uploadsInProgress);
+  const socketBytes = new WeakMap<object, { read: number; written: number }>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    const socket = request.raw.socket;
+    socketBytes.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
+    reply.header('X-Request-Id', request.id);
+    for (const [name, values] of Object.entries(options.headers ?? {})) reply.header(name, values.join(', '));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.ociTarget ?? request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, seconds);
+    const before = socketBytes.get(request);
+    const socket = request.raw.socket;
+    if (before && socket) {
+      metrics.bytesIn.inc(Math.max(socket.bytesRead - before.read, 0));
+      metrics.bytesOut.inc(Math.max(socket.bytesWritten - before.written, 0));
+    }
+    if (options.accessLog) {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url.split('?', 1)[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          user: request.user,
+          remote: request.ip,
+        },
+        'request',
+      );
+    }
+  });
+
+  app.register(opsRoutes, { metrics, checks: options.readiness });
+  app.register(v2Routes, {
+    registry: options.registry,
+    guard: options.auth.kind === 'htpasswd' ? htpasswdGuard(options.auth.htpasswd, options.auth.realm) : undefined,
+    deleteEnabled: options.deleteEnabled,
+    readOnly: options.readOnly,
+    manifestLimit: options.manifestLimit,
+  });
+  return app;
+}

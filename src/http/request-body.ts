@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors/index.js';
+import type { ChunkRange } from '../oci/index.js';
+
+/** Read a small body (a manifest) into memory, refusing more than `limit` bytes. */
+export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooBig = () =>
+    new AppError('SIZE_INVALID', `manifest is larger than the limit of ${limit} bytes`, { limit }, { status: 413 });
+  const declared = contentLength(req);
+  if (declared !== undefined && declared > limit) throw tooBig();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw tooBig();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export function contentLength(req: IncomingMessage): number | undefined {
+  const value = req.headers['content-length'];
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new AppError('SIZE_INVALID', 'invalid Content-Length');
+  return n;
+}
+
+/** Whether a request carries a body at all. */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** An upload chunk's Content-Range: `<start>-<end>`, also accepted with a `bytes ` or `bytes=` prefix. */
+export function parseContentRange(value: string | undefined): ChunkRange | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/.exec(value.trim());
+  if (!m) throw new AppError('BLOB_UPLOAD_INVALID', 'invalid Content-Range', { value }, { status: 416 });
+  const range = { start: Number(m[1]), end: Number(m[2]) };
+  if (range.end < range.start) {
+    throw new AppError('BLOB_UPLOAD_INVALID', 'invalid Content-Range', { value }, { status: 416 });
+  }
+  return range;
+}
+
+/**
+ * A blob GET's Range header against a blob of `size` bytes: undefined for the whole blob,
+ * or the inclusive byte range. Only single ranges are served; anything unsatisfiable is a 416.
+ */
+export function parseByteRange(value: string | undefined, size: number): ChunkRange | undefined {
+  if (value === undefined) return undefined;
+  const unsatisfiable = () =>
+    new AppError('BLOB_UNKNOWN', 'requested range not satisfiable', { range: value }, {
+      status: 416,
+      headers: { 'Content-Range': `bytes */${size}` },
+    });
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) throw unsatisfiable();
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) throw unsatisfiable();
+    start = Math.max(size - suffix, 0);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start > end || start >= size) throw unsatisfiable();
+  return { start, end };
+}

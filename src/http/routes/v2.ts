@@ -1,0 +1,257 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { AppError } from '../../errors/index.js';
+import { assertRepositoryName, rangeHeader, type OciRegistry } from '../../oci/index.js';
+import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
+import { sendOciError } from '../oci-errors.js';
+import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited } from '../request-body.js';
+
+export interface V2Options {
+  registry: OciRegistry;
+  /** Runs before every /v2 request is handled; throws to refuse it. */
+  guard?: onRequestHookHandler;
+  deleteEnabled: boolean;
+  readOnly: boolean;
+  manifestLimit: number;
+}
+
+const maxPageSize = 10_000;
+const apiVersion = 'registry/2.0';
+
+/** The OCI Distribution API under /v2/. */
+export async function v2Routes(app: FastifyInstance, options: V2Options): Promise<void> {
+  const { registry } = options;
+
+  // Bodies are streamed by the handlers themselves; nothing is buffered or parsed on the way in.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  // Clients look for this header even on a 401, so it goes out before any guard runs.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('Docker-Distribution-API-Version', apiVersion);
+  });
+  if (options.guard) app.addHook('onRequest', options.guard);
+  app.setErrorHandler((err, request, reply) => sendOciError(err, request, reply));
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?', 1)[0]!;
+    let rest: string;
+    try {
+      rest = decodeURIComponent(path.replace(/^\/v2\/?/, ''));
+    } catch {
+      throw new AppError('NAME_INVALID', 'malformed path');
+    }
+    const target = matchOciPath(rest);
+    request.ociTarget = target.kind;
+    if (target.kind === 'none') {
+      throw new AppError('NAME_UNKNOWN', 'no such endpoint', { path }, { status: 404 });
+    }
+    if (!allowedMethods[target.kind].includes(request.method)) {
+      reply.header('Allow', allowedMethods[target.kind].join(', '));
+      throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`, undefined, { status: 405 });
+    }
+    if ('name' in target) assertRepositoryName(target.name);
+    if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
+      throw new AppError('UNSUPPORTED', 'the registry is in read-only mode', undefined, { status: 405 });
+    }
+    return dispatch(target, request, reply);
+  };
+
+  app.route({ method: ['GET', 'HEAD'], url: '/v2', handler, exposeHeadRoute: false });
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/v2/*',
+    handler,
+    exposeHeadRoute: false,
+  });
+
+  async function dispatch(target: OciTarget, request: FastifyRequest, reply: FastifyReply) {
+    switch (target.kind) {
+      case 'base':
+        return reply.type('application/json').send({});
+      case 'catalog':
+        return catalog(request, reply);
+      case 'manifest':
+        return manifest(target.name, target.reference, request, reply);
+      case 'blob':
+        return blob(target.name, target.digest, request, reply);
+      case 'uploads':
+        return startUpload(target.name, request, reply);
+      case 'upload':
+        return upload(target.name, target.id, request, reply);
+      case 'tags':
+        return tags(target.name, request, reply);
+      case 'referrers':
+        return referrers(target.name, target.digest, request, reply);
+      case 'none':
+        throw new AppError('NAME_UNKNOWN', undefined, undefined, { status: 404 });
+    }
+  }
+
+  async function catalog(request: FastifyRequest, reply: FastifyReply) {
+    const { n, last } = pagination(request, 1000);
+    const repositories = n === 0 ? [] : await registry.catalog(n + 1, last);
+    const page = repositories.slice(0, n);
+    if (repositories.length > n) linkNext(reply, '/v2/_catalog', n, page.at(-1)!);
+    return reply.send({ repositories: page });
+  }
+
+  async function tags(name: string, request: FastifyRequest, reply: FastifyReply) {
+    const { n, last } = pagination(request, maxPageSize);
+    const found = await registry.manifests.tags(name, n + 1, last);
+    const page = found.slice(0, n);
+    if (found.length > n) linkNext(reply, `/v2/${name}/tags/list`, n, page.at(-1)!);
+    return reply.send({ name, tags: page });
+  }
+
+  async function manifest(name: string, reference: string, request: FastifyRequest, reply: FastifyReply) {
+    switch (request.method) {
+      case 'GET':
+      case 'HEAD': {
+        const found = await registry.manifests.get(name, reference);
+        reply
+          .header('Content-Type', found.media_type)
+          .header('Docker-Content-Digest', found.digest)
+          .header('ETag', `"${found.digest}"`)
+          .header('Content-Length', found.payload.length);
+        return request.method === 'HEAD' ? reply.send() : reply.send(found.payload);
+      }
+      case 'PUT': {
+        const body = await readLimited(request.raw, options.manifestLimit);
+        const result = await registry.manifests.put(name, reference, body, request.headers['content-type']);
+        if (result.subject) reply.header('OCI-Subject', result.subject);
+        return reply
+          .code(201)
+          .header('Location', `/v2/${name}/manifests/${result.digest}`)
+          .header('Docker-Content-Digest', result.digest)
+          .header('Content-Length', 0)
+          .send();
+      }
+      default: {
+        requireDelete();
+        await registry.manifests.delete(name, reference);
+        return reply.code(202).header('Content-Length', 0).send();
+      }
+    }
+  }
+
+  async function blob(name: string, digest: string, request: FastifyRequest, reply: FastifyReply) {
+    if (request.method === 'DELETE') {
+      requireDelete();
+      await registry.blobs.delete(name, digest);
+      return reply.code(202).header('Docker-Content-Digest', digest).header('Content-Length', 0).send();
+    }
+    const size = await registry.blobs.stat(name, digest);
+    const range = parseByteRange(request.headers.range, size);
+    reply
+      .header('Docker-Content-Digest', digest)
+      .header('Accept-Ranges', 'bytes')
+      .header('ETag', `"${digest}"`)
+      .header('Cache-Control', 'max-age=31536000')
+      .type('application/octet-stream');
+    if (range) {
+      reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    }
+    reply.header('Content-Length', range ? range.end - range.start + 1 : size);
+    if (request.method === 'HEAD') return reply.send();
+    return reply.send(await registry.blobs.read(digest, range));
+  }
+
+  async function startUpload(name: string, request: FastifyRequest, reply: FastifyReply) {
+    const query = request.query as Record<string, string | undefined>;
+    if (query.mount !== undefined) {
+      const from = query.from;
+      if (from !== undefined && (await registry.blobs.mount(name, query.mount, assertRepositoryName(from)))) {
+        request.raw.resume();
+        return reply
+          .code(201)
+          .header('Location', `/v2/${name}/blobs/${query.mount}`)
+          .header('Docker-Content-Digest', query.mount)
+          .header('Content-Length', 0)
+          .send();
+      }
+    }
+    if (query.digest !== undefined) {
+      await registry.uploads.monolithic(name, query.digest, request.raw, contentLength(request.raw));
+      return reply
+        .code(201)
+        .header('Location', `/v2/${name}/blobs/${query.digest}`)
+        .header('Docker-Content-Digest', query.digest)
+        .header('Content-Length', 0)
+        .send();
+    }
+    request.raw.resume();
+    const id = await registry.uploads.start(name);
+    return uploadAccepted(reply, name, id, 0);
+  }
+
+  async function upload(name: string, id: string, request: FastifyRequest, reply: FastifyReply) {
+    switch (request.method) {
+      case 'GET': {
+        const offset = await registry.uploads.status(name, id);
+        return uploadAccepted(reply, name, id, offset, 204);
+      }
+      case 'PATCH': {
+        const range = parseContentRange(request.headers['content-range']);
+        const offset = await registry.uploads.append(name, id, request.raw, range, contentLength(request.raw));
+        return uploadAccepted(reply, name, id, offset);
+      }
+      case 'PUT': {
+        const digest = (request.query as Record<string, string | undefined>).digest;
+        if (digest === undefined) throw new AppError('DIGEST_INVALID', 'the digest query parameter is required');
+        const body = hasBody(request.raw) ? request.raw : undefined;
+        const range = body ? parseContentRange(request.headers['content-range']) : undefined;
+        await registry.uploads.complete(name, id, digest, body, range, body ? contentLength(request.raw) : undefined);
+        return reply
+          .code(201)
+          .header('Location', `/v2/${name}/blobs/${digest}`)
+          .header('Docker-Content-Digest', digest)
+          .header('Content-Length', 0)
+          .send();
+      }
+      default: {
+        await registry.uploads.cancel(name, id);
+        return reply.code(204).send();
+      }
+    }
+  }
+
+  async function referrers(name: string, digest: string, request: FastifyRequest, reply: FastifyReply) {
+    const artifactType = (request.query as Record<string, string | undefined>).artifactType;
+    const index = await registry.manifests.referrers(name, digest, artifactType);
+    if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+    return reply.type('application/vnd.oci.image.index.v1+json').send(index);
+  }
+
+  function requireDelete(): void {
+    if (!options.deleteEnabled) {
+      throw new AppError('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled)', undefined, { status: 405 });
+    }
+  }
+}
+
+function uploadAccepted(reply: FastifyReply, name: string, id: string, offset: number, status = 202): FastifyReply {
+  return reply
+    .code(status)
+    .header('Location', `/v2/${name}/blobs/uploads/${id}`)
+    .header('Range', rangeHeader(offset))
+    .header('Docker-Upload-UUID', id)
+    .header('Content-Length', 0)
+    .send();
+}
+
+function pagination(request: FastifyRequest, max: number): { n: number; last?: string } {
+  const query = request.query as Record<string, string | undefined>;
+  let n = max;
+  if (query.n !== undefined) {
+    n = Number(query.n);
+    if (!/^\d+$/.test(query.n) || !Number.isSafeInteger(n)) {
+      throw new AppError('PAGINATION_NUMBER_INVALID', 'n must be a non-negative integer', { n: query.n });
+    }
+    n = Math.min(n, max);
+  }
+  return { n, last: query.last || undefined };
+}
+
+function linkNext(reply: FastifyReply, path: string, n: number, last: string): void {
+  reply.header('Link', `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`);
+}

@@ -1,0 +1,143 @@
+import { AppError } from '../errors/index.js';
+import type { MetadataDb } from '../db/index.js';
+import { assertDigest, digestOf, isDigest } from './digest.js';
+import { assertTag, isTag } from './names.js';
+import { parseManifest, type ParsedManifest } from './manifest.js';
+import { mediaTypes } from './media-types.js';
+import { ensureRepository, repositoryExists } from './store/repositories.js';
+import { linkedBlobSizes } from './store/blobs.js';
+import {
+  deleteManifest,
+  existingManifests,
+  insertManifest,
+  manifestByDigest,
+  manifestByTag,
+  referrersOf,
+  type StoredManifest,
+} from './store/manifests.js';
+import { deleteTag, deleteTagsOf, listTags, setTag } from './store/tags.js';
+
+export interface PutResult {
+  digest: string;
+  subject: string | null;
+}
+
+function manifestUnknown(reference: string): AppError {
+  return new AppError('MANIFEST_UNKNOWN', undefined, { reference });
+}
+
+export class ManifestService {
+  constructor(private readonly meta: MetadataDb) {}
+
+  /** One indexed lookup, by tag or by digest. */
+  async get(repository: string, reference: string): Promise<StoredManifest> {
+    let found: StoredManifest | undefined;
+    if (isDigest(reference)) {
+      assertDigest(reference);
+      found = await manifestByDigest(this.meta.db, repository, reference);
+    } else if (isTag(reference)) {
+      found = await manifestByTag(this.meta.db, repository, reference);
+    }
+    if (!found) throw manifestUnknown(reference);
+    return found;
+  }
+
+  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutResult> {
+    const byDigest = isDigest(reference);
+    const digest = byDigest ? digestOf(body, assertDigest(reference).algorithm) : digestOf(body);
+    if (byDigest && digest !== reference) {
+      throw new AppError('DIGEST_INVALID', 'manifest digest does not match the reference', { reference, digest });
+    }
+    if (!byDigest) assertTag(reference);
+    const manifest = parseManifest(body, contentType);
+    await this.checkReferences(repository, manifest);
+
+    const now = Date.now();
+    await this.meta.db.transaction().execute(async (tx) => {
+      await ensureRepository(tx, repository, now);
+      await insertManifest(
+        tx,
+        {
+          repository,
+          digest,
+          media_type: manifest.mediaType,
+          artifact_type: manifest.artifactType,
+          subject: manifest.subject?.digest ?? null,
+          annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
+          size: body.length,
+          payload: body,
+        },
+        [
+          ...manifest.blobs.map((d) => ({ digest: d.digest, kind: 'blob' as const })),
+          ...manifest.manifests.map((d) => ({ digest: d.digest, kind: 'manifest' as const })),
+        ],
+        now,
+      );
+      if (!byDigest) await setTag(tx, repository, reference, digest, now);
+    });
+    return { digest, subject: manifest.subject?.digest ?? null };
+  }
+
+  /** Untag by tag; remove the manifest and every tag on it by digest. */
+  async delete(repository: string, reference: string): Promise<void> {
+    if (isDigest(reference)) {
+      assertDigest(reference);
+      const deleted = await this.meta.db.transaction().execute(async (tx) => {
+        await deleteTagsOf(tx, repository, reference);
+        return deleteManifest(tx, repository, reference);
+      });
+      if (!deleted) throw manifestUnknown(reference);
+      return;
+    }
+    if (!isTag(reference) || !(await deleteTag(this.meta.db, repository, reference))) {
+      throw manifestUnknown(reference);
+    }
+  }
+
+  async tags(repository: string, limit: number, last?: string): Promise<string[]> {
+    const tags = await listTags(this.meta.db, repository, limit, last);
+    if (tags.length === 0 && last === undefined && !(await repositoryExists(this.meta.db, repository))) {
+      throw new AppError('NAME_UNKNOWN', undefined, { name: repository });
+    }
+    return tags;
+  }
+
+  /** The referrers of a subject as an OCI image index. */
+  async referrers(repository: string, subject: string, artifactType?: string): Promise<object> {
+    assertDigest(subject);
+    const rows = await referrersOf(this.meta.db, repository, subject, artifactType);
+    return {
+      schemaVersion: 2,
+      mediaType: mediaTypes.ociIndex,
+      manifests: rows.map((r) => ({
+        mediaType: r.media_type,
+        digest: r.digest,
+        size: r.size,
+        ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+        ...(r.annotations ? { annotations: JSON.parse(r.annotations) as Record<string, string> } : {}),
+      })),
+    };
+  }
+
+  /** Every blob and child manifest a manifest names must already be in the repository. */
+  private async checkReferences(repository: string, manifest: ParsedManifest): Promise<void> {
+    const required = manifest.blobs.filter((d) => !d.urls?.length);
+    const sizes = await linkedBlobSizes(this.meta.db, repository, [...new Set(required.map((d) => d.digest))]);
+    for (const d of required) {
+      const size = sizes.get(d.digest);
+      if (size === undefined) throw new AppError('MANIFEST_BLOB_UNKNOWN', undefined, { digest: d.digest });
+      if (size !== d.size) {
+        throw new AppError('MANIFEST_INVALID', 'descriptor size does not match the blob', {
+          digest: d.digest,
+          size: d.size,
+          actual: size,
+        });
+      }
+    }
+    const children = [...new Set(manifest.manifests.map((d) => d.digest))];
+    const present = await existingManifests(this.meta.db, repository, children);
+    for (const digest of children) {
+      if (!present.has(digest)) throw new AppError('MANIFEST_BLOB_UNKNOWN', undefined, { digest });
+    }
+  }
+}

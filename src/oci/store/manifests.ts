@@ -1,0 +1,111 @@
+import type { Executor } from './executor.js';
+
+export interface StoredManifest {
+  digest: string;
+  media_type: string;
+  payload: Buffer;
+}
+
+export interface ManifestRow {
+  repository: string;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  subject: string | null;
+  annotations: string | null;
+  size: number;
+  payload: Buffer;
+}
+
+export async function manifestByDigest(
+  db: Executor,
+  repository: string,
+  digest: string,
+): Promise<StoredManifest | undefined> {
+  return db
+    .selectFrom('manifests')
+    .select(['digest', 'media_type', 'payload'])
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+}
+
+export async function manifestByTag(db: Executor, repository: string, tag: string): Promise<StoredManifest | undefined> {
+  return db
+    .selectFrom('tags as t')
+    .innerJoin('manifests as m', (j) => j.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'))
+    .select(['m.digest', 'm.media_type', 'm.payload'])
+    .where('t.repository', '=', repository)
+    .where('t.name', '=', tag)
+    .executeTakeFirst();
+}
+
+/** Which of the given manifests exist in a repository. */
+export async function existingManifests(db: Executor, repository: string, digests: string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('manifests')
+    .select('digest')
+    .where('repository', '=', repository)
+    .where('digest', 'in', digests)
+    .execute();
+  return new Set(rows.map((r) => r.digest));
+}
+
+export async function insertManifest(
+  db: Executor,
+  row: ManifestRow,
+  references: { digest: string; kind: 'blob' | 'manifest' }[],
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('manifests')
+    .values({ ...row, created_at: now })
+    .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+    .execute();
+  const unique = new Map(references.map((r) => [r.digest, r.kind]));
+  if (unique.size === 0) return;
+  await db
+    .insertInto('manifest_references')
+    .values(
+      [...unique].map(([child_digest, kind]) => ({
+        repository: row.repository,
+        manifest_digest: row.digest,
+        child_digest,
+        kind,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['repository', 'manifest_digest', 'child_digest']).doNothing())
+    .execute();
+}
+
+export async function deleteManifest(db: Executor, repository: string, digest: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('manifests')
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  await db
+    .deleteFrom('manifest_references')
+    .where('repository', '=', repository)
+    .where('manifest_digest', '=', digest)
+    .execute();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function referrersOf(
+  db: Executor,
+  repository: string,
+  subject: string,
+  artifactType?: string,
+): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'artifact_type' | 'annotations' | 'size'>[]> {
+  let query = db
+    .selectFrom('manifests')
+    .select(['digest', 'media_type', 'artifact_type', 'annotations', 'size'])
+    .where('repository', '=', repository)
+    .where('subject', '=', subject)
+    .orderBy('created_at')
+    .orderBy('digest');
+  if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
+  return query.execute();
+}

@@ -1,0 +1,21 @@
+import type { Executor } from './executor.js';
+
+export async function ensureRepository(db: Executor, name: string, now: number): Promise<void> {
+  await db
+    .insertInto('repositories')
+    .values({ name, created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+}
+
+export async function repositoryExists(db: Executor, name: string): Promise<boolean> {
+  const row = await db.selectFrom('repositories').select('name').where('name', '=', name).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Repository names in lexical order after `last`, at most `limit`. */
+export async function listRepositories(db: Executor, limit: number, last?: string): Promise<string[]> {
+  let query = db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  if (last !== undefined) query = query.where('name', '>', last);
+  return (await query.execute()).map((r) => r.name);
+}

@@ -1,0 +1,27 @@
+import type { Executor } from './executor.js';
+
+export async function insertUpload(db: Executor, id: string, repository: string, now: number): Promise<void> {
+  await db.insertInto('uploads').values({ id, repository, created_at: now }).execute();
+}
+
+export async function uploadRepository(db: Executor, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
+  return row?.repository;
+}
+
+export async function deleteUpload(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('uploads').where('id', '=', id).execute();
+}
+
+export async function uploadsCreatedBefore(db: Executor, before: number): Promise<string[]> {
+  const rows = await db.selectFrom('uploads').select('id').where('created_at', '<', before).execute();
+  return rows.map((r) => r.id);
+}
+
+export async function countUploads(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('uploads')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

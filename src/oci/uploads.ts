@@ -1,0 +1,224 @@
+import { randomUUID, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../errors/index.js';
+import { StorageConflict, type StorageDriver } from '../storage/index.js';
+import type { MetadataDb } from '../db/index.js';
+import { assertDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
+import { HashTap } from './hash-tap.js';
+import { ensureRepository } from './store/repositories.js';
+import { linkBlob } from './store/blobs.js';
+import { deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+
+/** A chunk's declared position, from Content-Range. */
+export interface ChunkRange {
+  start: number;
+  end: number;
+}
+
+/** The running hash of an upload this process has been receiving; a cache, never the truth. */
+interface LiveHash {
+  offset: number;
+  algorithm: DigestAlgorithm;
+  hash: Hash;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Blob uploads. Bytes go to the storage driver's resumable upload and are hashed once on the way.
+ * The storage holds the offset, so a restarted server (or another replica) continues where the
+ * bytes end; it only has to rebuild the hash by reading them back.
+ */
+export class UploadService {
+  private readonly live = new Map<string, LiveHash>();
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly meta: MetadataDb,
+    private readonly storage: StorageDriver,
+  ) {}
+
+  get inProgress(): number {
+    return this.busy.size;
+  }
+
+  async start(repository: string): Promise<string> {
+    const id = randomUUID();
+    await this.storage.startUpload(id);
+    await insertUpload(this.meta.db, id, repository, Date.now());
+    return id;
+  }
+
+  /** Bytes received so far. */
+  async status(repository: string, id: string): Promise<number> {
+    await this.owned(repository, id);
+    return this.size(id);
+  }
+
+  async append(repository: string, id: string, body: Readable, range?: ChunkRange, length?: number): Promise<number> {
+    await this.owned(repository, id);
+    return this.exclusive(id, () => this.write(id, body, range, length));
+  }
+
+  /** Finish an upload with an optional last chunk; verify the digest; make the blob visible. */
+  async complete(
+    repository: string,
+    id: string,
+    digest: string,
+    body?: Readable,
+    range?: ChunkRange,
+    length?: number,
+  ): Promise<void> {
+    const parsed = assertDigest(digest);
+    await this.owned(repository, id);
+    await this.exclusive(id, async () => {
+      if (body) await this.write(id, body, range, length);
+      const size = await this.size(id);
+      const actual = await this.digestOf(id, size, parsed.algorithm);
+      if (actual !== digest) {
+        await this.discard(id);
+        throw new AppError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+          digest,
+          actual,
+        });
+      }
+      await this.commit(repository, id, digest, size);
+    });
+  }
+
+  /** A whole blob in one request (POST ?digest=). */
+  async monolithic(repository: string, digest: string, body: Readable, length?: number): Promise<void> {
+    assertDigest(digest);
+    const id = await this.start(repository);
+    await this.complete(repository, id, digest, body, undefined, length).catch(async (err: unknown) => {
+      await this.discard(id);
+      throw err;
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.owned(repository, id);
+    await this.discard(id);
+  }
+
+  /** Remove an upload's bytes and record. */
+  async discard(id: string): Promise<void> {
+    this.live.delete(id);
+    await this.storage.abortUpload(id);
+    await deleteUpload(this.meta.db, id);
+  }
+
+  private async owned(repository: string, id: string): Promise<void> {
+    const owner = uuidPattern.test(id) ? await uploadRepository(this.meta.db, id) : undefined;
+    if (owner !== repository) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+  }
+
+  private async size(id: string): Promise<number> {
+    const size = await this.storage.uploadSize(id);
+    if (size === null) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    return size;
+  }
+
+  /** One request at a time per upload: a second concurrent chunk could only land out of order. */
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(id)) {
+      throw new AppError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', { uuid: id }, { status: 416 });
+    }
+    this.busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  private async write(id: string, body: Readable, range?: ChunkRange, length?: number): Promise<number> {
+    const offset = await this.size(id);
+    if (range) {
+      if (range.start !== offset || range.end < range.start) {
+        body.resume();
+        throw outOfOrder(offset);
+      }
+      if (length !== undefined && range.end - range.start + 1 !== length) {
+        body.resume();
+        throw new AppError('SIZE_INVALID', 'Content-Range does not match Content-Length', { range, length });
+      }
+    }
+    const state = await this.liveHash(id, offset, 'sha256');
+    const tap = new HashTap(state.hash);
+    // Until the bytes are safely stored, the cached hash may be ahead of storage: drop it.
+    this.live.delete(id);
+    let newSize: number;
+    try {
+      newSize = await this.storage.appendUpload(id, offset, pipelineSource(body, tap));
+    } catch (err) {
+      if (err instanceof StorageConflict) throw outOfOrder(await this.size(id));
+      throw err;
+    }
+    if (newSize !== offset + tap.bytes) {
+      throw new AppError('BLOB_UPLOAD_INVALID', 'upload was not stored completely', { uuid: id });
+    }
+    if (length !== undefined && tap.bytes !== length) {
+      throw new AppError('SIZE_INVALID', 'body length does not match Content-Length', { length, received: tap.bytes });
+    }
+    this.live.set(id, { offset: newSize, algorithm: 'sha256', hash: state.hash });
+    return newSize;
+  }
+
+  /** The running hash at `offset`, from the cache or rebuilt from the stored bytes. */
+  private async liveHash(id: string, offset: number, algorithm: DigestAlgorithm): Promise<LiveHash> {
+    const cached = this.live.get(id);
+    if (cached && cached.offset === offset && cached.algorithm === algorithm) return cached;
+    const hash = newHash(algorithm);
+    if (offset > 0) {
+      const tap = new HashTap(hash);
+      await pipeline(await this.storage.readUpload(id), tap, async function* (source) {
+        for await (const _ of source) {
+          // drained: the tap did the hashing
+        }
+      });
+      if (tap.bytes !== offset) throw new AppError('BLOB_UPLOAD_INVALID', 'upload changed while being read', { uuid: id });
+    }
+    return { offset, algorithm, hash };
+  }
+
+  private async digestOf(id: string, size: number, algorithm: DigestAlgorithm): Promise<string> {
+    const state = await this.liveHash(id, size, algorithm);
+    this.live.delete(id);
+    return `${algorithm}:${state.hash.digest('hex')}`;
+  }
+
+  private async commit(repository: string, id: string, digest: string, size: number): Promise<void> {
+    const path = blobPath(digest);
+    const existing = await this.storage.stat(path);
+    if (existing && existing.size === size) await this.storage.abortUpload(id);
+    else await this.storage.commitUpload(id, path);
+    const now = Date.now();
+    await this.meta.db.transaction().execute(async (tx) => {
+      await ensureRepository(tx, repository, now);
+      await linkBlob(tx, repository, digest, size, now);
+      await deleteUpload(tx, id);
+    });
+  }
+}
+
+function outOfOrder(offset: number): AppError {
+  return new AppError(
+    'BLOB_UPLOAD_INVALID',
+    'chunk out of order: the upload is at a different offset',
+    { offset },
+    { status: 416, headers: { Range: rangeHeader(offset) } },
+  );
+}
+
+/** The Range header value of an upload with `size` bytes, as registry:2 writes it. */
+export function rangeHeader(size: number): string {
+  return `0-${Math.max(size - 1, 0)}`;
+}
+
+function pipelineSource(body: Readable, tap: HashTap): Readable {
+  body.once('error', (err) => tap.destroy(err));
+  body.once('aborted', () => tap.destroy(new Error('client aborted the request')));
+  return body.pipe(tap);
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { parseListenAddress, type ArcaConfig } from './config/index.js';
+import { openDatabase, type MetadataDb } from './db/index.js';
+import { createStorage } from './storage/index.js';
+import { OciRegistry, purgeStaleUploads } from './oci/index.js';
+import { countUploads } from './oci/store/uploads.js';
+import { Htpasswd } from './access/index.js';
+import { buildApp, type AppOptions } from './http/app.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** The address actually bound, e.g. http://127.0.0.1:5000 */
+  url: string;
+  /** Stop accepting, let in-flight requests end (up to the drain timeout), release everything. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: ArcaConfig): Logger {
+  return pino({
+    level: config.log.level,
+    base: { service: 'arca' },
+    redact: { paths: ['req.headers.authorization', '*.password', '*.secret'], censor: '[redacted]' },
+  });
+}
+
+function authOption(config: ArcaConfig, log: Logger): AppOptions['auth'] {
+  if (config.auth.kind === 'none') return { kind: 'none' };
+  const created = Htpasswd.ensure(config.auth.path);
+  if (created) {
+    // registry:2 does the same for a missing file: the only time this password is ever shown.
+    process.stderr.write(
+      `htpasswd file ${config.auth.path} was missing: created user "${created.user}" with password "${created.password}"\n`,
+    );
+    log.warn({ path: config.auth.path }, 'created htpasswd file with a generated password (printed once on stderr)');
+  }
+  return { kind: 'htpasswd', realm: config.auth.realm, htpasswd: new Htpasswd(config.auth.path) };
+}
+
+/** Open the database and storage, build the app and listen. */
+export async function startServer(config: ArcaConfig, log: Logger = createLogger(config)): Promise<RunningServer> {
+  const storage = createStorage(config.storage);
+  try {
+    await storage.ping();
+  } catch (err) {
+    throw new Error(`storage (${storage.kind}) is not usable: ${(err as Error).message}`);
+  }
+  let meta: MetadataDb;
+  try {
+    meta = await openDatabase(config.database.url);
+  } catch (err) {
+    throw new Error(`database is not usable: ${(err as Error).message}`);
+  }
+  const registry = new OciRegistry(meta, storage);
+  const tls = config.http.tls;
+  const app = buildApp({
+    logger: log,
+    registry,
+    auth: authOption(config, log),
+    deleteEnabled: config.storage.delete.enabled,
+    readOnly: config.storage.maintenance.readonly.enabled,
+    manifestLimit: config.limits.manifestsize,
+    accessLog: !config.log.accesslog.disabled,
+    headers: config.http.headers,
+    readiness: { database: () => meta.ping(), storage: () => storage.ping() },
+    uploadsInProgress: () => countUploads(meta.db),
+    https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
+  });
+
+  const { host, port } = parseListenAddress(config.http.addr);
+  await app.listen({ host, port });
+  const bound = app.server.address();
+  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+  const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
+
+  const purging = config.storage.maintenance.uploadpurging;
+  let purgeTimer: NodeJS.Timeout | undefined;
+  if (purging.enabled) {
+    const purge = async () => {
+      try {
+        const { purged } = await purgeStaleUploads(meta, storage, purging.age, purging.dryrun);
+        if (purged.length > 0) log.info({ count: purged.length, dryRun: purging.dryrun }, 'purged stale uploads');
+      } catch (err) {
+        log.error({ err }, 'upload purging failed');
+      }
+    };
+    purgeTimer = setInterval(purge, purging.interval);
+    purgeTimer.unref();
+    setTimeout(purge, 5_000).unref();
+  }
+
+  return {
+    app,
+    url,
+    async close() {
+      clearInterval(purgeTimer);
+      const drain = setTimeout(() => app.server.closeAllConnections(), config.http.draintimeout);
+      drain.unref();
+      await app.close();
+      clearTimeout(drain);
+      await meta.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { Readable } from 'node:stream';
+
+/** A byte range, both ends inclusive, as in HTTP. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where blob bytes live. Paths are relative, '/'-separated and validated by the caller
+ * (see `checkPath`). Every method streams; none holds a whole object in memory.
+ *
+ * Uploads are resumable writes: bytes are appended in order to an upload key, survive a
+ * restart, and become visible at a final path only through `commitUpload`, atomically.
+ */
+export interface StorageDriver {
+  readonly kind: 'filesystem' | 's3';
+  /** Size of a committed object, or null when absent. */
+  stat(path: string): Promise<{ size: number } | null>;
+  /** Stream an object or a range of it; throws StorageNotFound when absent. */
+  read(path: string, range?: ByteRange): Promise<Readable>;
+  /** Write a whole object atomically. */
+  put(path: string, data: Readable | Buffer): Promise<void>;
+  delete(path: string): Promise<void>;
+  /** Paths under a prefix, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+
+  startUpload(key: string): Promise<void>;
+  /** Bytes stored so far for an upload, or null when the upload does not exist. */
+  uploadSize(key: string): Promise<number | null>;
+  /**
+   * Append a stream at `offset` (which must equal the current size) and resolve to the new size.
+   * If the stream fails midway, the bytes that reached storage stay and `uploadSize` reports them.
+   */
+  appendUpload(key: string, offset: number, data: Readable): Promise<number>;
+  /** Stream the bytes of an upload so far (to rebuild a hash after a restart). */
+  readUpload(key: string): Promise<Readable>;
+  /** Make an upload's bytes the object at `path`, atomically; the upload is gone afterwards. */
+  commitUpload(key: string, path: string): Promise<void>;
+  abortUpload(key: string): Promise<void>;
+  /** Uploads with their last modification time, for purging stale ones. */
+  listUploads(): AsyncIterable<{ key: string; modified: Date }>;
+
+  /** A short-lived URL a client may fetch the object from directly, if the backend has one. */
+  redirectURL?(path: string): Promise<string | null>;
+  /** Throws if the backend is unreachable or unusable. */
+  ping(): Promise<void>;
+}
+
+export class StorageNotFound extends Error {
+  constructor(path: string) {
+    super(`storage: not found: ${path}`);
+    this.name = 'StorageNotFound';
+  }
+}
+
+export class StorageConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageConflict';
+  }
+}
+
+const safeSegment = /^[A-Za-z0-9._-]+$/;
+
+/** Refuse anything but plain relative paths: no '..', no empty or absolute segments. */
+export function checkPath(path: string): string {
+  const segments = path.split('/');
+  for (const s of segments) {
+    if (!safeSegment.test(s) || s === '.' || s === '..') throw new Error(`storage: invalid path ${JSON.stringify(path)}`);
+  }
+  return path;
+}

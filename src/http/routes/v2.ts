@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AppError } from '../../errors/index.js';
-import { assertRepositoryName, rangeHeader, type OciRegistry } from '../../oci/index.js';
+import { assertRepositoryName, mediaTypes, rangeHeader, type OciRegistry } from '../../oci/index.js';
 import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
 import { sendOciError } from '../oci-errors.js';
 import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited } from '../request-body.js';
@@ -219,7 +219,8 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const artifactType = (request.query as Record<string, string | undefined>).artifactType;
     const index = await registry.manifests.referrers(name, digest, artifactType);
     if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
-    return reply.type('application/vnd.oci.image.index.v1+json').send(index);
+    // Sent as bytes: Fastify would append '; charset=utf-8' to a serialized object's media type.
+    return reply.type(mediaTypes.ociIndex).send(Buffer.from(JSON.stringify(index)));
   }
 
   function requireDelete(): void {

@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { createTestDatabase, type Dialect, type TestDatabase } from './dialects.js';
+import { freePort } from './ports.js';
+import { readLog, serverEnv, terminate, trackChild, waitForV2, type RunningServer } from './server.js';
+import { makeTempDir, type TempDir } from './tmp.js';
+
+/** The repository root (where `dist/` is built). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The built CLI entry point; the test script runs `npm run build` first. `ARCA_TEST_MAIN` overrides it. */
+export const ARCA_MAIN = process.env.ARCA_TEST_MAIN ?? join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+export interface ArcaOptions {
+  /** Deep-merged over the harness's config (objects merge, arrays and scalars replace). */
+  config?: Record<string, unknown>;
+  /** Extra environment (e.g. `REGISTRY_*` / `ARCA_*` overrides); inherited ones of those are dropped. */
+  env?: Record<string, string>;
+  /** Metadata database. Default sqlite. */
+  dialect?: Dialect;
+  /** Use this data directory (e.g. a second replica, or a new config over old data); never removed by the harness. */
+  dataDir?: string;
+  /** Use this database URL instead of a fresh one (second replica, or reuse after `stop({ keep: true })`); never dropped by the harness. */
+  databaseUrl?: string;
+  /** How long to wait for `GET /v2/`. Default 20 000 ms. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningArca extends RunningServer {
+  readonly dialect: Dialect;
+  readonly databaseUrl: string;
+  readonly configPath: string;
+  /** The full config as written (after the merge). */
+  readonly config: Record<string, unknown>;
+  /** Server stdout+stderr, appended across restarts. */
+  readonly logPath: string;
+  /** The current process (changes on restart). */
+  readonly process: ChildProcess;
+  readonly pid: number;
+  logs(): string;
+  /**
+   * SIGTERM, wait for exit (SIGKILL after 10 s); then drop the database and remove the data
+   * directory the harness made for it, unless `keep` (or ARCA_TEST_KEEP_TMP=1 for the directory).
+   */
+  stop(opts?: { keep?: boolean }): Promise<void>;
+  /** Stop the process if it still runs (SIGTERM), start it again: same config, port, data and database. */
+  restart(): Promise<RunningArca>;
+}
+
+type Json = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!m?.[1]) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+class ArcaServer implements RunningArca {
+  private child!: ChildProcess;
+  private stopped = false;
+
+  constructor(
+    readonly url: string,
+    readonly host: string,
+    readonly dataDir: string,
+    readonly dialect: Dialect,
+    readonly databaseUrl: string,
+    readonly configPath: string,
+    readonly config: Json,
+    readonly logPath: string,
+    private readonly env: Record<string, string>,
+    private readonly startTimeoutMs: number,
+    private readonly ownedDir: TempDir | undefined,
+    private readonly ownedDb: TestDatabase | undefined,
+  ) {}
+
+  get process(): ChildProcess {
+    return this.child;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  logs(): string {
+    return readLog(this.logPath);
+  }
+
+  async spawn(): Promise<void> {
+    if (!existsSync(ARCA_MAIN)) {
+      throw new Error(`${ARCA_MAIN} does not exist: build first (npm run build)`);
+    }
+    const fd = openSync(this.logPath, 'a');
+    try {
+      this.child = spawn(process.execPath, [ARCA_MAIN, 'serve', '--config', this.configPath], {
+        cwd: REPO_ROOT,
+        env: this.env,
+        stdio: ['ignore', fd, fd],
+      });
+    } finally {
+      closeSync(fd);
+    }
+    trackChild(this.child);
+    try {
+      await waitForV2(this.url, this.child, {
+        timeoutMs: this.startTimeoutMs,
+        logPath: this.logPath,
+        name: 'arca',
+      });
+    } catch (e) {
+      await terminate(this.child);
+      throw e;
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child.kill(signal);
+  }
+
+  async restart(): Promise<RunningArca> {
+    if (this.stopped) throw new Error('restart() after stop()');
+    await terminate(this.child);
+    writeFileSync(this.logPath, `--- arca-test harness: restart at ${new Date().toISOString()} ---\n`, {
+      flag: 'a',
+    });
+    await this.spawn();
+    return this;
+  }
+
+  async stop(opts: { keep?: boolean } = {}): Promise<void> {
+    if (this.child) await terminate(this.child);
+    if (this.stopped) return;
+    this.stopped = true;
+    if (opts.keep) return;
+    await this.ownedDb?.drop();
+    await this.ownedDir?.cleanup();
+  }
+}
+
+/**
+ * Start Arca (`node dist/cli/main.js serve --config <file>`) on 127.0.0.1:<free port> with
+ * filesystem storage and its metadata database in a data directory, and wait until
+ * `GET /v2/` answers 200 or 401.
+ */
+export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
+  const dialect = opts.dialect ?? 'sqlite';
+  const ownedDir = opts.dataDir ? undefined : makeTempDir('arca-');
+  const dataDir = opts.dataDir ?? (ownedDir as TempDir).path;
+  mkdirSync(dataDir, { recursive: true });
+  let ownedDb: TestDatabase | undefined;
+  let databaseUrl = opts.databaseUrl;
+  if (!databaseUrl) {
+    if (dialect === 'postgres') {
+      ownedDb = await createTestDatabase();
+      databaseUrl = ownedDb.url;
+    } else {
+      databaseUrl = `sqlite:${join(dataDir, 'arca.db')}`;
+    }
+  }
+  const port = await freePort();
+  const base: Json = {
+    version: 0.1,
+    log: { level: 'warn' },
+    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
+    storage: { filesystem: { rootdirectory: join(dataDir, 'storage') }, delete: { enabled: true } },
+    datadir: dataDir,
+    database: { url: databaseUrl },
+  };
+  const config = deepMerge(base, opts.config ?? {});
+  const addr = (config.http as Json | undefined)?.addr;
+  if (typeof addr !== 'string' || !addr.startsWith('127.0.0.1:')) {
+    throw new Error(`startArca: http.addr must be 127.0.0.1:<port>, got ${JSON.stringify(addr)}`);
+  }
+  const host = addr;
+  const configPath = join(dataDir, `arca-${port}.yml`);
+  writeFileSync(configPath, stringify(config));
+  const logPath = join(dataDir, `arca-${port}.log`);
+  const server = new ArcaServer(
+    `http://${host}`,
+    host,
+    dataDir,
+    dialect,
+    databaseUrl,
+    configPath,
+    config,
+    logPath,
+    serverEnv(opts.env),
+    opts.startTimeoutMs ?? 20_000,
+    ownedDir,
+    ownedDb,
+  );
+  try {
+    await server.spawn();
+  } catch (e) {
+    await ownedDb?.drop().catch(() => {});
+    if (process.env.ARCA_TEST_KEEP_TMP !== '1') await ownedDir?.cleanup();
+    throw e;
+  }
+  return server;
+}

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { startArca, type RunningArca } from './arca.js';
+import { dialects, type Dialect } from './dialects.js';
+import { writeHtpasswd, type Credentials } from './htpasswd.js';
+import { startRegistry2 } from './registry2.js';
+import { readLog, type RunningServer } from './server.js';
+import { makeTempDir } from './tmp.js';
+
+/**
+ * The registries an integration test can run against: registry:2 (the CNCF reference, to
+ * prove a test is right before Arca passes it) and Arca on each metadata dialect.
+ */
+export interface TargetOptions {
+  /** Basic auth with this one user, configured the registry:2 way: `auth.htpasswd` realm `basic-realm`. */
+  htpasswd?: Credentials;
+}
+
+export interface TargetServer extends RunningServer {
+  /** The server's log so far (for failure messages). */
+  logs(): string;
+}
+
+export interface Target {
+  readonly name: string;
+  start(opts?: TargetOptions): Promise<TargetServer>;
+}
+
+export const HTPASSWD_REALM = 'basic-realm';
+
+export const registry2Target: Target = {
+  name: 'registry2',
+  start: async (opts = {}) => {
+    const server = await startRegistry2({ htpasswd: opts.htpasswd });
+    return Object.assign(server, { logs: () => readLog(server.logPath) });
+  },
+};
+
+export function arcaTarget(dialect: Dialect): Target {
+  return {
+    name: `arca-${dialect}`,
+    start: async (opts = {}) => {
+      let config: Record<string, unknown> | undefined;
+      const authDir = opts.htpasswd ? makeTempDir('arca-auth-') : undefined;
+      if (opts.htpasswd && authDir) {
+        const path = await writeHtpasswd(join(authDir.path, 'htpasswd'), opts.htpasswd);
+        config = { auth: { htpasswd: { realm: HTPASSWD_REALM, path } } };
+      }
+      let server: RunningArca;
+      try {
+        server = await startArca({ dialect, config });
+      } catch (e) {
+        await authDir?.cleanup();
+        throw e;
+      }
+      return {
+        get url() {
+          return server.url;
+        },
+        get host() {
+          return server.host;
+        },
+        get dataDir() {
+          return server.dataDir;
+        },
+        logs: () => server.logs(),
+        kill: (signal?: NodeJS.Signals) => server.kill(signal),
+        stop: async () => {
+          await server.stop();
+          await authDir?.cleanup();
+        },
+      };
+    },
+  };
+}
+
+/** Every known target, by name. */
+export function allTargets(): Target[] {
+  return [registry2Target, arcaTarget('sqlite'), arcaTarget('postgres')];
+}
+
+/**
+ * The targets selected by `ARCA_TEST_TARGETS` (comma-separated names: registry2, arca-sqlite,
+ * arca-postgres). Default: Arca on each dialect of `dialects()` (ARCA_TEST_DIALECTS).
+ */
+export function selectedTargets(): Target[] {
+  const known = allTargets();
+  const raw = process.env.ARCA_TEST_TARGETS?.trim();
+  const names = raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : dialects().map((d) => `arca-${d}`);
+  return names.map((name) => {
+    const t = known.find((k) => k.name === name);
+    if (!t)
+      throw new Error(
+        `ARCA_TEST_TARGETS: unknown target ${JSON.stringify(name)} (known: ${known.map((k) => k.name).join(', ')})`,
+      );
+    return t;
+  });
+}

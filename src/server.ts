@@ -33,13 +33,19 @@ function authOption(config: ArcaConfig, log: Logger): AppOptions['auth'] {
     process.stderr.write(
       `htpasswd file ${config.auth.path} was missing: created user "${created.user}" with password "${created.password}"\n`,
     );
-    log.warn({ path: config.auth.path }, 'created htpasswd file with a generated password (printed once on stderr)');
+    log.warn(
+      { path: config.auth.path },
+      'created htpasswd file with a generated password (printed once on stderr)',
+    );
   }
   return { kind: 'htpasswd', realm: config.auth.realm, htpasswd: new Htpasswd(config.auth.path) };
 }
 
 /** Open the database and storage, build the app and listen. */
-export async function startServer(config: ArcaConfig, log: Logger = createLogger(config)): Promise<RunningServer> {
+export async function startServer(
+  config: ArcaConfig,
+  log: Logger = createLogger(config),
+): Promise<RunningServer> {
   const storage = createStorage(config.storage);
   try {
     await storage.ping();
@@ -80,7 +86,8 @@ export async function startServer(config: ArcaConfig, log: Logger = createLogger
     const purge = async () => {
       try {
         const { purged } = await purgeStaleUploads(meta, storage, purging.age, purging.dryrun);
-        if (purged.length > 0) log.info({ count: purged.length, dryRun: purging.dryrun }, 'purged stale uploads');
+        if (purged.length > 0)
+          log.info({ count: purged.length, dryRun: purging.dryrun }, 'purged stale uploads');
       } catch (err) {
         log.error({ err }, 'upload purging failed');
       }

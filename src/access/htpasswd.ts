@@ -56,7 +56,11 @@ export class Htpasswd {
     } catch {
       // The file vanished or is unreadable: keep the last good copy.
     }
-    const key = createHmac('sha256', this.cacheKey).update(user).update('\0').update(password).digest('base64');
+    const key = createHmac('sha256', this.cacheKey)
+      .update(user)
+      .update('\0')
+      .update(password)
+      .digest('base64');
     const expiry = this.verified.get(key);
     if (expiry !== undefined && expiry > Date.now()) return true;
     const hash = this.entries.get(user);

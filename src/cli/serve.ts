@@ -9,7 +9,8 @@ export function serveCommand(): Command {
     .argument('[config]', 'configuration file (registry:2 style YAML)')
     .option('-c, --config <file>', 'configuration file (registry:2 style YAML)')
     .action(async (positional: string | undefined, opts: { config?: string }) => {
-      const file = opts.config ?? positional ?? process.env.ARCA_CONFIG ?? process.env.REGISTRY_CONFIGURATION_PATH;
+      const file =
+        opts.config ?? positional ?? process.env.ARCA_CONFIG ?? process.env.REGISTRY_CONFIGURATION_PATH;
       const { config, warnings } = loadConfigWithWarnings({ file, env: process.env });
       const log = createLogger(config);
       for (const warning of warnings) log.warn(warning);

@@ -67,7 +67,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('manifest_digest', 'text', (c) => c.notNull())
           .addColumn('child_digest', 'text', (c) => c.notNull())
           .addColumn('kind', 'text', (c) => c.notNull())
-          .addPrimaryKeyConstraint('manifest_references_pk', ['repository', 'manifest_digest', 'child_digest'])
+          .addPrimaryKeyConstraint('manifest_references_pk', [
+            'repository',
+            'manifest_digest',
+            'child_digest',
+          ])
           .execute();
         await db.schema
           .createIndex('manifest_references_child')

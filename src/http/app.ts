@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { OciRegistry } from '../oci/index.js';
 import type { Htpasswd } from '../access/index.js';
 import { HttpMetrics } from './metrics.js';
@@ -88,7 +93,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(opsRoutes, { metrics, checks: options.readiness });
   app.register(v2Routes, {
     registry: options.registry,
-    guard: options.auth.kind === 'htpasswd' ? htpasswdGuard(options.auth.htpasswd, options.auth.realm) : undefined,
+    guard:
+      options.auth.kind === 'htpasswd' ? htpasswdGuard(options.auth.htpasswd, options.auth.realm) : undefined,
     deleteEnabled: options.deleteEnabled,
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,

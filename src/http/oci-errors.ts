@@ -7,7 +7,9 @@ export function sendOciError(err: unknown, request: FastifyRequest, reply: Fasti
   if (isAppError(err)) {
     error = err;
   } else if (isClientBodyError(err)) {
-    error = new AppError('SIZE_INVALID', 'request body ended early or was malformed', undefined, { status: 400 });
+    error = new AppError('SIZE_INVALID', 'request body ended early or was malformed', undefined, {
+      status: 400,
+    });
   } else {
     request.log.error({ err }, 'request failed');
     error = new AppError('UNKNOWN', 'internal server error');
@@ -23,7 +25,9 @@ export function sendOciError(err: unknown, request: FastifyRequest, reply: Fasti
 
 function isClientBodyError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error)?.message === 'aborted';
+  return (
+    code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error)?.message === 'aborted'
+  );
 }
 
 /** A body we never read would be parsed as the next request on a kept-alive connection. */

@@ -5,7 +5,12 @@ import type { ChunkRange } from '../oci/index.js';
 /** Read a small body (a manifest) into memory, refusing more than `limit` bytes. */
 export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooBig = () =>
-    new AppError('SIZE_INVALID', `manifest is larger than the limit of ${limit} bytes`, { limit }, { status: 413 });
+    new AppError(
+      'SIZE_INVALID',
+      `manifest is larger than the limit of ${limit} bytes`,
+      { limit },
+      { status: 413 },
+    );
   const declared = contentLength(req);
   if (declared !== undefined && declared > limit) throw tooBig();
   const chunks: Buffer[] = [];
@@ -51,10 +56,15 @@ export function parseContentRange(value: string | undefined): ChunkRange | undef
 export function parseByteRange(value: string | undefined, size: number): ChunkRange | undefined {
   if (value === undefined) return undefined;
   const unsatisfiable = () =>
-    new AppError('BLOB_UNKNOWN', 'requested range not satisfiable', { range: value }, {
-      status: 416,
-      headers: { 'Content-Range': `bytes */${size}` },
-    });
+    new AppError(
+      'BLOB_UNKNOWN',
+      'requested range not satisfiable',
+      { range: value },
+      {
+        status: 416,
+        headers: { 'Content-Range': `bytes */${size}` },
+      },
+    );
   const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
   if (!m || (m[1] === '' && m[2] === '')) throw unsatisfiable();
   let start: number;

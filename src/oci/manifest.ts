@@ -43,7 +43,8 @@ function annotationsOf(value: unknown, where: string): Record<string, string> | 
 function descriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw invalid(`${where} must be a descriptor object`);
   const { mediaType, digest, size, artifactType, urls } = value;
-  if (typeof mediaType !== 'string' || mediaType.length === 0) throw invalid(`${where}.mediaType is required`);
+  if (typeof mediaType !== 'string' || mediaType.length === 0)
+    throw invalid(`${where}.mediaType is required`);
   if (typeof digest !== 'string' || !parseDigest(digest)) {
     throw invalid(`${where}.digest is not a valid digest`, { digest });
   }
@@ -86,12 +87,16 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   if (json.schemaVersion !== 2) throw invalid('manifest schemaVersion must be 2');
 
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
-  if (json.mediaType !== undefined && declared === undefined) throw invalid('manifest mediaType must be a string');
+  if (json.mediaType !== undefined && declared === undefined)
+    throw invalid('manifest mediaType must be a string');
   const header = contentType?.split(';')[0]?.trim().toLowerCase();
   const headerNamesManifest = header !== undefined && manifestKind(header) !== undefined;
   const mediaType = headerNamesManifest ? header : (declared ?? inferMediaType(json));
   if (headerNamesManifest && declared !== undefined && declared !== header) {
-    throw invalid('manifest mediaType does not match Content-Type', { mediaType: declared, contentType: header });
+    throw invalid('manifest mediaType does not match Content-Type', {
+      mediaType: declared,
+      contentType: header,
+    });
   }
   const kind = manifestKind(mediaType);
   if (!kind) {

@@ -42,11 +42,19 @@ export class ManifestService {
     return found;
   }
 
-  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutResult> {
+  async put(
+    repository: string,
+    reference: string,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<PutResult> {
     const byDigest = isDigest(reference);
     const digest = byDigest ? digestOf(body, assertDigest(reference).algorithm) : digestOf(body);
     if (byDigest && digest !== reference) {
-      throw new AppError('DIGEST_INVALID', 'manifest digest does not match the reference', { reference, digest });
+      throw new AppError('DIGEST_INVALID', 'manifest digest does not match the reference', {
+        reference,
+        digest,
+      });
     }
     if (!byDigest) assertTag(reference);
     const manifest = parseManifest(body, contentType);
@@ -122,7 +130,9 @@ export class ManifestService {
   /** Every blob and child manifest a manifest names must already be in the repository. */
   private async checkReferences(repository: string, manifest: ParsedManifest): Promise<void> {
     const required = manifest.blobs.filter((d) => !d.urls?.length);
-    const sizes = await linkedBlobSizes(this.meta.db, repository, [...new Set(required.map((d) => d.digest))]);
+    const sizes = await linkedBlobSizes(this.meta.db, repository, [
+      ...new Set(required.map((d) => d.digest)),
+    ]);
     for (const d of required) {
       const size = sizes.get(d.digest);
       if (size === undefined) throw new AppError('MANIFEST_BLOB_UNKNOWN', undefined, { digest: d.digest });

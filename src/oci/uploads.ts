@@ -56,7 +56,13 @@ export class UploadService {
     return this.size(id);
   }
 
-  async append(repository: string, id: string, body: Readable, range?: ChunkRange, length?: number): Promise<number> {
+  async append(
+    repository: string,
+    id: string,
+    body: Readable,
+    range?: ChunkRange,
+    length?: number,
+  ): Promise<number> {
     await this.owned(repository, id);
     return this.exclusive(id, () => this.write(id, body, range, length));
   }
@@ -123,7 +129,12 @@ export class UploadService {
   /** One request at a time per upload: a second concurrent chunk could only land out of order. */
   private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
     if (this.busy.has(id)) {
-      throw new AppError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', { uuid: id }, { status: 416 });
+      throw new AppError(
+        'BLOB_UPLOAD_INVALID',
+        'another request is writing to this upload',
+        { uuid: id },
+        { status: 416 },
+      );
     }
     this.busy.add(id);
     try {
@@ -160,7 +171,10 @@ export class UploadService {
       throw new AppError('BLOB_UPLOAD_INVALID', 'upload was not stored completely', { uuid: id });
     }
     if (length !== undefined && tap.bytes !== length) {
-      throw new AppError('SIZE_INVALID', 'body length does not match Content-Length', { length, received: tap.bytes });
+      throw new AppError('SIZE_INVALID', 'body length does not match Content-Length', {
+        length,
+        received: tap.bytes,
+      });
     }
     this.live.set(id, { offset: newSize, algorithm: 'sha256', hash: state.hash });
     return newSize;
@@ -178,7 +192,8 @@ export class UploadService {
           // drained: the tap did the hashing
         }
       });
-      if (tap.bytes !== offset) throw new AppError('BLOB_UPLOAD_INVALID', 'upload changed while being read', { uuid: id });
+      if (tap.bytes !== offset)
+        throw new AppError('BLOB_UPLOAD_INVALID', 'upload changed while being read', { uuid: id });
     }
     return { offset, algorithm, hash };
   }

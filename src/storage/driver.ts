@@ -67,7 +67,8 @@ const safeSegment = /^[A-Za-z0-9._-]+$/;
 export function checkPath(path: string): string {
   const segments = path.split('/');
   for (const s of segments) {
-    if (!safeSegment.test(s) || s === '.' || s === '..') throw new Error(`storage: invalid path ${JSON.stringify(path)}`);
+    if (!safeSegment.test(s) || s === '.' || s === '..')
+      throw new Error(`storage: invalid path ${JSON.stringify(path)}`);
   }
   return path;
 }

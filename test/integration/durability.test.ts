@@ -61,12 +61,14 @@ for (const dialect of dialects()) {
 
       // Send a first part, then kill the server while a second chunk is still streaming in.
       const first = Readable.from(pattern(8 << 20));
-      const r1 = await send(arca.url, 'PATCH', location, first, { 'Content-Type': 'application/octet-stream' });
+      const r1 = await send(arca.url, 'PATCH', location, first, {
+        'Content-Type': 'application/octet-stream',
+      });
       assert.equal(r1.status, 202);
       const slow = new Readable({ read() {} });
-      const inFlight = send(arca.url, 'PATCH', location, slow, { 'Content-Type': 'application/octet-stream' }).catch(
-        () => ({ status: 0 }),
-      );
+      const inFlight = send(arca.url, 'PATCH', location, slow, {
+        'Content-Type': 'application/octet-stream',
+      }).catch(() => ({ status: 0 }));
       const blocks = [...pattern(total)].slice(8);
       slow.push(blocks[0]);
       slow.push(blocks[1]);

@@ -25,7 +25,7 @@ for (const dialect of dialects()) {
     let arca: RunningArca;
     const url = (path: string) => `${arca.url}${path}`;
 
-    async function pushBlob(repo: string, data: Buffer): Promise<string> {
+    async function pushBlob(repo: string, data: Buffer<ArrayBuffer>): Promise<string> {
       const digest = sha256(data);
       const res = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${digest}`), {
         method: 'POST',
@@ -41,15 +41,27 @@ for (const dialect of dialects()) {
         JSON.stringify({
           schemaVersion: 2,
           mediaType: ociManifest,
-          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(config), size: config.length },
-          layers: layers.map((l) => ({ mediaType: 'application/octet-stream', digest: sha256(l), size: l.length })),
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: sha256(config),
+            size: config.length,
+          },
+          layers: layers.map((l) => ({
+            mediaType: 'application/octet-stream',
+            digest: sha256(l),
+            size: l.length,
+          })),
           ...extra,
         }),
       );
     }
 
-    async function putManifest(repo: string, ref: string, body: Buffer, type = ociManifest) {
-      return fetch(url(`/v2/${repo}/manifests/${ref}`), { method: 'PUT', headers: { 'Content-Type': type }, body });
+    async function putManifest(repo: string, ref: string, body: Buffer<ArrayBuffer>, type = ociManifest) {
+      return fetch(url(`/v2/${repo}/manifests/${ref}`), {
+        method: 'PUT',
+        headers: { 'Content-Type': type },
+        body,
+      });
     }
 
     before(async () => {
@@ -123,7 +135,9 @@ for (const dialect of dialects()) {
       assert.equal(ranged.status, 206);
       assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${a.length}`);
       assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(a.subarray(10, 20)));
-      const unsatisfiable = await fetch(url(`/v2/${repo}/blobs/${da}`), { headers: { Range: `bytes=${a.length}-` } });
+      const unsatisfiable = await fetch(url(`/v2/${repo}/blobs/${da}`), {
+        headers: { Range: `bytes=${a.length}-` },
+      });
       assert.equal(unsatisfiable.status, 416);
       await unsatisfiable.arrayBuffer();
     });
@@ -131,7 +145,10 @@ for (const dialect of dialects()) {
     test('sha512 blobs and manifests', async () => {
       const repo = 'api/sha512';
       const data = randomBytes(5000);
-      const res = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${sha512(data)}`), { method: 'POST', body: data });
+      const res = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${sha512(data)}`), {
+        method: 'POST',
+        body: data,
+      });
       assert.equal(res.status, 201);
       const get = await fetch(url(`/v2/${repo}/blobs/${sha512(data)}`));
       assert.ok(Buffer.from(await get.arrayBuffer()).equals(data));
@@ -160,15 +177,21 @@ for (const dialect of dialects()) {
     test('cross-repository mount: 201 when the source has it, 202 otherwise', async () => {
       const data = randomBytes(1000);
       const digest = await pushBlob('api/mount-src', data);
-      const mounted = await fetch(url(`/v2/api/mount-dst/blobs/uploads/?mount=${digest}&from=api/mount-src`), {
-        method: 'POST',
-      });
+      const mounted = await fetch(
+        url(`/v2/api/mount-dst/blobs/uploads/?mount=${digest}&from=api/mount-src`),
+        {
+          method: 'POST',
+        },
+      );
       assert.equal(mounted.status, 201);
       assert.equal(mounted.headers.get('location'), `/v2/api/mount-dst/blobs/${digest}`);
       assert.equal((await fetch(url(`/v2/api/mount-dst/blobs/${digest}`), { method: 'HEAD' })).status, 200);
-      const fallback = await fetch(url(`/v2/api/mount-dst2/blobs/uploads/?mount=${sha256('nope')}&from=api/mount-src`), {
-        method: 'POST',
-      });
+      const fallback = await fetch(
+        url(`/v2/api/mount-dst2/blobs/uploads/?mount=${sha256('nope')}&from=api/mount-src`),
+        {
+          method: 'POST',
+        },
+      );
       assert.equal(fallback.status, 202);
       assert.ok(fallback.headers.get('location')?.includes('/blobs/uploads/'));
     });
@@ -200,7 +223,14 @@ for (const dialect of dialects()) {
         JSON.stringify({
           schemaVersion: 2,
           mediaType: ociIndex,
-          manifests: [{ mediaType: ociManifest, digest, size: manifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
+          manifests: [
+            {
+              mediaType: ociManifest,
+              digest,
+              size: manifest.length,
+              platform: { os: 'linux', architecture: 'amd64' },
+            },
+          ],
         }),
       );
       assert.equal((await putManifest(repo, 'multi', index, ociIndex)).status, 201);
@@ -217,7 +247,11 @@ for (const dialect of dialects()) {
 
       assert.equal((await fetch(url(`/v2/${repo}/manifests/v4`), { method: 'DELETE' })).status, 202);
       assert.equal((await fetch(url(`/v2/${repo}/manifests/v4`))).status, 404);
-      assert.equal((await fetch(url(`/v2/${repo}/manifests/${digest}`))).status, 200, 'untag keeps the manifest');
+      assert.equal(
+        (await fetch(url(`/v2/${repo}/manifests/${digest}`))).status,
+        200,
+        'untag keeps the manifest',
+      );
 
       assert.equal((await fetch(url(`/v2/${repo}/manifests/${digest}`), { method: 'DELETE' })).status, 202);
       const gone = await fetch(url(`/v2/${repo}/manifests/v1`));
@@ -248,13 +282,17 @@ for (const dialect of dialects()) {
       const all = await fetch(url(`/v2/${repo}/referrers/${subject.digest}`));
       assert.equal(all.status, 200);
       assert.equal(all.headers.get('content-type'), ociIndex);
-      const index = (await all.json()) as { manifests: { digest: string; artifactType: string; annotations?: object }[] };
+      const index = (await all.json()) as {
+        manifests: { digest: string; artifactType: string; annotations?: object }[];
+      };
       assert.equal(index.manifests.length, 2);
       const sigEntry = index.manifests.find((m) => m.digest === sha256(sig));
       assert.equal(sigEntry?.artifactType, 'application/vnd.example.sig');
       assert.deepEqual(sigEntry?.annotations, { 'org.example.kind': 'signature' });
 
-      const filtered = await fetch(url(`/v2/${repo}/referrers/${subject.digest}?artifactType=application/vnd.example.sbom`));
+      const filtered = await fetch(
+        url(`/v2/${repo}/referrers/${subject.digest}?artifactType=application/vnd.example.sbom`),
+      );
       assert.equal(filtered.headers.get('oci-filters-applied'), 'artifactType');
       const f = (await filtered.json()) as { manifests: { digest: string }[] };
       assert.deepEqual(
@@ -283,7 +321,15 @@ for (const dialect of dialects()) {
       const config = emptyConfig;
 
       test('bad repository names', async () => {
-        for (const name of ['UPPER/case', 'a/../b', 'a//b', '-lead', 'trail-', 'a/%2e%2e/b', 'x'.repeat(256)]) {
+        for (const name of [
+          'UPPER/case',
+          'a/../b',
+          'a//b',
+          '-lead',
+          'trail-',
+          'a/%2e%2e/b',
+          'x'.repeat(256),
+        ]) {
           const res = await rawRequest(arca.url, 'GET', `/v2/${name}/tags/list`);
           assert.equal(res.status, 400, `${name}: ${res.body}`);
           assert.equal(JSON.parse(res.body).errors[0].code, 'NAME_INVALID', name);
@@ -294,14 +340,20 @@ for (const dialect of dialects()) {
         const bad = await fetch(url(`/v2/${repo}/blobs/sha256:1234`));
         assert.equal(bad.status, 400);
         assert.equal(await errorCode(bad), 'DIGEST_INVALID');
-        const md5 = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=md5:d41d8cd98f00b204e9800998ecf8427e`), {
-          method: 'POST',
-          body: 'x',
-        });
+        const md5 = await fetch(
+          url(`/v2/${repo}/blobs/uploads/?digest=md5:d41d8cd98f00b204e9800998ecf8427e`),
+          {
+            method: 'POST',
+            body: 'x',
+          },
+        );
         assert.equal(await errorCode(md5), 'DIGEST_INVALID');
         const data = Buffer.from('the real content');
         const claimed = sha256('something else');
-        const mismatch = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${claimed}`), { method: 'POST', body: data });
+        const mismatch = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${claimed}`), {
+          method: 'POST',
+          body: data,
+        });
         assert.equal(mismatch.status, 400);
         assert.equal(await errorCode(mismatch), 'DIGEST_INVALID');
         for (const d of [claimed, sha256(data)]) {
@@ -339,24 +391,20 @@ for (const dialect of dialects()) {
 
       test('malformed, oversized and unknown manifests', async () => {
         await pushBlob(repo, config);
-        const cases: [string, Buffer, string, number, string][] = [
+        const cases: [string, Buffer<ArrayBuffer>, string, number, string][] = [
           ['not json', Buffer.from('{"schemaVersion": 2,'), ociManifest, 400, 'MANIFEST_INVALID'],
           ['array', Buffer.from('[]'), ociManifest, 400, 'MANIFEST_INVALID'],
           ['schema 1', Buffer.from('{"schemaVersion":1,"name":"x"}'), ociManifest, 400, 'MANIFEST_INVALID'],
           [
             'unknown media type',
-            Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing', layers: [] })),
+            Buffer.from(
+              JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing', layers: [] }),
+            ),
             'application/vnd.example.thing',
             400,
             'MANIFEST_INVALID',
           ],
-          [
-            'type mismatch',
-            manifestFor(config, []),
-            ociIndex,
-            400,
-            'MANIFEST_INVALID',
-          ],
+          ['type mismatch', manifestFor(config, []), ociIndex, 400, 'MANIFEST_INVALID'],
           [
             'bad layer digest',
             Buffer.from(
@@ -371,7 +419,13 @@ for (const dialect of dialects()) {
             400,
             'MANIFEST_INVALID',
           ],
-          ['missing layer', manifestFor(config, [Buffer.from('never pushed')]), ociManifest, 400, 'MANIFEST_BLOB_UNKNOWN'],
+          [
+            'missing layer',
+            manifestFor(config, [Buffer.from('never pushed')]),
+            ociManifest,
+            400,
+            'MANIFEST_BLOB_UNKNOWN',
+          ],
           [
             'missing child',
             Buffer.from(

@@ -10,8 +10,21 @@ import { AppError } from '../../src/errors/index.js';
 const hex64 = 'a'.repeat(64);
 
 test('repository names follow the distribution grammar', () => {
-  for (const ok of ['a', 'library/ubuntu', 'a.b_c__d-e--f/g', 'x/y/z', '0']) assert.ok(isRepositoryName(ok), ok);
-  for (const bad of ['', 'A', 'a/', '/a', 'a//b', 'a/../b', '..', 'a_', '-a', 'a___b', `${'a'.repeat(256)}`]) {
+  for (const ok of ['a', 'library/ubuntu', 'a.b_c__d-e--f/g', 'x/y/z', '0'])
+    assert.ok(isRepositoryName(ok), ok);
+  for (const bad of [
+    '',
+    'A',
+    'a/',
+    '/a',
+    'a//b',
+    'a/../b',
+    '..',
+    'a_',
+    '-a',
+    'a___b',
+    `${'a'.repeat(256)}`,
+  ]) {
     assert.ok(!isRepositoryName(bad), bad);
   }
 });
@@ -27,9 +40,16 @@ test('digests: sha256 and sha512 only, lowercase hex of the right length', () =>
 });
 
 test('manifest parsing checks shape and media type', () => {
-  const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${hex64}`, size: 10 };
+  const config = {
+    mediaType: 'application/vnd.oci.image.config.v1+json',
+    digest: `sha256:${hex64}`,
+    size: 10,
+  };
   const body = (o: object) => Buffer.from(JSON.stringify(o));
-  const m = parseManifest(body({ schemaVersion: 2, config, layers: [] }), 'application/vnd.oci.image.manifest.v1+json');
+  const m = parseManifest(
+    body({ schemaVersion: 2, config, layers: [] }),
+    'application/vnd.oci.image.manifest.v1+json',
+  );
   assert.equal(m.kind, 'image');
   assert.equal(m.artifactType, config.mediaType);
   const inferred = parseManifest(body({ schemaVersion: 2, manifests: [] }), undefined);
@@ -42,10 +62,18 @@ test('manifest parsing checks shape and media type', () => {
     }
     return 'none';
   };
-  assert.equal(code(() => parseManifest(Buffer.from('nope'), undefined)), 'MANIFEST_INVALID');
-  assert.equal(code(() => parseManifest(body({ schemaVersion: 2, config, layers: [{}] }), undefined)), 'MANIFEST_INVALID');
   assert.equal(
-    code(() => parseManifest(body({ schemaVersion: 2, config: { ...config, size: -1 }, layers: [] }), undefined)),
+    code(() => parseManifest(Buffer.from('nope'), undefined)),
+    'MANIFEST_INVALID',
+  );
+  assert.equal(
+    code(() => parseManifest(body({ schemaVersion: 2, config, layers: [{}] }), undefined)),
+    'MANIFEST_INVALID',
+  );
+  assert.equal(
+    code(() =>
+      parseManifest(body({ schemaVersion: 2, config: { ...config, size: -1 }, layers: [] }), undefined),
+    ),
     'MANIFEST_INVALID',
   );
   assert.equal(
@@ -61,7 +89,11 @@ test('manifest parsing checks shape and media type', () => {
 
 test('/v2 paths are matched from their end', () => {
   assert.deepEqual(matchOciPath(''), { kind: 'base' });
-  assert.deepEqual(matchOciPath('a/b/manifests/latest'), { kind: 'manifest', name: 'a/b', reference: 'latest' });
+  assert.deepEqual(matchOciPath('a/b/manifests/latest'), {
+    kind: 'manifest',
+    name: 'a/b',
+    reference: 'latest',
+  });
   assert.deepEqual(matchOciPath('a/blobs/uploads/'), { kind: 'uploads', name: 'a' });
   assert.deepEqual(matchOciPath('a/blobs/uploads/123'), { kind: 'upload', name: 'a', id: '123' });
   assert.deepEqual(matchOciPath('blobs/blobs/x'), { kind: 'blob', name: 'blobs', digest: 'x' });

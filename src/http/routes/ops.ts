@@ -33,7 +33,9 @@ export async function opsRoutes(app: FastifyInstance, options: OpsOptions): Prom
       }),
     );
     const ready = results.every(([, r]) => r.status === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'error', checks: Object.fromEntries(results) });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ok' : 'error', checks: Object.fromEntries(results) });
   });
 
   app.get('/metrics', async (_request, reply) => {

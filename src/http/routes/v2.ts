@@ -47,7 +47,9 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     }
     if (!allowedMethods[target.kind].includes(request.method)) {
       reply.header('Allow', allowedMethods[target.kind].join(', '));
-      throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`, undefined, { status: 405 });
+      throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`, undefined, {
+        status: 405,
+      });
     }
     if ('name' in target) assertRepositoryName(target.name);
     if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
@@ -192,15 +194,29 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       }
       case 'PATCH': {
         const range = parseContentRange(request.headers['content-range']);
-        const offset = await registry.uploads.append(name, id, request.raw, range, contentLength(request.raw));
+        const offset = await registry.uploads.append(
+          name,
+          id,
+          request.raw,
+          range,
+          contentLength(request.raw),
+        );
         return uploadAccepted(reply, name, id, offset);
       }
       case 'PUT': {
         const digest = (request.query as Record<string, string | undefined>).digest;
-        if (digest === undefined) throw new AppError('DIGEST_INVALID', 'the digest query parameter is required');
+        if (digest === undefined)
+          throw new AppError('DIGEST_INVALID', 'the digest query parameter is required');
         const body = hasBody(request.raw) ? request.raw : undefined;
         const range = body ? parseContentRange(request.headers['content-range']) : undefined;
-        await registry.uploads.complete(name, id, digest, body, range, body ? contentLength(request.raw) : undefined);
+        await registry.uploads.complete(
+          name,
+          id,
+          digest,
+          body,
+          range,
+          body ? contentLength(request.raw) : undefined,
+        );
         return reply
           .code(201)
           .header('Location', `/v2/${name}/blobs/${digest}`)
@@ -225,12 +241,20 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
 
   function requireDelete(): void {
     if (!options.deleteEnabled) {
-      throw new AppError('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled)', undefined, { status: 405 });
+      throw new AppError('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled)', undefined, {
+        status: 405,
+      });
     }
   }
 }
 
-function uploadAccepted(reply: FastifyReply, name: string, id: string, offset: number, status = 202): FastifyReply {
+function uploadAccepted(
+  reply: FastifyReply,
+  name: string,
+  id: string,
+  offset: number,
+  status = 202,
+): FastifyReply {
   return reply
     .code(status)
     .header('Location', `/v2/${name}/blobs/uploads/${id}`)

@@ -15,7 +15,11 @@ export async function linkBlob(db: Executor, repository: string, digest: string,
 }
 
 /** Size of a blob as seen from a repository, or undefined if the repository has no link to it. */
-export async function linkedBlobSize(db: Executor, repository: string, digest: string): Promise<number | undefined> {
+export async function linkedBlobSize(
+  db: Executor,
+  repository: string,
+  digest: string,
+): Promise<number | undefined> {
   const row = await db
     .selectFrom('repository_blobs as rb')
     .innerJoin('blobs as b', 'b.digest', 'rb.digest')

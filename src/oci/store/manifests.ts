@@ -30,10 +30,16 @@ export async function manifestByDigest(
     .executeTakeFirst();
 }
 
-export async function manifestByTag(db: Executor, repository: string, tag: string): Promise<StoredManifest | undefined> {
+export async function manifestByTag(
+  db: Executor,
+  repository: string,
+  tag: string,
+): Promise<StoredManifest | undefined> {
   return db
     .selectFrom('tags as t')
-    .innerJoin('manifests as m', (j) => j.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'))
+    .innerJoin('manifests as m', (j) =>
+      j.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'),
+    )
     .select(['m.digest', 'm.media_type', 'm.payload'])
     .where('t.repository', '=', repository)
     .where('t.name', '=', tag)
@@ -41,7 +47,11 @@ export async function manifestByTag(db: Executor, repository: string, tag: strin
 }
 
 /** Which of the given manifests exist in a repository. */
-export async function existingManifests(db: Executor, repository: string, digests: string[]): Promise<Set<string>> {
+export async function existingManifests(
+  db: Executor,
+  repository: string,
+  digests: string[],
+): Promise<Set<string>> {
   if (digests.length === 0) return new Set();
   const rows = await db
     .selectFrom('manifests')

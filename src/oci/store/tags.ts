@@ -22,7 +22,12 @@ export async function deleteTagsOf(db: Executor, repository: string, digest: str
 }
 
 /** Tag names in lexical order after `last`, at most `limit`. */
-export async function listTags(db: Executor, repository: string, limit: number, last?: string): Promise<string[]> {
+export async function listTags(
+  db: Executor,
+  repository: string,
+  limit: number,
+  last?: string,
+): Promise<string[]> {
   let query = db
     .selectFrom('tags')
     .select('name')

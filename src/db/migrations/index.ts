@@ -1,0 +1,14 @@
+import { sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from '../connect.js';
+import type { DialectTypes, MigrationDefinition } from './types.js';
+import { ociCore } from './0001_oci_core.js';
+
+/** Every migration, in order. Names are never changed once released; add new ones at the end. */
+const migrations: [string, MigrationDefinition][] = [['0001_oci_core', ociCore]];
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  const types: DialectTypes = { bytes: sql.raw(dialect === 'postgres' ? 'bytea' : 'blob') };
+  const all: Record<string, Migration> = {};
+  for (const [name, define] of migrations) all[name] = define(types);
+  return { getMigrations: async () => all };
+}

@@ -94,7 +94,7 @@ export async function startServer(
     };
     purgeTimer = setInterval(purge, purging.interval);
     purgeTimer.unref();
-    setTimeout(purge, 5_000).unref();
+    setTimeout(purge, Math.min(5_000, purging.interval)).unref();
   }
 
   return {

@@ -68,7 +68,8 @@ export class Htpasswd {
     const ok = hash !== undefined && /^\$2[aby]\$/.test(hash) && (await bcrypt.compare(password, hash));
     if (!ok) {
       // Spend about the same time when the user does not exist, so a probe cannot tell.
-      if (hash === undefined) await bcrypt.compare(password, dummyHash);
+      if (hash === undefined)
+        await bcrypt.compare(password, (dummyHash ??= bcrypt.hashSync('arca-no-such-user', 10)));
       return false;
     }
     if (this.verified.size > 10_000) this.verified.clear();
@@ -77,4 +78,4 @@ export class Htpasswd {
   }
 }
 
-const dummyHash = bcrypt.hashSync('arca-no-such-user', 10);
+let dummyHash: string | undefined;

@@ -1,2 +1,3 @@
 export { openDatabase, dialectOf, type Dialect, type MetadataDb } from './connect.js';
 export type { Database } from './schema.js';
+export { PreparedQuery } from './prepared.js';

@@ -55,13 +55,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   const metrics = new HttpMetrics(options.uploadsInProgress);
+  const extraHeaders = Object.entries(options.headers ?? {}).map(
+    ([name, values]) => [name, values.join(', ')] as const,
+  );
   const socketBytes = new WeakMap<object, { read: number; written: number }>();
 
   app.addHook('onRequest', async (request, reply) => {
     const socket = request.raw.socket;
     socketBytes.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
     reply.header('X-Request-Id', request.id);
-    for (const [name, values] of Object.entries(options.headers ?? {})) reply.header(name, values.join(', '));
+    for (const [name, value] of extraHeaders) reply.header(name, value);
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,3 +1,4 @@
+import { PreparedQuery } from '../../db/index.js';
 import type { Executor } from './executor.js';
 
 /** Record a verified blob (idempotent) and link it into a repository. */

@@ -1,3 +1,4 @@
+import { PreparedQuery } from '../../db/index.js';
 import type { Executor } from './executor.js';
 
 export interface StoredManifest {

@@ -15,20 +15,22 @@ export async function linkBlob(db: Executor, repository: string, digest: string,
     .execute();
 }
 
+const linkedSize = new PreparedQuery<{ size: number }>((db) =>
+  db
+    .selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select('b.size')
+    .where('rb.repository', '=', '?repository')
+    .where('rb.digest', '=', '?digest'),
+);
+
 /** Size of a blob as seen from a repository, or undefined if the repository has no link to it. */
 export async function linkedBlobSize(
   db: Executor,
   repository: string,
   digest: string,
 ): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('repository_blobs as rb')
-    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-    .select('b.size')
-    .where('rb.repository', '=', repository)
-    .where('rb.digest', '=', digest)
-    .executeTakeFirst();
-  return row?.size;
+  return (await linkedSize.first(db, [repository, digest]))?.size;
 }
 
 export async function blobSize(db: Executor, digest: string): Promise<number | undefined> {

@@ -18,33 +18,40 @@ export interface ManifestRow {
   payload: Buffer;
 }
 
-export async function manifestByDigest(
-  db: Executor,
-  repository: string,
-  digest: string,
-): Promise<StoredManifest | undefined> {
-  return db
+const byDigest = new PreparedQuery<StoredManifest>((db) =>
+  db
     .selectFrom('manifests')
     .select(['digest', 'media_type', 'payload'])
-    .where('repository', '=', repository)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
-}
+    .where('repository', '=', '?repository')
+    .where('digest', '=', '?digest'),
+);
 
-export async function manifestByTag(
-  db: Executor,
-  repository: string,
-  tag: string,
-): Promise<StoredManifest | undefined> {
-  return db
+const byTag = new PreparedQuery<StoredManifest>((db) =>
+  db
     .selectFrom('tags as t')
     .innerJoin('manifests as m', (j) =>
       j.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'),
     )
     .select(['m.digest', 'm.media_type', 'm.payload'])
-    .where('t.repository', '=', repository)
-    .where('t.name', '=', tag)
-    .executeTakeFirst();
+    .where('t.repository', '=', '?repository')
+    .where('t.name', '=', '?tag'),
+);
+
+export function manifestByDigest(
+  db: Executor,
+  repository: string,
+  digest: string,
+): Promise<StoredManifest | undefined> {
+  return byDigest.first(db, [repository, digest]);
+}
+
+/** The hottest query of a registry: one indexed join. */
+export function manifestByTag(
+  db: Executor,
+  repository: string,
+  tag: string,
+): Promise<StoredManifest | undefined> {
+  return byTag.first(db, [repository, tag]);
 }
 
 /** Which of the given manifests exist in a repository. */

@@ -1,9 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { freePort } from '../helpers/ports.js';
 import { startArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
 import { exec } from '../helpers/exec.js';
@@ -129,6 +132,67 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+describe('TLS', () => {
+  test('http.tls.certificate and key serve the API over HTTPS', async () => {
+    const dir = makeTempDir('arca-tls-');
+    const key = join(dir.path, 'key.pem');
+    const cert = join(dir.path, 'cert.pem');
+    const made = await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const port = await freePort();
+    const file = join(dir.path, 'tls.yml');
+    writeFileSync(
+      file,
+      [
+        'version: 0.1',
+        'log: {level: warn}',
+        `http: {addr: "127.0.0.1:${port}", tls: {certificate: "${cert}", key: "${key}"}}`,
+        `datadir: "${dir.path}"`,
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [ARCA_MAIN, 'serve', '--config', file], { stdio: 'ignore' });
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(`https://127.0.0.1:${port}/v2/`, { ca: readFileSync(cert) }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status === 0; i++) {
+        status = await get().catch(async () => {
+          await new Promise((r) => setTimeout(r, 100));
+          return 0;
+        });
+      }
+      assert.equal(status, 200);
+    } finally {
+      child.kill('SIGTERM');
+      await waitForExit(child);
+      await dir.cleanup();
+    }
+  });
+});
 
 describe('start-up configuration errors', () => {
   test('an unknown or wrong key stops start-up with a message naming it', async () => {

@@ -7,7 +7,7 @@ export class HashTap extends Transform {
   private readonly hash: Hash;
 
   constructor(hash: Hash) {
-    super({ highWaterMark: 1 << 20 });
+    super({ highWaterMark: 64 * 1024 });
     this.hash = hash;
   }
 

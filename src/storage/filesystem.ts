@@ -6,7 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { checkPath, StorageConflict, StorageNotFound, type ByteRange, type StorageDriver } from './driver.js';
 
-const streamBuffer = 1 << 20;
+/** Reads in large chunks (fewer syscalls for pulls); writes buffer little, so many concurrent uploads stay small. */
+const readBuffer = 1 << 20;
+const writeBuffer = 256 * 1024;
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -49,7 +51,7 @@ export class FilesystemDriver implements StorageDriver {
       fd: handle,
       start: range?.start,
       end: range?.end,
-      highWaterMark: streamBuffer,
+      highWaterMark: readBuffer,
     });
   }
 
@@ -60,7 +62,7 @@ export class FilesystemDriver implements StorageDriver {
     try {
       await pipeline(
         Buffer.isBuffer(data) ? Readable.from([data]) : data,
-        createWriteStream(temp, { highWaterMark: streamBuffer }),
+        createWriteStream(temp, { highWaterMark: writeBuffer }),
       );
       await rename(temp, file);
     } catch (err) {
@@ -110,7 +112,7 @@ export class FilesystemDriver implements StorageDriver {
     const size = await this.uploadSize(key);
     if (size === null) throw new StorageNotFound(key);
     if (size !== offset) throw new StorageConflict(`upload ${key} is at ${size}, not ${offset}`);
-    const out = createWriteStream(file, { flags: 'a', highWaterMark: streamBuffer });
+    const out = createWriteStream(file, { flags: 'a', highWaterMark: writeBuffer });
     try {
       await pipeline(data, out);
     } finally {
@@ -123,7 +125,7 @@ export class FilesystemDriver implements StorageDriver {
     const handle = await open(this.uploadPath(key), 'r').catch((err: unknown) => {
       throw isNotFound(err) ? new StorageNotFound(key) : err;
     });
-    return createReadStream('', { fd: handle, highWaterMark: streamBuffer });
+    return createReadStream('', { fd: handle, highWaterMark: readBuffer });
   }
 
   async commitUpload(key: string, path: string): Promise<void> {

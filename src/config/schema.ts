@@ -49,7 +49,8 @@ const httpSchema = z
     ),
     net: z.literal('tcp').optional(),
     host: z.url().optional(),
-    prefix: str.default('/'),
+    // Serving under a path prefix would need every Location header rewritten; refuse rather than half-work.
+    prefix: str.default('/').refine((p) => p === '/' || p === '', { message: "only '/' is supported" }),
     secret: str.optional(),
     relativeurls: bool.default(false),
     draintimeout: duration.default(30_000),

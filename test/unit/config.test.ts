@@ -93,6 +93,7 @@ test('wrong types and values name their key', () => {
   fails({ file: file('storage: {maintenance: {uploadpurging: {age: soon}}}') }, /uploadpurging\.age/);
   fails({ file: file('storage: {filesystem: {}, s3: {bucket: b}}') }, /choose one storage driver/);
   fails({ file: file('- a list') }, /mapping/);
+  fails({ file: file('http: {prefix: /registry/}') }, /http\.prefix: only '\/' is supported/);
   fails({ file: join(dir, 'missing.yml') }, /cannot read/);
 });
 

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -16,8 +15,6 @@ export interface MetadataDb {
   close(): Promise<void>;
 }
 
-// BIGINT columns hold sizes and times; they fit a JS number (2^53) for any real blob.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export function dialectOf(url: string): Dialect {
   if (url.startsWith('sqlite:')) return 'sqlite';
@@ -56,7 +53,11 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
-function postgresDialect(url: string): PostgresDialect {
+/** pg is loaded only when used: the embedded default never pays for it. */
+async function postgresDialect(url: string): Promise<PostgresDialect> {
+  const { default: pg } = await import('pg');
+  // BIGINT columns hold sizes and times; they fit a JS number (2^53) for any real blob.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
   return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
 }
 
@@ -64,7 +65,7 @@ function postgresDialect(url: string): PostgresDialect {
 export async function openDatabase(url: string): Promise<MetadataDb> {
   const dialect = dialectOf(url);
   const db = new Kysely<Database>({
-    dialect: dialect === 'sqlite' ? sqliteDialect(url) : postgresDialect(url),
+    dialect: dialect === 'sqlite' ? sqliteDialect(url) : await postgresDialect(url),
   });
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();

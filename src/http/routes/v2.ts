@@ -121,12 +121,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
         const body = await readLimited(request.raw, options.manifestLimit);
         const result = await registry.manifests.put(name, reference, body, request.headers['content-type']);
         if (result.subject) reply.header('OCI-Subject', result.subject);
-        return reply
-          .code(201)
-          .header('Location', `/v2/${name}/manifests/${result.digest}`)
-          .header('Docker-Content-Digest', result.digest)
-          .header('Content-Length', 0)
-          .send();
+        return created(reply, `/v2/${name}/manifests/${result.digest}`, result.digest);
       }
       default: {
         requireDelete();
@@ -164,22 +159,12 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       const from = query.from;
       if (from !== undefined && (await registry.blobs.mount(name, query.mount, assertRepositoryName(from)))) {
         request.raw.resume();
-        return reply
-          .code(201)
-          .header('Location', `/v2/${name}/blobs/${query.mount}`)
-          .header('Docker-Content-Digest', query.mount)
-          .header('Content-Length', 0)
-          .send();
+        return created(reply, `/v2/${name}/blobs/${query.mount}`, query.mount);
       }
     }
     if (query.digest !== undefined) {
       await registry.uploads.monolithic(name, query.digest, request.raw, contentLength(request.raw));
-      return reply
-        .code(201)
-        .header('Location', `/v2/${name}/blobs/${query.digest}`)
-        .header('Docker-Content-Digest', query.digest)
-        .header('Content-Length', 0)
-        .send();
+      return created(reply, `/v2/${name}/blobs/${query.digest}`, query.digest);
     }
     request.raw.resume();
     const id = await registry.uploads.start(name);
@@ -217,12 +202,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
           range,
           body ? contentLength(request.raw) : undefined,
         );
-        return reply
-          .code(201)
-          .header('Location', `/v2/${name}/blobs/${digest}`)
-          .header('Docker-Content-Digest', digest)
-          .header('Content-Length', 0)
-          .send();
+        return created(reply, `/v2/${name}/blobs/${digest}`, digest);
       }
       default: {
         await registry.uploads.cancel(name, id);
@@ -246,6 +226,16 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       });
     }
   }
+}
+
+/** 201 for a stored blob or manifest: where it is and its digest. */
+function created(reply: FastifyReply, location: string, digest: string): FastifyReply {
+  return reply
+    .code(201)
+    .header('Location', location)
+    .header('Docker-Content-Digest', digest)
+    .header('Content-Length', 0)
+    .send();
 }
 
 function uploadAccepted(

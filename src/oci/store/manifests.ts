@@ -1,4 +1,5 @@
 import { PreparedQuery } from '../../db/index.js';
+import type { ManifestsTable } from '../../db/schema.js';
 import type { Executor } from './executor.js';
 
 export interface StoredManifest {
@@ -7,16 +8,7 @@ export interface StoredManifest {
   payload: Buffer;
 }
 
-export interface ManifestRow {
-  repository: string;
-  digest: string;
-  media_type: string;
-  artifact_type: string | null;
-  subject: string | null;
-  annotations: string | null;
-  size: number;
-  payload: Buffer;
-}
+export type ManifestRow = Omit<ManifestsTable, 'created_at'>;
 
 const byDigest = new PreparedQuery<StoredManifest>((db) =>
   db

@@ -1,5 +1,11 @@
 /** Table types of the metadata database. Times are milliseconds since the epoch. */
 
+import type {
+  CatalogEntriesTable,
+  CatalogEntryTagsTable,
+  CatalogHealthChecksTable,
+} from '../catalog/tables.js';
+
 export interface RepositoriesTable {
   name: string;
   created_at: number;
@@ -60,4 +66,7 @@ export interface Database {
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  catalog_entries: CatalogEntriesTable;
+  catalog_entry_tags: CatalogEntryTagsTable;
+  catalog_health_checks: CatalogHealthChecksTable;
 }

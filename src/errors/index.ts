@@ -25,6 +25,10 @@ export const errorCodes = {
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
+  CATALOG_REQUEST_INVALID: { status: 400, message: 'invalid catalog request' },
+  CATALOG_ENTRY_UNKNOWN: { status: 404, message: 'container registry not found' },
+  CATALOG_ENTRY_EXISTS: { status: 409, message: 'container registry already exists' },
+  CATALOG_ENTRY_MANAGED: { status: 409, message: 'container registry is managed by Arca' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

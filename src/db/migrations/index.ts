@@ -2,12 +2,19 @@ import { sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { DialectTypes, MigrationDefinition } from './types.js';
 import { ociCore } from './0001_oci_core.js';
+import { catalog } from './0002_catalog.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
-const migrations: [string, MigrationDefinition][] = [['0001_oci_core', ociCore]];
+const migrations: [string, MigrationDefinition][] = [
+  ['0001_oci_core', ociCore],
+  ['0002_catalog', catalog],
+];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  const types: DialectTypes = { bytes: sql.raw(dialect === 'postgres' ? 'bytea' : 'blob') };
+  const types: DialectTypes = {
+    bytes: sql.raw(dialect === 'postgres' ? 'bytea' : 'blob'),
+    binaryText: sql.raw(dialect === 'postgres' ? 'text collate "C"' : 'text'),
+  };
   const all: Record<string, Migration> = {};
   for (const [name, define] of migrations) all[name] = define(types);
   return { getMigrations: async () => all };

@@ -1,0 +1,25 @@
+export { CatalogService, type CatalogServiceOptions, type QueryPage } from './service.js';
+export { HealthScheduler, type HealthSchedulerOptions } from './health/scheduler.js';
+export { probeRegistry, type ProbeOptions, type ProbeResult } from './health/probe.js';
+export type { HealthRecord } from './health/record.js';
+export {
+  normalizeEntry,
+  entryFields,
+  idPattern,
+  storageTypes,
+  registryTypes,
+  type CatalogEntry,
+  type StorageInfo,
+  type StorageType,
+  type RegistryType,
+} from './entry.js';
+export { parseQuery, queryEnvelopeKeys, type Query, type QueryInput } from './query.js';
+export { parseFilter, type Filter } from './filter.js';
+export { matches } from './matcher.js';
+export { parseUpdate, applyUpdate } from './update.js';
+export { allowAll, type CatalogAccess, type CatalogCaller, type CatalogPermission } from './access.js';
+export { noCredentials, type CatalogCredentials, type RegistryCredential } from './credentials.js';
+export { ownRegistryId, ownRegistryEntry, type OwnRegistry } from './own-registry.js';
+export { defaultRegistry } from './default-registry.js';
+export type { Json, JsonObject } from './json.js';
+export type { CatalogEntriesTable, CatalogEntryTagsTable, CatalogHealthChecksTable } from './tables.js';

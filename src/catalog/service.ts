@@ -1,0 +1,302 @@
+import type { Kysely } from 'kysely';
+import type { Database, MetadataDb } from '../db/index.js';
+import { AppError } from '../errors/index.js';
+import { normalizeEntry, type CatalogEntry } from './entry.js';
+import { jsonEquals, type JsonObject } from './json.js';
+import { matches } from './matcher.js';
+import { project, sortDocuments, type Query } from './query.js';
+import { compileFilter, scalarColumns } from './sql-filter.js';
+import { applyUpdate, parseUpdate, touchedFields } from './update.js';
+import { noCredentials, type CatalogCredentials } from './credentials.js';
+import { ownRegistryEntry, ownRegistryId, type OwnRegistry } from './own-registry.js';
+import { probeRegistry } from './health/probe.js';
+import type { HealthRecord } from './health/record.js';
+import {
+  deleteEntry,
+  getEntryRow,
+  idsBySource,
+  insertEntries,
+  replaceTags,
+  selectDocuments,
+  updateEntry,
+  type EntryRow,
+  type OrderColumn,
+} from './store/entries.js';
+import { entriesDue, healthChecksOf, insertHealthCheck, pruneHealthChecks } from './store/health.js';
+
+export interface CatalogServiceOptions {
+  /** catalog.healthcheck: how long a probe may take and how long history is kept (milliseconds). */
+  healthcheck: { timeout: number; history: number };
+  /** Where probes get a registry's credential (the seam to the credentials room). */
+  credentials?: CatalogCredentials;
+  /** Extra CA certificates probes trust (private CAs, tests). */
+  ca?: string | Buffer;
+  now?: () => number;
+}
+
+/** One page of a query; `more` when entries follow it. */
+export interface QueryPage {
+  items: JsonObject[];
+  more: boolean;
+}
+
+/** Fields users may curate on Arca's own entries; the rest follows the registry. */
+const curatedFields = new Set(['container_registry_metadata', 'container_registry_tags']);
+const maxAttempts = 5;
+
+/**
+ * The container-registry catalog: entries with the AIOS schema, MongoDB-style queries and updates,
+ * health checks, and Arca's own registries kept in sync.
+ */
+export class CatalogService {
+  private readonly db: Kysely<Database>;
+  private readonly credentials: CatalogCredentials;
+  private readonly now: () => number;
+
+  constructor(
+    meta: Pick<MetadataDb, 'db'>,
+    private readonly options: CatalogServiceOptions,
+  ) {
+    this.db = meta.db;
+    this.credentials = options.credentials ?? noCredentials;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Onboard an entry (a missing id gets a UUID). 409 when the id exists. */
+  async create(input: unknown): Promise<CatalogEntry> {
+    const entry = normalizeEntry(input);
+    const existing = await this.db
+      .transaction()
+      .execute((tx) => insertEntries(tx, [entry], 'user', this.now()));
+    if (existing.length > 0) throw exists(entry.container_registry_id);
+    return entry;
+  }
+
+  /** Onboard many entries in one transaction: all or none. */
+  async createMany(inputs: unknown[]): Promise<CatalogEntry[]> {
+    const entries = inputs.map((input, i) => {
+      try {
+        return normalizeEntry(input);
+      } catch (err) {
+        throw new AppError('CATALOG_REQUEST_INVALID', `entries.${i}: ${(err as Error).message}`);
+      }
+    });
+    const seen = new Set<string>();
+    for (const e of entries) {
+      if (seen.has(e.container_registry_id)) throw exists(e.container_registry_id);
+      seen.add(e.container_registry_id);
+    }
+    await this.db.transaction().execute(async (tx) => {
+      const existing = await insertEntries(tx, entries, 'user', this.now());
+      if (existing.length > 0) throw exists(existing[0]!);
+    });
+    return entries;
+  }
+
+  async get(id: string): Promise<CatalogEntry> {
+    return JSON.parse((await this.row(id)).document) as CatalogEntry;
+  }
+
+  /**
+   * Apply update operators (`$set`, `$unset`, `$push`, `$pull`, `$addToSet`, `$inc`) or plain fields.
+   * Concurrent updates of one entry each apply in full (optimistic, retried).
+   */
+  async update(id: string, input: unknown): Promise<CatalogEntry> {
+    const update = parseUpdate(input);
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const row = await this.row(id);
+      if (row.source === 'arca') {
+        const fixed = [...touchedFields(update)].filter((f) => !curatedFields.has(f));
+        if (fixed.length > 0)
+          throw managed(
+            id,
+            `only container_registry_metadata and container_registry_tags can change (not ${fixed.join(', ')})`,
+          );
+      }
+      const before = JSON.parse(row.document) as CatalogEntry;
+      const after = normalizeEntry(applyUpdate(before as unknown as JsonObject, update));
+      if (jsonEquals(before as unknown as JsonObject, after as unknown as JsonObject)) return after;
+      const written = await this.db.transaction().execute(async (tx) => {
+        if (!(await updateEntry(tx, after, row.version, this.now()))) return false;
+        if (!jsonEquals(before.container_registry_tags, after.container_registry_tags)) {
+          await replaceTags(tx, id, after.container_registry_tags);
+        }
+        return true;
+      });
+      if (written) return after;
+    }
+    throw new AppError('UNAVAILABLE', `container registry ${id} is being updated concurrently; retry`);
+  }
+
+  async delete(id: string): Promise<void> {
+    const row = await this.row(id);
+    if (row.source === 'arca') throw managed(id, 'it is removed when its registry is');
+    await this.db.transaction().execute((tx) => deleteEntry(tx, id));
+  }
+
+  /**
+   * Run a query. Filters on the indexed fields (id, name, tags, registry_type, storage_type, public_url,
+   * image_prefix) are answered by SQL; the rest is matched here over the rows SQL narrowed down.
+   */
+  async query(query: Query): Promise<QueryPage> {
+    const { where, exact } = compileFilter(query.filter);
+    const want = query.limit === 0 ? Infinity : query.limit;
+    const order = sqlOrder(query);
+    let docs: JsonObject[];
+    if (order && exact) {
+      const rows = await selectDocuments(
+        this.db,
+        where,
+        order,
+        want === Infinity ? undefined : want + 1,
+        query.skip,
+      );
+      docs = rows.map((r) => JSON.parse(r.document) as JsonObject);
+    } else if (order) {
+      docs = await this.scanInOrder(query, order, want);
+    } else {
+      const rows = await selectDocuments(this.db, where, []);
+      const candidates = rows.map((r) => JSON.parse(r.document) as JsonObject);
+      const matching = exact ? candidates : candidates.filter((d) => matches(d, query.filter));
+      docs = sortDocuments(matching, query.sort).slice(query.skip, query.skip + want + 1);
+    }
+    const more = docs.length > want;
+    return { items: docs.slice(0, want).map((d) => project(d, query.projection)), more };
+  }
+
+  /** Read candidates in SQL order, batch by batch, until the page is full. */
+  private async scanInOrder(query: Query, order: OrderColumn[], want: number): Promise<JsonObject[]> {
+    const { where } = compileFilter(query.filter);
+    const out: JsonObject[] = [];
+    let skipped = 0;
+    let offset = 0;
+    let batch = 256;
+    for (;;) {
+      const rows = await selectDocuments(this.db, where, order, batch, offset);
+      for (const row of rows) {
+        const doc = JSON.parse(row.document) as JsonObject;
+        if (!matches(doc, query.filter)) continue;
+        if (skipped < query.skip) skipped++;
+        else out.push(doc);
+        if (out.length > want) return out;
+      }
+      if (rows.length < batch) return out;
+      offset += rows.length;
+      batch = Math.min(batch * 4, 16_384);
+    }
+  }
+
+  /** Probe an entry's registry now, record the result in its history and return it. */
+  async checkHealth(id: string, signal?: AbortSignal): Promise<HealthRecord> {
+    return this.check(await this.get(id), signal);
+  }
+
+  /** Probe and record one entry (the periodic runner's unit of work). */
+  async check(entry: CatalogEntry, signal?: AbortSignal): Promise<HealthRecord> {
+    const credential = await this.credentials.forEntry(entry);
+    const result = await probeRegistry(entry.container_registry_public_url, {
+      timeoutMs: this.options.healthcheck.timeout,
+      credential,
+      signal,
+      ca: this.options.ca,
+    });
+    const checkedAt = this.now();
+    const record: HealthRecord = {
+      container_registry_id: entry.container_registry_id,
+      url: entry.container_registry_public_url,
+      ...result,
+      checked_at: new Date(checkedAt).toISOString(),
+    };
+    await insertHealthCheck(this.db, record, checkedAt);
+    return record;
+  }
+
+  /** An entry's recorded checks, newest first. */
+  async healthHistory(id: string, limit = 20): Promise<HealthRecord[]> {
+    await this.row(id);
+    return healthChecksOf(this.db, id, limit);
+  }
+
+  /** Entries not checked since `since`, in id order after `after`. */
+  async entriesDue(since: number, after: string | undefined, limit: number): Promise<CatalogEntry[]> {
+    const rows = await entriesDue(this.db, since, after, limit);
+    return rows.map((r) => JSON.parse(r.document) as CatalogEntry);
+  }
+
+  /** Drop checks older than the history window. */
+  pruneHealth(): Promise<number> {
+    return pruneHealthChecks(this.db, this.now() - this.options.healthcheck.history);
+  }
+
+  /**
+   * Create or refresh the entry of one of Arca's own registries (`registry_type: aios`). The registries
+   * room calls this whenever a registry is created or changed.
+   */
+  async syncOwnRegistry(registry: OwnRegistry): Promise<CatalogEntry> {
+    const id = ownRegistryId(registry.name);
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const row = await getEntryRow(this.db, id);
+      if (!row) {
+        const entry = normalizeEntry(ownRegistryEntry(registry));
+        const existing = await this.db
+          .transaction()
+          .execute((tx) => insertEntries(tx, [entry], 'arca', this.now()));
+        if (existing.length === 0) return entry;
+        continue;
+      }
+      const before = JSON.parse(row.document) as CatalogEntry;
+      const after = normalizeEntry(ownRegistryEntry(registry, before));
+      if (jsonEquals(before as unknown as JsonObject, after as unknown as JsonObject)) return after;
+      if (await updateEntry(this.db, after, row.version, this.now())) return after;
+    }
+    throw new AppError(
+      'UNAVAILABLE',
+      `catalog entry of registry ${registry.name} is being updated concurrently`,
+    );
+  }
+
+  /** Remove the entry of one of Arca's own registries (the registries room calls this on delete). */
+  async removeOwnRegistry(name: string): Promise<boolean> {
+    const id = ownRegistryId(name);
+    const row = await getEntryRow(this.db, id);
+    if (!row || row.source !== 'arca') return false;
+    return this.db.transaction().execute((tx) => deleteEntry(tx, id));
+  }
+
+  /** Make the own entries exactly `registries`: sync each, remove the entries of registries gone. */
+  async reconcileOwnRegistries(registries: OwnRegistry[]): Promise<void> {
+    const keep = new Set<string>();
+    for (const registry of registries) keep.add((await this.syncOwnRegistry(registry)).container_registry_id);
+    for (const id of await idsBySource(this.db, 'arca')) {
+      if (!keep.has(id)) await this.db.transaction().execute((tx) => deleteEntry(tx, id));
+    }
+  }
+
+  private async row(id: string): Promise<EntryRow> {
+    const row = await getEntryRow(this.db, id);
+    if (!row) throw new AppError('CATALOG_ENTRY_UNKNOWN', `container registry ${id} not found`);
+    return row;
+  }
+}
+
+/** The SQL order for a query's sort, when every key is an indexed string column. */
+function sqlOrder(query: Query): OrderColumn[] | undefined {
+  const order: OrderColumn[] = [];
+  for (const key of query.sort) {
+    const column = scalarColumns[key.path.join('.')];
+    if (column === undefined) return undefined;
+    order.push({ column, direction: key.direction === 1 ? 'asc' : 'desc' });
+  }
+  return order;
+}
+
+function exists(id: string): AppError {
+  return new AppError('CATALOG_ENTRY_EXISTS', `container registry ${id} already exists`);
+}
+
+function managed(id: string, why: string): AppError {
+  return new AppError(
+    'CATALOG_ENTRY_MANAGED',
+    `container registry ${id} is one of Arca's own registries: ${why}`,
+  );
+}

@@ -19,7 +19,8 @@ export interface StorageInfo {
 }
 
 /** A catalog entry: the AIOS container-registry schema, field for field. */
-export interface CatalogEntry {
+// A type, not an interface: it is then assignable to JsonObject.
+export type CatalogEntry = {
   container_registry_id: string;
   container_registry_name: string;
   container_registry_metadata: JsonObject;
@@ -28,7 +29,7 @@ export interface CatalogEntry {
   container_registry_image_prefix: string;
   container_registry_config: JsonObject;
   container_registry_storage_info: StorageInfo;
-}
+};
 
 /** The eight fields, in the reference's order (responses keep it). */
 export const entryFields = [

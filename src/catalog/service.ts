@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, MetadataDb } from '../db/index.js';
+import type { Database, Dialect, MetadataDb } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEntry, type CatalogEntry } from './entry.js';
 import { jsonEquals, type JsonObject } from './json.js';
@@ -50,14 +50,16 @@ const maxAttempts = 5;
  */
 export class CatalogService {
   private readonly db: Kysely<Database>;
+  private readonly dialect: Dialect;
   private readonly credentials: CatalogCredentials;
   private readonly now: () => number;
 
   constructor(
-    meta: Pick<MetadataDb, 'db'>,
+    meta: Pick<MetadataDb, 'db' | 'dialect'>,
     private readonly options: CatalogServiceOptions,
   ) {
     this.db = meta.db;
+    this.dialect = meta.dialect;
     this.credentials = options.credentials ?? noCredentials;
     this.now = options.now ?? Date.now;
   }
@@ -104,26 +106,30 @@ export class CatalogService {
   async update(id: string, input: unknown): Promise<CatalogEntry> {
     const update = parseUpdate(input);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const row = await this.row(id);
-      if (row.source === 'arca') {
-        const fixed = [...touchedFields(update)].filter((f) => !curatedFields.has(f));
-        if (fixed.length > 0)
-          throw managed(
-            id,
-            `only container_registry_metadata and container_registry_tags can change (not ${fixed.join(', ')})`,
-          );
-      }
-      const before = JSON.parse(row.document) as CatalogEntry;
-      const after = normalizeEntry(applyUpdate(before as unknown as JsonObject, update));
-      if (jsonEquals(before as unknown as JsonObject, after as unknown as JsonObject)) return after;
-      const written = await this.db.transaction().execute(async (tx) => {
-        if (!(await updateEntry(tx, after, row.version, this.now()))) return false;
+      const result = await this.db.transaction().execute(async (tx) => {
+        // PostgreSQL: the row lock serializes writers. SQLite: the one connection already does;
+        // the version check covers other processes on the same file.
+        const row = await getEntryRow(tx, id, this.dialect === 'postgres');
+        if (!row) throw unknown(id);
+        if (row.source === 'arca') {
+          const fixed = [...touchedFields(update)].filter((f) => !curatedFields.has(f));
+          if (fixed.length > 0) {
+            throw managed(
+              id,
+              `only container_registry_metadata and container_registry_tags can change (not ${fixed.join(', ')})`,
+            );
+          }
+        }
+        const before = JSON.parse(row.document) as CatalogEntry;
+        const after = normalizeEntry(applyUpdate(before, update));
+        if (jsonEquals(before, after)) return after;
+        if (!(await updateEntry(tx, after, row.version, this.now()))) return undefined;
         if (!jsonEquals(before.container_registry_tags, after.container_registry_tags)) {
           await replaceTags(tx, id, after.container_registry_tags);
         }
-        return true;
+        return after;
       });
-      if (written) return after;
+      if (result) return result;
     }
     throw new AppError('UNAVAILABLE', `container registry ${id} is being updated concurrently; retry`);
   }
@@ -246,7 +252,7 @@ export class CatalogService {
       }
       const before = JSON.parse(row.document) as CatalogEntry;
       const after = normalizeEntry(ownRegistryEntry(registry, before));
-      if (jsonEquals(before as unknown as JsonObject, after as unknown as JsonObject)) return after;
+      if (jsonEquals(before, after)) return after;
       if (await updateEntry(this.db, after, row.version, this.now())) return after;
     }
     throw new AppError(
@@ -274,7 +280,7 @@ export class CatalogService {
 
   private async row(id: string): Promise<EntryRow> {
     const row = await getEntryRow(this.db, id);
-    if (!row) throw new AppError('CATALOG_ENTRY_UNKNOWN', `container registry ${id} not found`);
+    if (!row) throw unknown(id);
     return row;
   }
 }
@@ -288,6 +294,10 @@ function sqlOrder(query: Query): OrderColumn[] | undefined {
     order.push({ column, direction: key.direction === 1 ? 'asc' : 'desc' });
   }
   return order;
+}
+
+function unknown(id: string): AppError {
+  return new AppError('CATALOG_ENTRY_UNKNOWN', `container registry ${id} not found`);
 }
 
 function exists(id: string): AppError {

@@ -172,7 +172,7 @@ function elementMatches(element: Json, condition: ElementCondition): boolean {
 /** The object or array holding the path's last segment; created on the way when `create`. */
 function parentOf(doc: JsonObject, path: Path, create: boolean, where: string): Container | undefined {
   let current: Container = doc;
-  for (const segment of path.slice(0, -1)) {
+  for (const [i, segment] of path.slice(0, -1).entries()) {
     let next = read(current, segment, where);
     if (next === undefined) {
       if (!create) return undefined;
@@ -181,7 +181,9 @@ function parentOf(doc: JsonObject, path: Path, create: boolean, where: string): 
     }
     if (!isObject(next) && !Array.isArray(next)) {
       if (!create) return undefined;
-      throw invalid(`${where}: cannot create field '${segment}' inside a ${typeName(next)}`);
+      throw invalid(
+        `${where}: cannot create field '${path[i + 1]}' inside a ${typeName(next)} ('${segment}')`,
+      );
     }
     current = next;
   }

@@ -74,11 +74,13 @@ export async function insertEntries(
   return existing;
 }
 
-export async function getEntryRow(db: Executor, id: string): Promise<EntryRow | undefined> {
+/** An entry's row; `lock` (PostgreSQL, inside a transaction) holds it until the transaction ends. */
+export async function getEntryRow(db: Executor, id: string, lock = false): Promise<EntryRow | undefined> {
   const row = await db
     .selectFrom('catalog_entries')
     .select(['id', 'document', 'source', 'version'])
     .where('id', '=', id)
+    .$if(lock, (q) => q.forUpdate())
     .executeTakeFirst();
   return row as EntryRow | undefined;
 }

@@ -8,6 +8,7 @@ import { OciRegistry, purgeStaleUploads } from './oci/index.js';
 import { countUploads } from './oci/store/uploads.js';
 import { Htpasswd } from './access/index.js';
 import { buildApp, type AppOptions } from './http/app.js';
+import { CatalogService, HealthScheduler, defaultRegistry } from './catalog/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -59,6 +60,7 @@ export async function startServer(
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
   const registry = new OciRegistry(meta, storage);
+  const catalog = new CatalogService(meta, { healthcheck: config.catalog.healthcheck });
   const tls = config.http.tls;
   const app = buildApp({
     logger: log,
@@ -72,6 +74,7 @@ export async function startServer(
     readiness: { database: () => meta.ping(), storage: () => storage.ping() },
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
+    catalog: { service: catalog },
   });
 
   const { host, port } = parseListenAddress(config.http.addr);
@@ -79,6 +82,14 @@ export async function startServer(
   const bound = app.server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
+
+  try {
+    await catalog.reconcileOwnRegistries([defaultRegistry(config, url)]);
+  } catch (err) {
+    log.error({ err }, 'catalog: could not list the default registry');
+  }
+  const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
+  healthChecks.start();
 
   const purging = config.storage.maintenance.uploadpurging;
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -102,6 +113,7 @@ export async function startServer(
     url,
     async close() {
       clearInterval(purgeTimer);
+      await healthChecks.stop();
       const drain = setTimeout(() => app.server.closeAllConnections(), config.http.draintimeout);
       drain.unref();
       await app.close();

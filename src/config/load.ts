@@ -33,6 +33,8 @@ export interface ArcaConfig {
   database: { url: string };
   datadir: string;
   limits: { manifestsize: number };
+  /** Milliseconds, except concurrency. */
+  catalog: { healthcheck: { interval: number; timeout: number; concurrency: number; history: number } };
 }
 
 /** registry:2 sections Arca accepts in a file but does not act on. */
@@ -45,7 +47,6 @@ const ignoredSections = [
   'compatibility',
   'middleware',
   'reporting',
-  'catalog',
 ];
 /** registry:2 auth modes Arca does not offer yet: refusing beats silently serving without the asked-for auth. */
 const unsupportedAuth = ['token', 'silly'];
@@ -113,6 +114,10 @@ export function loadConfigWithWarnings(opts: { file?: string; env?: Record<strin
     }
   }
 
+  if ((tree.catalog as Record<string, unknown> | undefined)?.maxentries !== undefined) {
+    warnings.push("config: 'catalog.maxentries' is a registry:2 key Arca does not use; ignored");
+  }
+
   const result = fileSchema.safeParse(tree);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => describeIssue(i, origins)).join('\n'));
@@ -143,5 +148,6 @@ function toConfig(file: ConfigFile): ArcaConfig {
     database: { url: file.database?.url ?? `sqlite:${join(file.datadir, 'arca.db')}` },
     datadir: file.datadir,
     limits: file.limits,
+    catalog: { healthcheck: file.catalog.healthcheck },
   };
 }

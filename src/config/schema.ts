@@ -128,6 +128,27 @@ const authSchema = z
     }
   });
 
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
+
+/** registry:2's `catalog.maxentries` (accepted, not used), then Arca's container-registry catalog. */
+const catalogSchema = z
+  .strictObject({
+    maxentries: int(1).optional(),
+    healthcheck: z
+      .strictObject({
+        /** Between rounds of background checks; 0 turns them off. */
+        interval: duration.default(5 * 60_000),
+        /** For one probe of a registry's /v2/. */
+        timeout: positiveDuration.default(5_000),
+        /** Probes in flight at once. */
+        concurrency: int(1).default(8),
+        /** How long check results are kept. */
+        history: positiveDuration.default(7 * 24 * 3_600_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** The configuration file's schema: registry:2's keys, then Arca's own. */
 export const fileSchema = z.strictObject({
   version: str.default('0.1'),
@@ -138,6 +159,7 @@ export const fileSchema = z.strictObject({
   database: z.strictObject({ url: str.optional() }).optional(),
   datadir: str.default('./data'),
   limits: z.strictObject({ manifestsize: int(1024).default(4 * 1024 * 1024) }).prefault({}),
+  catalog: catalogSchema,
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -11,6 +11,7 @@ import { HttpMetrics } from './metrics.js';
 import { v2Routes } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
 import { htpasswdGuard } from './basic-auth.js';
+import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,6 +36,8 @@ export interface AppOptions {
   readiness: Record<string, () => Promise<void>>;
   uploadsInProgress: () => Promise<number>;
   https?: { key: Buffer; cert: Buffer };
+  /** The container-registry catalog (AIOS API and /api/v1/catalog), when the server offers it. */
+  catalog?: Omit<CatalogRoutesOptions, 'auth'>;
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -102,5 +105,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,
   });
+  if (options.catalog) app.register(catalogRoutes, { ...options.catalog, auth: options.auth });
   return app;
 }

@@ -1,0 +1,237 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors/index.js';
+import {
+  allowAll,
+  parseQuery,
+  queryEnvelopeKeys,
+  type CatalogAccess,
+  type CatalogPermission,
+  type CatalogService,
+  type QueryInput,
+} from '../../catalog/index.js';
+import { isObject } from '../../catalog/json.js';
+import type { Htpasswd } from '../../access/index.js';
+import { htpasswdGuard } from '../basic-auth.js';
+import { asAppError, sendProblem } from '../problem.js';
+import { parseJsonBodies } from '../json-body.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a catalog route needs; decided here, enforced by one hook. */
+    permission?: CatalogPermission;
+  }
+}
+
+export interface CatalogRoutesOptions {
+  service: CatalogService;
+  /** The seam to RBAC: may this caller read or write the catalog? Default: allow. */
+  access?: CatalogAccess;
+  /** The server's authentication: with htpasswd, callers must authenticate as for /v2. */
+  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; htpasswd: Htpasswd };
+}
+
+const read = { config: { permission: 'catalog/read' as const } };
+const write = { config: { permission: 'catalog/write' as const } };
+const apiLimits = { defaultLimit: 100, maxLimit: 1000 };
+
+type IdParams = { Params: { id: string } };
+
+/** The container-registry catalog: the AIOS API at its own paths, and Arca's API under /api/v1/catalog. */
+export async function catalogRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
+  app.register(aiosRoutes, options);
+  app.register(apiRoutes, { ...options, prefix: '/api/v1/catalog' });
+}
+
+/** Authenticate (the server's auth mode), then ask the access seam for the route's permission. */
+function guard(app: FastifyInstance, options: CatalogRoutesOptions): void {
+  if (options.auth.kind === 'htpasswd') {
+    app.addHook('onRequest', htpasswdGuard(options.auth.htpasswd, options.auth.realm));
+  }
+  const access = options.access ?? allowAll;
+  app.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config.permission ?? 'catalog/write';
+    if (!(await access({ user: request.user }, permission))) {
+      throw new AppError('DENIED', `${permission} is required`);
+    }
+  });
+}
+
+/** The query of POST /container_registries: the body is the filter, or an envelope with options. */
+function aiosQuery(body: unknown, query: Record<string, string | undefined>): QueryInput {
+  const fromUrl: QueryInput = {
+    sort: query.sort,
+    projection: query.projection,
+    limit: query.limit,
+    skip: query.skip,
+  };
+  if (body === undefined || body === null) return fromUrl;
+  if (!isObject(body)) return { ...fromUrl, filter: body };
+  const keys = Object.keys(body);
+  const envelope = keys.filter((k) => (queryEnvelopeKeys as readonly string[]).includes(k));
+  if (envelope.length === 0) return { ...fromUrl, filter: body };
+  const stray = keys.find((k) => !envelope.includes(k));
+  if (stray !== undefined) {
+    throw new AppError(
+      'CATALOG_REQUEST_INVALID',
+      `query: '${stray}' beside ${envelope.join(', ')}: put the filter under "filter"`,
+    );
+  }
+  for (const key of envelope) {
+    if (fromUrl[key as keyof QueryInput] !== undefined) {
+      throw new AppError('CATALOG_REQUEST_INVALID', `query: ${key} is given both in the URL and in the body`);
+    }
+  }
+  return { ...fromUrl, ...body };
+}
+
+function requireObject(body: unknown, what: string): object {
+  if (body === undefined)
+    throw new AppError('CATALOG_REQUEST_INVALID', `the request needs a JSON body: ${what}`);
+  return body as object;
+}
+
+/**
+ * The AIOS container-registry API, exactly: `{"success": true, "data": ...}` or
+ * `{"success": false, "error": "..."}`, at the reference's paths.
+ */
+async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
+  const catalog = options.service;
+  parseJsonBodies(app);
+  app.setErrorHandler((err, request, reply) => {
+    const error = asAppError(err, request);
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    return reply.code(error.status).send({ success: false, error: error.message });
+  });
+  guard(app, options);
+
+  app.post('/container_registry', write, async (request, reply) => {
+    const entry = await catalog.create(requireObject(request.body, 'the container registry'));
+    return reply.code(201).send({
+      success: true,
+      data: { message: 'Container registry created', id: entry.container_registry_id },
+    });
+  });
+
+  app.get<IdParams>('/container_registry/:id', read, async (request) => ({
+    success: true,
+    data: await catalog.get(request.params.id),
+  }));
+
+  app.put<IdParams>('/container_registry/:id', write, async (request) => {
+    await catalog.update(request.params.id, requireObject(request.body, 'the update, e.g. {"$set": {...}}'));
+    return { success: true, data: { message: 'Container registry updated' } };
+  });
+
+  app.delete<IdParams>('/container_registry/:id', write, async (request) => {
+    await catalog.delete(request.params.id);
+    return { success: true, data: { message: 'Container registry deleted' } };
+  });
+
+  app.post<{ Querystring: Record<string, string | undefined> }>(
+    '/container_registries',
+    read,
+    async (request) => {
+      const page = await catalog.query(parseQuery(aiosQuery(request.body, request.query)));
+      return { success: true, data: page.items };
+    },
+  );
+
+  app.get<IdParams>('/check_container_health/:id', read, async (request, reply) => {
+    const record = await catalog.checkHealth(request.params.id);
+    if (record.status === 'up') return { success: true, data: record };
+    const error = record.reachable
+      ? `Registry at ${record.url} is down: ${record.error}`
+      : `Registry is not reachable at ${record.url}: ${record.error}`;
+    // The check itself worked; the registry did not: a gateway error, with the full record.
+    return reply.code(502).send({ success: false, error, data: record });
+  });
+}
+
+function listResponse(page: { items: unknown[]; more: boolean }, skip: number, limit: number) {
+  return { items: page.items, skip, limit, next: page.more ? skip + page.items.length : null };
+}
+
+/** Arca's own API for the catalog: REST paths, problem+json errors, paged lists. */
+async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
+  const catalog = options.service;
+  parseJsonBodies(app);
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      new AppError(
+        'CATALOG_REQUEST_INVALID',
+        `no such endpoint: ${request.method} ${request.url.split('?', 1)[0]}`,
+        undefined,
+        {
+          status: 404,
+        },
+      ),
+      request,
+      reply,
+    ),
+  );
+  guard(app, options);
+  const entryUrl = (id: string) => `/api/v1/catalog/entries/${encodeURIComponent(id)}`;
+
+  app.post('/entries', write, async (request, reply) => {
+    const entry = await catalog.create(requireObject(request.body, 'the container registry'));
+    return reply.code(201).header('Location', entryUrl(entry.container_registry_id)).send(entry);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/entries', read, async (request) => {
+    let filter: unknown;
+    if (request.query.filter !== undefined) {
+      try {
+        filter = JSON.parse(request.query.filter);
+      } catch (err) {
+        throw new AppError('CATALOG_REQUEST_INVALID', `filter: invalid JSON: ${(err as Error).message}`);
+      }
+    }
+    const query = parseQuery({ ...request.query, filter }, apiLimits);
+    return listResponse(await catalog.query(query), query.skip, query.limit);
+  });
+
+  app.post('/query', read, async (request) => {
+    const body = request.body ?? {};
+    if (!isObject(body))
+      throw new AppError(
+        'CATALOG_REQUEST_INVALID',
+        'query: expected {"filter": {...}, "sort": ..., "limit": ...}',
+      );
+    const stray = Object.keys(body).find((k) => !(queryEnvelopeKeys as readonly string[]).includes(k));
+    if (stray !== undefined) {
+      throw new AppError(
+        'CATALOG_REQUEST_INVALID',
+        `query: unknown key '${stray}' (known: ${queryEnvelopeKeys.join(', ')})`,
+      );
+    }
+    const query = parseQuery(body, apiLimits);
+    return listResponse(await catalog.query(query), query.skip, query.limit);
+  });
+
+  app.get<IdParams>('/entries/:id', read, async (request) => catalog.get(request.params.id));
+
+  app.patch<IdParams>('/entries/:id', write, async (request) =>
+    catalog.update(request.params.id, requireObject(request.body, 'the update, e.g. {"$set": {...}}')),
+  );
+
+  app.delete<IdParams>('/entries/:id', write, async (request, reply: FastifyReply) => {
+    await catalog.delete(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<IdParams>('/entries/:id/health', read, async (request) => catalog.checkHealth(request.params.id));
+
+  app.get<IdParams & { Querystring: { limit?: string } }>(
+    '/entries/:id/health',
+    read,
+    async (request: FastifyRequest<IdParams & { Querystring: { limit?: string } }>) => {
+      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+        throw new AppError('CATALOG_REQUEST_INVALID', 'limit: expected an integer from 1 to 1000');
+      }
+      const history = await catalog.healthHistory(request.params.id, limit);
+      return { latest: history[0] ?? null, history };
+    },
+  );
+}

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+
+/**
+ * `arca catalog list|get|create|update|delete|health`: the container-registry catalog of a running
+ * server, through /api/v1/catalog. The server is `--server`, else ARCA_SERVER, else the local default;
+ * ARCA_USERNAME/ARCA_PASSWORD authenticate when the server uses htpasswd.
+ */
+export function catalogCommand(): Command {
+  const catalog = new Command('catalog').description('list, onboard and check container registries');
+
+  client(catalog.command('list').description('list entries, optionally filtered (MongoDB-style JSON)'))
+    .option('--filter <json>', 'filter, e.g. \'{"container_registry_tags": {"$in": ["ai"]}}\'')
+    .option('--sort <fields>', 'comma-separated fields, "-" for descending')
+    .option('--projection <fields>', 'fields to show ("a,b") or hide ("-a,-b")')
+    .option('--limit <n>', 'at most this many (default 100, at most 1000)')
+    .option('--skip <n>', 'skip this many first')
+    .action(async (opts: ClientOptions & Record<string, string | undefined>) => {
+      const body: Record<string, unknown> = {};
+      if (opts.filter !== undefined) body.filter = parseJsonOption(opts.filter, '--filter');
+      for (const key of ['sort', 'projection'] as const) if (opts[key] !== undefined) body[key] = opts[key];
+      for (const key of ['limit', 'skip'] as const)
+        if (opts[key] !== undefined) body[key] = Number(opts[key]);
+      const page = (await call(opts, 'POST', '/query', body)) as { items: Entry[]; next: number | null };
+      if (opts.output === 'json') return print(page);
+      table(
+        ['ID', 'NAME', 'TYPE', 'STORAGE', 'PUBLIC URL', 'TAGS'],
+        page.items.map((e) => [
+          e.container_registry_id,
+          e.container_registry_name,
+          e.container_registry_storage_info?.registry_type,
+          e.container_registry_storage_info?.storage_type,
+          e.container_registry_public_url,
+          e.container_registry_tags?.join(','),
+        ]),
+      );
+      if (page.next !== null) process.stderr.write(`more entries follow: --skip ${page.next}\n`);
+    });
+
+  client(catalog.command('get').description('show one entry').argument('<id>')).action(
+    async (id: string, opts: ClientOptions) => {
+      show(opts, await call(opts, 'GET', `/entries/${encodeURIComponent(id)}`));
+    },
+  );
+
+  client(
+    catalog.command('create').description('onboard entries from a JSON or YAML file (one entry or a list)'),
+  )
+    .requiredOption('-f, --file <path>', 'the entry, e.g. the AIOS onboarding JSON ("-" for stdin)')
+    .action(async (opts: ClientOptions & { file: string }) => {
+      const parsed = readDocument(opts.file);
+      const created: Entry[] = [];
+      for (const entry of Array.isArray(parsed) ? parsed : [parsed]) {
+        created.push((await call(opts, 'POST', '/entries', entry)) as Entry);
+      }
+      if (opts.output === 'json') return print(Array.isArray(parsed) ? created : created[0]);
+      for (const e of created) process.stdout.write(`created ${e.container_registry_id}\n`);
+    });
+
+  client(
+    catalog
+      .command('update')
+      .description('update an entry with operators ($set, $unset, $push, $pull, $addToSet, $inc)')
+      .argument('<id>')
+      .argument('[update]', 'the update as JSON, e.g. \'{"$set": {"container_registry_name": "new"}}\''),
+  )
+    .option('-f, --file <path>', 'read the update from a JSON or YAML file')
+    .option('--set <path=value...>', 'set a field (value parsed as JSON when it is JSON)')
+    .action(
+      async (
+        id: string,
+        text: string | undefined,
+        opts: ClientOptions & { file?: string; set?: string[] },
+      ) => {
+        const update = (
+          text !== undefined ? parseJsonOption(text, 'update') : opts.file ? readDocument(opts.file) : {}
+        ) as Record<string, unknown>;
+        if (opts.set) {
+          const set = (update.$set ??= {}) as Record<string, unknown>;
+          for (const assignment of opts.set) {
+            const eq = assignment.indexOf('=');
+            if (eq <= 0) throw new Error(`--set ${assignment}: expected path=value`);
+            const raw = assignment.slice(eq + 1);
+            set[assignment.slice(0, eq)] = isJson(raw) ? JSON.parse(raw) : raw;
+          }
+        }
+        const entry = (await call(opts, 'PATCH', `/entries/${encodeURIComponent(id)}`, update)) as Entry;
+        if (opts.output === 'json') return print(entry);
+        process.stdout.write(`updated ${entry.container_registry_id}\n`);
+      },
+    );
+
+  client(catalog.command('delete').description('remove an entry').argument('<id>')).action(
+    async (id: string, opts: ClientOptions) => {
+      await call(opts, 'DELETE', `/entries/${encodeURIComponent(id)}`);
+      if (opts.output === 'json') return print({ deleted: id });
+      process.stdout.write(`deleted ${id}\n`);
+    },
+  );
+
+  client(
+    catalog
+      .command('health')
+      .description("check an entry's registry now, or show its history")
+      .argument('<id>'),
+  )
+    .option('--history [n]', 'show the last n recorded checks instead (default 20)')
+    .action(async (id: string, opts: ClientOptions & { history?: string | boolean }) => {
+      const path = `/entries/${encodeURIComponent(id)}/health`;
+      if (opts.history !== undefined) {
+        const n = opts.history === true ? 20 : Number(opts.history);
+        const { history } = (await call(opts, 'GET', `${path}?limit=${n}`)) as { history: Health[] };
+        if (opts.output === 'json') return print(history);
+        return table(['CHECKED', 'STATUS', 'CODE', 'LATENCY MS', 'ERROR'], history.map(healthRow));
+      }
+      const record = (await call(opts, 'POST', path)) as Health;
+      if (opts.output === 'json') print(record);
+      else table(['CHECKED', 'STATUS', 'CODE', 'LATENCY MS', 'ERROR'], [healthRow(record)]);
+      if (record.status !== 'up') process.exitCode = 3;
+    });
+
+  return catalog;
+}
+
+interface ClientOptions {
+  server?: string;
+  output: 'table' | 'json';
+}
+
+interface Entry {
+  container_registry_id: string;
+  container_registry_name?: string;
+  container_registry_tags?: string[];
+  container_registry_public_url?: string;
+  container_registry_storage_info?: { registry_type?: string; storage_type?: string };
+}
+
+interface Health {
+  status: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  api_version: string | null;
+  tls_expires_at: string | null;
+  error: string | null;
+  checked_at: string;
+}
+
+function client(command: Command): Command {
+  return command
+    .option('--server <url>', 'the Arca server (default: $ARCA_SERVER or http://127.0.0.1:5000)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    );
+}
+
+function serverUrl(opts: ClientOptions): string {
+  return (opts.server ?? process.env.ARCA_SERVER ?? 'http://127.0.0.1:5000').replace(/\/+$/, '');
+}
+
+/** One request to /api/v1/catalog; a problem+json answer becomes an error with its detail. */
+async function call(opts: ClientOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  const url = `${serverUrl(opts)}/api/v1/catalog${path}`;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const user = process.env.ARCA_USERNAME;
+  if (user) {
+    const token = Buffer.from(`${user}:${process.env.ARCA_PASSWORD ?? ''}`).toString('base64');
+    headers.Authorization = `Basic ${token}`;
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new Error(`cannot reach ${serverUrl(opts)}: ${cause}`);
+  }
+  const text = await res.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const problem = parsed as { detail?: string; title?: string } | undefined;
+    throw new Error(`${problem?.detail ?? problem?.title ?? res.statusText} (HTTP ${res.status})`);
+  }
+  return parsed;
+}
+
+function readDocument(file: string): unknown {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new Error(`${file}: not JSON or YAML: ${(err as Error).message}`);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseJsonOption(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${name}: invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function show(opts: ClientOptions, value: unknown): void {
+  if (opts.output === 'json') print(value);
+  else process.stdout.write(toYaml(value));
+}
+
+function healthRow(h: Health): unknown[] {
+  return [h.checked_at, h.status, h.status_code, h.latency_ms, h.error ?? ''];
+}
+
+function table(head: string[], rows: unknown[][]): void {
+  const cells = [head, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const row of cells) {
+    process.stdout.write(
+      `${row
+        .map((c, i) => (c ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}

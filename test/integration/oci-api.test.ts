@@ -1,6 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -459,6 +461,31 @@ for (const dialect of dialects()) {
         assert.equal(await errorCode(digestMismatch), 'DIGEST_INVALID');
         const badTag = await putManifest(repo, '-tag', manifestFor(config, []));
         assert.equal(badTag.status, 400);
+      });
+
+      test('a chunk shorter than its Content-Range is refused; a blob whose bytes vanished is a clean 404', async () => {
+        const start = await fetch(url(`/v2/${repo}/blobs/uploads/`), { method: 'POST' });
+        const stream = new ReadableStream({
+          start(controller) {
+            controller.enqueue(new Uint8Array(10));
+            controller.close();
+          },
+        });
+        const chunk = await fetch(new URL(start.headers.get('location')!, arca.url), {
+          method: 'PATCH',
+          headers: { 'Content-Range': '0-99' },
+          body: stream,
+          duplex: 'half',
+        } as RequestInit);
+        assert.equal(chunk.status, 400);
+        assert.equal(await errorCode(chunk), 'SIZE_INVALID');
+
+        const data = randomBytes(3000);
+        const digest = await pushBlob(repo, data);
+        rmSync(join(arca.dataDir, 'storage', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7)));
+        const gone = await fetch(url(`/v2/${repo}/blobs/${digest}`));
+        assert.equal(gone.status, 404);
+        assert.equal(await errorCode(gone), 'BLOB_UNKNOWN');
       });
 
       test('unknown things are 404 with their codes; wrong methods are 405', async () => {

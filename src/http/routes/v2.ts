@@ -139,6 +139,8 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     }
     const size = await registry.blobs.stat(name, digest);
     const range = parseByteRange(request.headers.range, size);
+    // Open the bytes before any header goes out, so a missing file is still a clean 404.
+    const body = request.method === 'HEAD' ? undefined : await registry.blobs.read(digest, range);
     reply
       .header('Docker-Content-Digest', digest)
       .header('Accept-Ranges', 'bytes')
@@ -149,8 +151,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     }
     reply.header('Content-Length', range ? range.end - range.start + 1 : size);
-    if (request.method === 'HEAD') return reply.send();
-    return reply.send(await registry.blobs.read(digest, range));
+    return reply.send(body);
   }
 
   async function startUpload(name: string, request: FastifyRequest, reply: FastifyReply) {

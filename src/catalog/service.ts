@@ -1,17 +1,18 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Database, Dialect, MetadataDb } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEntry, type CatalogEntry } from './entry.js';
 import { jsonEquals, type JsonObject } from './json.js';
 import { matches } from './matcher.js';
 import { project, sortDocuments, type Query } from './query.js';
-import { compileFilter, scalarColumns } from './sql-filter.js';
+import { compileFilter, scalarColumns, tagSetKey, tagSets, type CompileOptions } from './sql-filter.js';
 import { applyUpdate, parseUpdate, touchedFields } from './update.js';
 import { noCredentials, type CatalogCredentials } from './credentials.js';
 import { ownRegistryEntry, ownRegistryId, type OwnRegistry } from './own-registry.js';
 import { probeRegistry } from './health/probe.js';
 import type { HealthRecord } from './health/record.js';
 import {
+  countTagRows,
   deleteEntry,
   getEntryRow,
   idsBySource,
@@ -43,6 +44,8 @@ export interface QueryPage {
 /** Fields users may curate on Arca's own entries; the rest follows the registry. */
 const curatedFields = new Set(['container_registry_metadata', 'container_registry_tags']);
 const maxAttempts = 5;
+/** Below this many tag rows, a tag set is rare enough to drive a SQLite query. */
+const rareTagRows = 2000;
 
 /**
  * The container-registry catalog: entries with the AIOS schema, MongoDB-style queries and updates,
@@ -145,7 +148,7 @@ export class CatalogService {
    * image_prefix) are answered by SQL; the rest is matched here over the rows SQL narrowed down.
    */
   async query(query: Query): Promise<QueryPage> {
-    const { where, exact } = compileFilter(query.filter);
+    const { where, exact } = compileFilter(query.filter, await this.compileOptions(query));
     const want = query.limit === 0 ? Infinity : query.limit;
     const order = sqlOrder(query);
     let docs: JsonObject[];
@@ -159,7 +162,7 @@ export class CatalogService {
       );
       docs = rows.map((r) => JSON.parse(r.document) as JsonObject);
     } else if (order) {
-      docs = await this.scanInOrder(query, order, want);
+      docs = await this.scanInOrder(query, where, order, want);
     } else {
       const rows = await selectDocuments(this.db, where, []);
       const candidates = rows.map((r) => JSON.parse(r.document) as JsonObject);
@@ -171,12 +174,17 @@ export class CatalogService {
   }
 
   /** Read candidates in SQL order, batch by batch, until the page is full. */
-  private async scanInOrder(query: Query, order: OrderColumn[], want: number): Promise<JsonObject[]> {
-    const { where } = compileFilter(query.filter);
+  private async scanInOrder(
+    query: Query,
+    where: RawBuilder<SqlBool>,
+    order: OrderColumn[],
+    want: number,
+  ): Promise<JsonObject[]> {
     const out: JsonObject[] = [];
     let skipped = 0;
     let offset = 0;
-    let batch = 256;
+    // SQL narrows well for most filters: start with about as many rows as the page needs.
+    let batch = Number.isFinite(want) ? Math.min(Math.max(query.skip + want + 1, 32), 4096) : 4096;
     for (;;) {
       const rows = await selectDocuments(this.db, where, order, batch, offset);
       for (const row of rows) {
@@ -190,6 +198,21 @@ export class CatalogService {
       offset += rows.length;
       batch = Math.min(batch * 4, 16_384);
     }
+  }
+
+  /**
+   * SQLite has no statistics on how many entries a tag has; ask the tag index (a bounded count) so
+   * rare tags drive the query and common ones are probed per row.
+   */
+  private async compileOptions(query: Query): Promise<CompileOptions> {
+    if (this.dialect !== 'sqlite') return { dialect: this.dialect };
+    const rareTags = new Set<string>();
+    for (const set of tagSets(query.filter)) {
+      const key = tagSetKey(set);
+      if (!rareTags.has(key) && (await countTagRows(this.db, set, rareTagRows)) < rareTagRows)
+        rareTags.add(key);
+    }
+    return { dialect: this.dialect, rareTags };
   }
 
   /** Probe an entry's registry now, record the result in its history and return it. */

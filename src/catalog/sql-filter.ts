@@ -1,4 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { Dialect } from '../db/index.js';
 import type { Condition, Filter } from './filter.js';
 import { entryFields } from './entry.js';
 import { pathText } from './paths.js';
@@ -10,6 +11,16 @@ import { pathText } from './paths.js';
 export interface SqlFilter {
   where: RawBuilder<SqlBool>;
   exact: boolean;
+}
+
+export interface CompileOptions {
+  /** With a dialect, string equality on unindexed paths narrows by a substring test on the document. */
+  dialect?: Dialect;
+  /**
+   * Tag sets (see `tagSetKey`) known to be rare. SQLite then drives the query from the tag index
+   * (`id in (…)`); for common tags it scans in order and probes the tag index per row (`exists`).
+   */
+  rareTags?: ReadonlySet<string>;
 }
 
 /** A SQL condition, or a constant when the answer is known without looking at a row. */
@@ -39,8 +50,34 @@ const FALSE: Part = { sql: false, exact: true };
 /** Not expressible in SQL: every row is a candidate and the matcher decides. */
 const RESIDUAL: Part = { sql: true, exact: false };
 
-export function compileFilter(filter: Filter): SqlFilter {
-  const part = compile(filter);
+const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string');
+
+export function tagSetKey(values: readonly string[]): string {
+  return JSON.stringify([...new Set(values)].sort());
+}
+
+/** The sets of tags a filter looks up in the tag index (for deciding which are rare). */
+export function tagSets(filter: Filter): string[][] {
+  const out: string[][] = [];
+  const visit = (f: Filter) => {
+    if (f.kind !== 'field') return f.of.forEach(visit);
+    if (pathText(f.path) !== 'container_registry_tags') return;
+    const conditions = (cs: Condition[]) => {
+      for (const c of cs) {
+        if ((c.op === '$eq' || c.op === '$ne') && typeof c.value === 'string') out.push([c.value]);
+        else if (c.op === '$in' || c.op === '$nin') out.push(strings(c.values));
+        else if (c.op === '$all') for (const v of strings(c.values)) out.push([v]);
+        else if (c.op === '$not') conditions(c.conditions);
+      }
+    };
+    conditions(f.conditions);
+  };
+  visit(filter);
+  return out.filter((set) => set.length > 0);
+}
+
+export function compileFilter(filter: Filter, options: CompileOptions = {}): SqlFilter {
+  const part = new Compiler(options).compile(filter);
   return { where: toSql(part.sql), exact: part.exact };
 }
 
@@ -48,19 +85,6 @@ function toSql(value: RawBuilder<SqlBool> | boolean): RawBuilder<SqlBool> {
   if (value === true) return sql<SqlBool>`1 = 1`;
   if (value === false) return sql<SqlBool>`1 = 0`;
   return value;
-}
-
-function compile(filter: Filter): Part {
-  switch (filter.kind) {
-    case 'and':
-      return and(filter.of.map(compile));
-    case 'or':
-      return or(filter.of.map(compile));
-    case 'nor':
-      return not(or(filter.of.map(compile)));
-    case 'field':
-      return and(filter.conditions.map((c) => compileCondition(pathText(filter.path), c)));
-  }
 }
 
 function and(parts: Part[]): Part {
@@ -89,81 +113,149 @@ function not(part: Part): Part {
   return { sql: sql<SqlBool>`not (${part.sql})`, exact: true };
 }
 
-function compileCondition(path: string, c: Condition): Part {
-  if (c.op === '$exists' && alwaysPresent.has(path)) return c.value ? TRUE : FALSE;
-  const column = scalarColumns[path];
-  if (column !== undefined) return scalar(column, c);
-  if (path === 'container_registry_tags') return tags(c);
-  return RESIDUAL;
-}
+class Compiler {
+  constructor(private readonly options: CompileOptions) {}
 
-const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string');
-
-/** A non-null string column: only string operands can equal or compare with it. */
-function scalar(column: string, c: Condition): Part {
-  const ref = sql.ref(column);
-  switch (c.op) {
-    case '$eq':
-      return typeof c.value === 'string' ? { sql: sql<SqlBool>`${ref} = ${c.value}`, exact: true } : FALSE;
-    case '$ne':
-      return not(scalar(column, { op: '$eq', value: c.value }));
-    case '$in': {
-      const values = strings(c.values);
-      if (values.length === 0) return FALSE;
-      return { sql: sql<SqlBool>`${ref} in (${sql.join(values)})`, exact: true };
+  compile(filter: Filter): Part {
+    switch (filter.kind) {
+      case 'and':
+        return and(filter.of.map((f) => this.compile(f)));
+      case 'or':
+        return or(filter.of.map((f) => this.compile(f)));
+      case 'nor':
+        return not(or(filter.of.map((f) => this.compile(f))));
+      case 'field':
+        return and(filter.conditions.map((c) => this.condition(pathText(filter.path), c)));
     }
-    case '$nin':
-      return not(scalar(column, { op: '$in', values: c.values }));
-    case '$all':
-      if (c.values.length === 0) return FALSE;
-      return and(c.values.map((value) => scalar(column, { op: '$eq', value })));
-    case '$gt':
-    case '$gte':
-    case '$lt':
-    case '$lte': {
-      if (typeof c.value !== 'string') return FALSE;
-      const op = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[c.op];
-      return { sql: sql<SqlBool>`${ref} ${sql.raw(op)} ${c.value}`, exact: true };
-    }
-    case '$exists':
-      return c.value ? TRUE : FALSE;
-    case '$size':
-    case '$elemMatch':
-      return FALSE;
-    case '$regex':
-      return RESIDUAL;
-    case '$not':
-      return not(and(c.conditions.map((k) => scalar(column, k))));
   }
-}
 
-function hasTag(values: string[]): RawBuilder<SqlBool> {
-  return sql<SqlBool>`${sql.ref('id')} in (select ${sql.ref('entry_id')} from ${sql.table('catalog_entry_tags')} where ${sql.ref('tag')} in (${sql.join(values)}))`;
-}
+  private condition(path: string, c: Condition): Part {
+    if (c.op === '$exists' && alwaysPresent.has(path)) return c.value ? TRUE : FALSE;
+    const column = scalarColumns[path];
+    if (column !== undefined) return this.scalar(column, c);
+    if (path === 'container_registry_tags') return this.tags(c);
+    return this.narrow(c);
+  }
 
-/** The tags array, through the tag table: membership compiles, the rest is the matcher's. */
-function tags(c: Condition): Part {
-  switch (c.op) {
-    case '$eq':
-      if (Array.isArray(c.value)) return RESIDUAL;
-      return typeof c.value === 'string' ? { sql: hasTag([c.value]), exact: true } : FALSE;
-    case '$ne':
-      return not(tags({ op: '$eq', value: c.value }));
-    case '$in': {
-      if (c.values.some(Array.isArray)) return RESIDUAL;
-      const values = strings(c.values);
-      return values.length === 0 ? FALSE : { sql: hasTag(values), exact: true };
+  /** A non-null string column: only string operands can equal or compare with it. */
+  private scalar(column: string, c: Condition): Part {
+    const ref = sql.ref(column);
+    switch (c.op) {
+      case '$eq':
+        return typeof c.value === 'string' ? { sql: sql<SqlBool>`${ref} = ${c.value}`, exact: true } : FALSE;
+      case '$ne':
+        return not(this.scalar(column, { op: '$eq', value: c.value }));
+      case '$in': {
+        const values = strings(c.values);
+        if (values.length === 0) return FALSE;
+        return { sql: sql<SqlBool>`${ref} in (${sql.join(values)})`, exact: true };
+      }
+      case '$nin':
+        return not(this.scalar(column, { op: '$in', values: c.values }));
+      case '$all':
+        if (c.values.length === 0) return FALSE;
+        return and(c.values.map((value) => this.scalar(column, { op: '$eq', value })));
+      case '$gt':
+      case '$gte':
+      case '$lt':
+      case '$lte': {
+        if (typeof c.value !== 'string') return FALSE;
+        const op = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[c.op];
+        return { sql: sql<SqlBool>`${ref} ${sql.raw(op)} ${c.value}`, exact: true };
+      }
+      case '$exists':
+        return c.value ? TRUE : FALSE;
+      case '$size':
+      case '$elemMatch':
+        return FALSE;
+      case '$regex':
+        return RESIDUAL;
+      case '$not':
+        return not(and(c.conditions.map((k) => this.scalar(column, k))));
     }
-    case '$nin':
-      return not(tags({ op: '$in', values: c.values }));
-    case '$all':
-      if (c.values.length === 0) return FALSE;
-      return and(c.values.map((value) => tags({ op: '$eq', value })));
-    case '$exists':
-      return c.value ? TRUE : FALSE;
-    case '$not':
-      return not(and(c.conditions.map(tags)));
-    default:
-      return RESIDUAL;
+  }
+
+  private hasTag(values: string[]): RawBuilder<SqlBool> {
+    const list = sql.join(values);
+    if (this.options.rareTags?.has(tagSetKey(values))) {
+      return sql<SqlBool>`${sql.ref('catalog_entries.id')} in (select t.entry_id from ${sql.table('catalog_entry_tags')} as t where t.tag in (${list}))`;
+    }
+    return sql<SqlBool>`exists (select 1 from ${sql.table('catalog_entry_tags')} as t where t.entry_id = ${sql.ref('catalog_entries.id')} and t.tag in (${list}))`;
+  }
+
+  /** The tags array, through the tag table: membership compiles, the rest is the matcher's. */
+  private tags(c: Condition): Part {
+    switch (c.op) {
+      case '$eq':
+        if (Array.isArray(c.value)) return RESIDUAL;
+        return typeof c.value === 'string' ? { sql: this.hasTag([c.value]), exact: true } : FALSE;
+      case '$ne':
+        return not(this.tags({ op: '$eq', value: c.value }));
+      case '$in': {
+        if (c.values.some(Array.isArray)) return RESIDUAL;
+        const values = strings(c.values);
+        return values.length === 0 ? FALSE : { sql: this.hasTag(values), exact: true };
+      }
+      case '$nin':
+        return not(this.tags({ op: '$in', values: c.values }));
+      case '$all':
+        if (c.values.length === 0) return FALSE;
+        return and(c.values.map((value) => this.tags({ op: '$eq', value })));
+      case '$exists':
+        return c.value ? TRUE : FALSE;
+      case '$not':
+        return not(and(c.conditions.map((k) => this.tags(k))));
+      default:
+        return this.narrow(c);
+    }
+  }
+
+  /**
+   * An unindexed path: only a superset. A string a document equals somewhere appears in its JSON text
+   * exactly as JSON.stringify writes it (documents are stored that way), so a substring test narrows
+   * the rows the matcher has to parse.
+   */
+  private narrow(c: Condition): Part {
+    if (!this.options.dialect) return RESIDUAL;
+    switch (c.op) {
+      case '$eq':
+        return typeof c.value === 'string' ? this.contains([c.value]) : RESIDUAL;
+      case '$in':
+        return c.values.length > 0 && c.values.every((v) => typeof v === 'string')
+          ? this.contains(c.values as string[])
+          : RESIDUAL;
+      case '$all':
+        if (c.values.length === 0) return FALSE;
+        return and(c.values.map((value) => this.narrow({ op: '$eq', value })));
+      case '$elemMatch':
+        if ('conditions' in c) return and(c.conditions.map((k) => this.narrow(k)));
+        return this.narrowFilter(c.filter);
+      default:
+        return RESIDUAL;
+    }
+  }
+
+  private narrowFilter(filter: Filter): Part {
+    switch (filter.kind) {
+      case 'and':
+        return and(filter.of.map((f) => this.narrowFilter(f)));
+      case 'or':
+        return or(filter.of.map((f) => this.narrowFilter(f)));
+      case 'nor':
+        return RESIDUAL;
+      case 'field':
+        return and(filter.conditions.map((c) => this.narrow(c)));
+    }
+  }
+
+  private contains(values: string[]): Part {
+    const test = this.options.dialect === 'postgres' ? 'strpos' : 'instr';
+    const terms = values.map(
+      (v) => sql<SqlBool>`${sql.raw(test)}(${sql.ref('document')}, ${JSON.stringify(v)}) > 0`,
+    );
+    return {
+      sql: terms.length === 1 ? terms[0]! : sql<SqlBool>`(${sql.join(terms, sql` or `)})`,
+      exact: false,
+    };
   }
 }

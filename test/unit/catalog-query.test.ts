@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CatalogService, matches, normalizeEntry, parseFilter, parseQuery } from '../../src/catalog/index.js';
-import { compileFilter } from '../../src/catalog/sql-filter.js';
+import { compileFilter, tagSetKey, tagSets } from '../../src/catalog/sql-filter.js';
 import { selectIds } from '../../src/catalog/store/entries.js';
 import { sortDocuments, parseSort } from '../../src/catalog/query.js';
 import { isAppError } from '../../src/errors/index.js';
@@ -346,15 +346,20 @@ for (const dialect of dialects()) {
 
     for (const [name, filter, expected, exact] of cases) {
       test(name, async () => {
-        const compiled = compileFilter(parseFilter(filter));
-        assert.equal(compiled.exact, exact, 'compiles exactly to SQL');
-        const bySql = await selectIds(meta.db, compiled.where);
-        if (compiled.exact) assert.deepEqual(bySql, expected, 'SQL alone');
-        else
-          assert.ok(
-            expected.every((id) => bySql.includes(id)),
-            `SQL narrows to a superset: ${bySql}`,
-          );
+        const parsed = parseFilter(filter);
+        // Without a dialect (no substring narrowing), with it, and with every tag set taken as rare.
+        const rareTags = new Set(tagSets(parsed).map(tagSetKey));
+        for (const options of [{}, { dialect }, { dialect, rareTags }]) {
+          const compiled = compileFilter(parsed, options);
+          assert.equal(compiled.exact, exact, 'compiles exactly to SQL');
+          const bySql = await selectIds(meta.db, compiled.where);
+          if (compiled.exact) assert.deepEqual(bySql, expected, 'SQL alone');
+          else
+            assert.ok(
+              expected.every((id) => bySql.includes(id)),
+              `SQL narrows to a superset: ${bySql}`,
+            );
+        }
         const page = await catalog.query(parseQuery({ filter }));
         assert.deepEqual(ids(page.items), expected, 'the query');
       });

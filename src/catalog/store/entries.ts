@@ -146,3 +146,14 @@ export async function idsBySource(db: Executor, source: EntrySource): Promise<st
   const rows = await db.selectFrom('catalog_entries').select('id').where('source', '=', source).execute();
   return rows.map((r) => r.id);
 }
+
+/** How many tag rows hold one of `tags`, counting no further than `cap`. */
+export async function countTagRows(db: Executor, tags: string[], cap: number): Promise<number> {
+  const row = await db
+    .selectFrom((eb) =>
+      eb.selectFrom('catalog_entry_tags').select('entry_id').where('tag', 'in', tags).limit(cap).as('t'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

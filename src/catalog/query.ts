@@ -1,7 +1,7 @@
 import { AppError } from '../errors/index.js';
 import { compareValues, isObject, typeName, type Json, type JsonObject } from './json.js';
 import { parseFilter, type Filter } from './filter.js';
-import { MISSING, parsePath, pathText, resolvePath, type Path } from './paths.js';
+import { MISSING, parsePath, resolvePath, type Path } from './paths.js';
 
 export interface SortKey {
   path: Path;
@@ -200,8 +200,4 @@ export function sortDocuments<T extends Json>(docs: T[], sort: SortKey[]): T[] {
     return 0;
   });
   return keyed.map((k) => k.doc);
-}
-
-export function sortText(sort: SortKey[]): string {
-  return sort.map((k) => `${k.direction < 0 ? '-' : ''}${pathText(k.path)}`).join(',');
 }

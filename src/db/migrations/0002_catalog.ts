@@ -23,12 +23,19 @@ export const catalog: MigrationDefinition = (t) => ({
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    for (const column of ['name', 'public_url', 'registry_type', 'storage_type']) {
+    // Types have few values: their indexes carry the name too, for "of this type, by name" queries.
+    const indexes: [string, string[]][] = [
+      ['name', ['name', 'id']],
+      ['public_url', ['public_url', 'id']],
+      ['registry_type', ['registry_type', 'storage_type', 'name']],
+      ['storage_type', ['storage_type', 'name']],
+    ];
+    for (const [name, columns] of indexes) {
       await db.schema
-        .createIndex(`catalog_entries_${column}`)
+        .createIndex(`catalog_entries_${name}`)
         .ifNotExists()
         .on('catalog_entries')
-        .columns([column, 'id'])
+        .columns(columns)
         .execute();
     }
     await db.schema

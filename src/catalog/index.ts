@@ -21,5 +21,5 @@ export { allowAll, type CatalogAccess, type CatalogCaller, type CatalogPermissio
 export { noCredentials, type CatalogCredentials, type RegistryCredential } from './credentials.js';
 export { ownRegistryId, ownRegistryEntry, type OwnRegistry } from './own-registry.js';
 export { defaultRegistry } from './default-registry.js';
-export type { Json, JsonObject } from './json.js';
+export { isObject, type Json, type JsonObject } from './json.js';
 export type { CatalogEntriesTable, CatalogEntryTagsTable, CatalogHealthChecksTable } from './tables.js';

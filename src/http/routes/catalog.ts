@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/index.js';
 import {
   allowAll,
+  isObject,
   parseQuery,
   queryEnvelopeKeys,
   type CatalogAccess,
@@ -9,7 +10,6 @@ import {
   type CatalogService,
   type QueryInput,
 } from '../../catalog/index.js';
-import { isObject } from '../../catalog/json.js';
 import type { Htpasswd } from '../../access/index.js';
 import { htpasswdGuard } from '../basic-auth.js';
 import { asAppError, sendProblem } from '../problem.js';

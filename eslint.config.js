@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/dist/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'bench/.work/', 'bench/results/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -5,7 +5,7 @@
  *   options: --rounds N, --only arca|registry2, --phase <substring>, --profile (Arca with --cpu-prof)
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -295,7 +295,8 @@ writeFileSync(
   JSON.stringify({ started, quick, rounds, machine, measurements, resources, failures }, null, 2),
 );
 console.log(`all rounds: ${file}`);
-if (failures.length > 0) {
-  console.error(`\n${failures.length} phase(s) failed:\n${failures.join('\n')}`);
-  process.exit(1);
-}
+rmSync(work, { recursive: true, force: true });
+// registry:2's own errors are reported, not fatal: the smoke test is about Arca.
+const arcaFailures = failures.filter((f) => f.includes(' arca '));
+if (failures.length > 0) console.error(`\n${failures.length} phase(s) had errors:\n${failures.join('\n')}`);
+if (arcaFailures.length > 0) process.exit(1);

@@ -71,6 +71,16 @@ export async function pushMonolithic(base: string, repo: string, blob: BlobSpec)
   expect(r, 201, 'monolithic PUT');
 }
 
+/** The next `length` bytes of a block stream (chunk sizes are whole blocks). */
+function* take(source: Iterator<Buffer>, length: number): Generator<Buffer> {
+  for (let got = 0; got < length;) {
+    const next = source.next();
+    if (next.done) return;
+    got += next.value.length;
+    yield next.value;
+  }
+}
+
 /** POST, PATCH chunks of `chunk` bytes with Content-Range, then PUT ?digest=. */
 export async function pushChunked(
   base: string,
@@ -82,20 +92,13 @@ export async function pushChunked(
   const all = blocks(blob);
   for (let offset = 0; offset < blob.size; offset += chunk) {
     const length = Math.min(chunk, blob.size - offset);
-    const parts: Buffer[] = [];
-    for (let got = 0; got < length;) {
-      const next = all.next();
-      if (next.done) break;
-      parts.push(next.value);
-      got += next.value.length;
-    }
     const r = await call(base, 'PATCH', location, {
       headers: {
         'Content-Type': 'application/octet-stream',
         'Content-Length': length,
         'Content-Range': `${offset}-${offset + length - 1}`,
       },
-      body: parts,
+      body: take(all, length),
     });
     expect(r, 202, 'PATCH');
     location = String(r.headers.location);

@@ -15,7 +15,6 @@ export interface MetadataDb {
   close(): Promise<void>;
 }
 
-
 export function dialectOf(url: string): Dialect {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';

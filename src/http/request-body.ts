@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors/index.js';
 import type { ChunkRange } from '../oci/index.js';
 
-/** Read a small body (a manifest) into memory, refusing more than `limit` bytes. */
+/** Beyond this many unread bytes a refused body is not drained: the connection is closed instead. */
+const maxDiscard = 64 * 1024 * 1024;
+
+/**
+ * Read a small body (a manifest) into memory, refusing more than `limit` bytes. A refused body is
+ * read and thrown away (up to a bound) so the client, still sending, gets to read the 413.
+ */
 export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooBig = () =>
     new AppError(
@@ -12,14 +18,19 @@ export async function readLimited(req: IncomingMessage, limit: number): Promise<
       { status: 413 },
     );
   const declared = contentLength(req);
-  if (declared !== undefined && declared > limit) throw tooBig();
   const chunks: Buffer[] = [];
   let total = 0;
+  let refused = declared !== undefined && declared > limit;
   for await (const chunk of req) {
     total += (chunk as Buffer).length;
-    if (total > limit) throw tooBig();
+    if (total > limit) refused = true;
+    if (refused) {
+      if (total > limit + maxDiscard) break;
+      continue;
+    }
     chunks.push(chunk as Buffer);
   }
+  if (refused) throw tooBig();
   return Buffer.concat(chunks, total);
 }
 

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,19 @@ const writeBuffer = 256 * 1024;
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/**
+ * A plain descriptor, not a FileHandle: a stream over a numeric fd reads with callbacks, without a
+ * promise per chunk, which shows on a pull's profile.
+ */
+function openForReading(file: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCallback(file, 'r', (err, fd) => {
+      if (err) reject(isNotFound(err) ? new StorageNotFound(path) : err);
+      else resolve(fd);
+    }),
+  );
 }
 
 /** Blobs as files under a root directory; uploads as files under `_uploads/`. */
@@ -44,11 +57,9 @@ export class FilesystemDriver implements StorageDriver {
   async read(path: string, range?: ByteRange): Promise<Readable> {
     const file = this.full(path);
     // Open first so a missing file is an error here, not an 'error' event after headers went out.
-    const handle = await open(file, 'r').catch((err: unknown) => {
-      throw isNotFound(err) ? new StorageNotFound(path) : err;
-    });
+    const fd = await openForReading(file, path);
     return createReadStream('', {
-      fd: handle,
+      fd,
       start: range?.start,
       end: range?.end,
       highWaterMark: readBuffer,
@@ -122,10 +133,8 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async readUpload(key: string): Promise<Readable> {
-    const handle = await open(this.uploadPath(key), 'r').catch((err: unknown) => {
-      throw isNotFound(err) ? new StorageNotFound(key) : err;
-    });
-    return createReadStream('', { fd: handle, highWaterMark: readBuffer });
+    const fd = await openForReading(this.uploadPath(key), key);
+    return createReadStream('', { fd, highWaterMark: readBuffer });
   }
 
   async commitUpload(key: string, path: string): Promise<void> {

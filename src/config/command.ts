@@ -1,20 +1,25 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { loadConfigWithWarnings } from './load.js';
-import { fileSchema } from './schema.js';
+import { configJsonSchema } from './json-schema.js';
+import { configFileFromEnv, loadConfigWithWarnings } from './load.js';
 
-/** `arca config validate <file>` and `arca config schema`. */
+/**
+ * `arca config validate [file]` (exit code 0 and 'configuration OK', or 1 and the errors; the
+ * REGISTRY_* and ARCA_* environment applies, as for `arca serve`) and `arca config schema`.
+ */
 export function configCommand(): Command {
   const config = new Command('config').description('check or describe the configuration');
   config
     .command('validate')
     .description(
-      'check a configuration file (with the REGISTRY_*/ARCA_* environment applied) without starting',
+      'check a configuration file, with the REGISTRY_*/ARCA_* environment applied, without starting',
     )
-    .argument('[file]', 'configuration file')
+    .argument('[file]', 'configuration file (default: $ARCA_CONFIG or $REGISTRY_CONFIGURATION_PATH)')
     .action((file: string | undefined) => {
       try {
-        const { warnings } = loadConfigWithWarnings({ file, env: process.env });
+        const { warnings } = loadConfigWithWarnings({
+          file: file ?? configFileFromEnv(process.env),
+          env: process.env,
+        });
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write('configuration OK\n');
       } catch (err) {
@@ -26,8 +31,7 @@ export function configCommand(): Command {
     .command('schema')
     .description('print the JSON Schema of the configuration file')
     .action(() => {
-      const schema = z.toJSONSchema(fileSchema, { io: 'input', unrepresentable: 'any' });
-      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
   return config;
 }

@@ -1,35 +1,57 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
+import { ignoredSections } from './registry2.js';
 
-/** Environment values arrive as strings; these accept both the file's types and their string forms. */
-const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
-const int = (min = 0) => z.coerce.number().int().min(min);
-const str = z.preprocess(
-  (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
-  z.string(),
-);
+// Scalars reach the schema as strings (numbers keep their written text, environment values are
+// raw), so each scalar schema converts from the string by its own type, as registry:2 does.
+
+/** YAML 1.1's boolean words, which registry:2's parser accepts. */
+const booleanWords = new Map<string, boolean>([
+  ...['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON'].map((w) => [w, true] as const),
+  ...['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF'].map(
+    (w) => [w, false] as const,
+  ),
+]);
+
+const bool = z.preprocess((v) => (typeof v === 'string' ? (booleanWords.get(v) ?? v) : v), z.boolean());
+
+const int = (min = 0) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number().int().min(min).max(Number.MAX_SAFE_INTEGER),
+  );
+
+const str = z.preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.string());
+
+/** A Go duration string, or nanoseconds; milliseconds out. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
-    return parseDuration(value);
+    return parseDuration(typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
   }
 });
 
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
+
+const logLevel = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z
+    .enum(['error', 'warn', 'warning', 'info', 'debug', 'trace', 'panic', 'fatal'])
+    .transform((l) => (l === 'panic' || l === 'fatal' ? 'error' : l === 'warning' ? 'warn' : l)),
+);
+
 const logSchema = z
   .strictObject({
-    level: z
-      .enum(['error', 'warn', 'info', 'debug', 'trace', 'panic', 'fatal'])
-      .default('info')
-      .transform((l) => (l === 'panic' || l === 'fatal' ? 'error' : l)),
+    level: logLevel.default('info'),
     formatter: z
       .enum(['json', 'text', 'logstash'])
       .default('json')
       .transform((f) => (f === 'logstash' ? 'json' : f)),
-    fields: z.record(z.string(), z.unknown()).optional(),
-    reportcaller: bool.optional(),
+    fields: z.record(z.string(), z.unknown()).optional().describe('added to every log line'),
+    reportcaller: bool.optional().describe('registry:2 key; accepted and ignored'),
     accesslog: z.strictObject({ disabled: bool.default(false) }).prefault({}),
   })
   .prefault({});
@@ -45,19 +67,28 @@ const httpSchema = z
           return false;
         }
       },
-      { message: 'expected host:port or :port with a port from 0 to 65535' },
+      { message: "expected host:port or :port with a port from 0 to 65535 (e.g. ':5000', '[::1]:5000')" },
     ),
     net: z.literal('tcp').optional(),
-    host: z.url().optional(),
+    host: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('public base URL, e.g. https://reg.example.com'),
     // Serving under a path prefix would need every Location header rewritten; refuse rather than half-work.
-    prefix: str.default('/').refine((p) => p === '/' || p === '', { message: "only '/' is supported" }),
+    prefix: str
+      .default('/')
+      .refine((p) => p === '/' || p === '', { message: "only '/' is supported" })
+      .transform(() => '/'),
     secret: str.optional(),
     relativeurls: bool.default(false),
-    draintimeout: duration.default(30_000),
+    draintimeout: duration.prefault('30s'),
     tls: z.strictObject({ certificate: str, key: str }).optional(),
-    headers: z.record(z.string(), z.array(str)).optional(),
-    debug: z.record(z.string(), z.unknown()).optional(),
-    http2: z.strictObject({ disabled: bool.optional() }).optional(),
+    headers: z.record(z.string(), z.array(str)).optional().describe('added to every response'),
+    debug: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
+    http2: z
+      .strictObject({ disabled: bool.optional() })
+      .optional()
+      .describe('registry:2 key; accepted and ignored'),
   })
   .prefault({});
 
@@ -85,23 +116,29 @@ const s3Schema = z.strictObject({
   accelerate: bool.optional(),
 });
 
+/** The s3 storage driver's parameters, registry:2's keys, defaults applied. */
 export type S3StorageConfig = z.infer<typeof s3Schema>;
 
 const storageSchema = z
   .strictObject({
-    filesystem: z.strictObject({ rootdirectory: str.optional(), maxthreads: int(25).optional() }).optional(),
+    filesystem: z
+      .strictObject({
+        rootdirectory: str.optional().describe('default: <datadir>/storage'),
+        maxthreads: int(25).optional().describe('registry:2 key; accepted and ignored'),
+      })
+      .optional(),
     s3: s3Schema.optional(),
     delete: z.strictObject({ enabled: bool.default(false) }).prefault({}),
     redirect: z.strictObject({ disable: bool.default(false) }).prefault({}),
-    cache: z.record(z.string(), z.unknown()).optional(),
-    tag: z.record(z.string(), z.unknown()).optional(),
+    cache: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
+    tag: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
     maintenance: z
       .strictObject({
         uploadpurging: z
           .strictObject({
             enabled: bool.default(true),
-            age: duration.default(168 * 3_600_000),
-            interval: duration.default(24 * 3_600_000),
+            age: duration.prefault('168h'),
+            interval: duration.prefault('24h'),
             dryrun: bool.default(false),
           })
           .prefault({}),
@@ -123,12 +160,14 @@ const authSchema = z
   })
   .optional()
   .superRefine((a, ctx) => {
-    if (a && Object.keys(a).filter((k) => a[k as keyof typeof a] !== undefined).length > 1) {
+    if (a?.none && a.htpasswd) {
       ctx.addIssue({ code: 'custom', message: 'choose one auth mode: none or htpasswd' });
     }
   });
 
-const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
+const databaseUrl = str.refine((url) => /^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/./.test(url), {
+  message: "expected 'sqlite:<path>', 'sqlite::memory:' or 'postgres://user@host/db'",
+});
 
 /** registry:2's `catalog.maxentries` (accepted, not used), then Arca's container-registry catalog. */
 const catalogSchema = z
@@ -137,29 +176,48 @@ const catalogSchema = z
     healthcheck: z
       .strictObject({
         /** Between rounds of background checks; 0 turns them off. */
-        interval: duration.default(5 * 60_000),
+        interval: duration.prefault('5m'),
         /** For one probe of a registry's /v2/. */
-        timeout: positiveDuration.default(5_000),
+        timeout: positiveDuration.prefault('5s'),
         /** Probes in flight at once. */
         concurrency: int(1).default(8),
         /** How long check results are kept. */
-        history: positiveDuration.default(7 * 24 * 3_600_000),
+        history: positiveDuration.prefault('168h'),
       })
       .prefault({}),
   })
   .prefault({});
 
+const ignored = Object.fromEntries(
+  ignoredSections.map((name) => [
+    name,
+    z.unknown().optional().describe('registry:2 section; accepted and ignored, with a warning'),
+  ]),
+);
+
 /** The configuration file's schema: registry:2's keys, then Arca's own. */
 export const fileSchema = z.strictObject({
-  version: str.default('0.1'),
+  // `version: 0.1` is a YAML number to an editor checking the file against the JSON Schema.
+  version: z.union([z.string(), z.number().transform(String)]).default('0.1'),
   log: logSchema,
+  loglevel: logLevel.optional().describe('deprecated registry:2 alias of log.level'),
   http: httpSchema,
   storage: storageSchema,
   auth: authSchema,
-  database: z.strictObject({ url: str.optional() }).optional(),
+  database: z
+    .strictObject({ url: databaseUrl.optional().describe('default: sqlite:<datadir>/arca.db') })
+    .optional(),
   datadir: str.default('./data'),
-  limits: z.strictObject({ manifestsize: int(1024).default(4 * 1024 * 1024) }).prefault({}),
+  limits: z
+    .strictObject({
+      manifestsize: int(1024)
+        .default(4 * 1024 * 1024)
+        .describe('largest manifest accepted, in bytes'),
+    })
+    .prefault({}),
   catalog: catalogSchema,
+  ...ignored,
 });
 
+/** The file's shape after validation and defaults. */
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import type { ConfigFile, S3StorageConfig } from './schema.js';
+
+/**
+ * The configuration every other room reads: defaults applied, one storage driver and one auth mode
+ * chosen. Durations are milliseconds, sizes bytes.
+ */
+export interface ArcaConfig {
+  /** registry:2's `version`, informational. */
+  version: string;
+  log: {
+    level: 'error' | 'warn' | 'info' | 'debug' | 'trace';
+    formatter: 'json' | 'text';
+    accesslog: { disabled: boolean };
+    /** registry:2's `log.fields`: added to every log line. */
+    fields?: Record<string, unknown>;
+  };
+  http: {
+    /** ':5000', '127.0.0.1:5000', '[::1]:5000'; see parseListenAddress. */
+    addr: string;
+    /** Public base URL, e.g. https://reg.example.com. */
+    host?: string;
+    /** Always '/': other prefixes are refused. */
+    prefix: string;
+    secret?: string;
+    tls?: { certificate: string; key: string };
+    draintimeout: number;
+    headers?: Record<string, string[]>;
+    relativeurls: boolean;
+  };
+  storage: {
+    driver: 'filesystem' | 's3';
+    filesystem: { rootdirectory: string };
+    s3?: S3StorageConfig;
+    delete: { enabled: boolean };
+    redirect: { disable: boolean };
+    maintenance: {
+      uploadpurging: { enabled: boolean; age: number; interval: number; dryrun: boolean };
+      readonly: { enabled: boolean };
+    };
+    /** registry:2's `storage.cache`: accepted and ignored (metadata lives in the database). */
+    cache?: Record<string, unknown>;
+  };
+  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; path: string };
+  /** 'sqlite:<path>', 'sqlite::memory:' or 'postgres://…'. */
+  database: { url: string };
+  datadir: string;
+  limits: { manifestsize: number };
+  /** The container-registry catalog's background health checks; concurrency and history aside, ms. */
+  catalog: { healthcheck: { interval: number; timeout: number; concurrency: number; history: number } };
+}
+
+/** Resolve the validated file into ArcaConfig: pick the driver and auth mode, derive paths from datadir. */
+export function toArcaConfig(file: ConfigFile): ArcaConfig {
+  const { net: _net, debug: _debug, http2: _http2, ...http } = file.http;
+  const { reportcaller: _reportcaller, ...log } = file.log;
+  const s = file.storage;
+  return {
+    version: file.version,
+    log,
+    http,
+    storage: {
+      driver: s.s3 ? 's3' : 'filesystem',
+      filesystem: { rootdirectory: s.filesystem?.rootdirectory ?? join(file.datadir, 'storage') },
+      s3: s.s3,
+      delete: s.delete,
+      redirect: s.redirect,
+      maintenance: s.maintenance,
+      cache: s.cache,
+    },
+    auth: file.auth?.htpasswd ? { kind: 'htpasswd', ...file.auth.htpasswd } : { kind: 'none' },
+    database: { url: file.database?.url ?? `sqlite:${join(file.datadir, 'arca.db')}` },
+    datadir: file.datadir,
+    limits: file.limits,
+    catalog: { healthcheck: file.catalog.healthcheck },
+  };
+}

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-const blockSize = 1 << 20;
+export const MiB = 1 << 20;
+
+const blockSize = MiB;
+/** One random MiB, made once per process; every block of every blob is this buffer with a stamped header. */
 const base = randomBytes(blockSize);
 
 /** A blob of `size` bytes made of 1 MiB blocks, unique per (seed, block), generated on the fly. */
@@ -12,12 +15,13 @@ export interface BlobSpec {
 
 /**
  * The blocks of a blob. Buffers come from a small pool owned by this generator and are rewritten
- * in place, so generating content costs the client almost nothing; a consumer must be done with a
- * block (written and drained, or hashed) before it asks for the fourth one after it.
+ * in place (seed and block index stamped into the first 8 bytes), so generating content costs the
+ * client almost nothing. A consumer must be done with a block (written and drained, or hashed)
+ * before it asks for the fourth one after it.
  */
-export function* blocks(spec: Pick<BlobSpec, 'size' | 'seed'>, from = 0): Generator<Buffer> {
+export function* blocks(spec: Pick<BlobSpec, 'size' | 'seed'>): Generator<Buffer> {
   const pool = Array.from({ length: 4 }, () => Buffer.from(base));
-  for (let offset = from, index = from / blockSize; offset < spec.size; offset += blockSize, index++) {
+  for (let offset = 0, index = 0; offset < spec.size; offset += blockSize, index++) {
     const buffer = pool[index % pool.length]!;
     buffer.writeUInt32BE(spec.seed >>> 0, 0);
     buffer.writeUInt32BE(index, 4);
@@ -25,11 +29,13 @@ export function* blocks(spec: Pick<BlobSpec, 'size' | 'seed'>, from = 0): Genera
   }
 }
 
-/** Compute a blob's digest before any timed section. */
+/** Describe a blob and compute its digest: done before any timed section. */
 export function blobSpec(size: number, seed: number): BlobSpec {
   const hash = createHash('sha256');
   for (const b of blocks({ size, seed })) hash.update(b);
   return { size, seed, digest: `sha256:${hash.digest('hex')}` };
 }
 
-export const MiB = 1 << 20;
+export function sha256(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}

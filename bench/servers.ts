@@ -1,0 +1,163 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export type ServerName = 'registry2' | 'arca';
+export const serverNames: readonly ServerName[] = ['registry2', 'arca'];
+export const label: Record<ServerName, string> = { registry2: 'registry:2', arca: 'Arca' };
+
+export interface BenchServer {
+  name: ServerName;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  pid: number;
+  /** Where its config, log, storage and database live (wiped at start and stop). */
+  dir: string;
+  /** True while the process runs. */
+  alive(): boolean;
+  /** SIGTERM (a clean exit writes Arca's CPU profile), SIGKILL after 15 s; then the data is removed. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** dist/cli/main.js of the Arca build under test. */
+  arcaMain: string;
+  /** Start Arca with --cpu-prof into this directory. */
+  profileDir?: string;
+  profileName?: string;
+}
+
+/** Servers still running: killed if the bench exits without stopping them (an error, Ctrl-C). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function logTail(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'server.log'), 'utf8').trim().split('\n').slice(-10).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function waitReady(url: string, child: ChildProcess, dir: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logTail(dir)}`);
+    try {
+      const res = await fetch(`${url}/v2/`);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${url}: not ready in 30 s:\n${logTail(dir)}`);
+}
+
+/** The environment without variables that either server reads as config overrides. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('REGISTRY_') && !k.startsWith('ARCA_')) env[k] = v;
+  return env;
+}
+
+/** The registry:2 style YAML both servers take; Arca adds its database and data directory. */
+function configYaml(name: ServerName, dir: string, addr: string): string {
+  const q = JSON.stringify; // a JSON string is a valid YAML flow scalar
+  const lines = [
+    'version: 0.1',
+    'log: {level: warn, accesslog: {disabled: true}}',
+    `http: {addr: ${q(addr)}, secret: bench}`,
+    `storage: {filesystem: {rootdirectory: ${q(join(dir, 'storage'))}}, delete: {enabled: true}}`,
+  ];
+  if (name === 'arca')
+    lines.push(`database: {url: ${q(`sqlite:${join(dir, 'arca.db')}`)}}`, `datadir: ${q(dir)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Start a fresh server with its data under `dir` (wiped first), on a free loopback port. */
+export async function startServer(
+  name: ServerName,
+  dir: string,
+  options: StartOptions,
+): Promise<BenchServer> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const addr = `127.0.0.1:${await freePort()}`;
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, configYaml(name, dir, addr));
+  const log = openSync(join(dir, 'server.log'), 'a');
+  const stdio: ['ignore', number, number] = ['ignore', log, log];
+  let child: ChildProcess;
+  if (name === 'registry2') {
+    child = spawn('docker-registry', ['serve', config], { stdio, env: cleanEnv() });
+  } else {
+    const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+    if (options.profileDir && options.profileName) profile.push('--cpu-prof-name', options.profileName);
+    child = spawn(process.execPath, [...profile, options.arcaMain, 'serve', '--config', config], {
+      stdio,
+      env: cleanEnv(),
+    });
+  }
+  closeSync(log);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const url = `http://${addr}`;
+  await waitReady(url, child, dir);
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const stop = async () => {
+    if (alive()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    }
+    rmSync(join(dir, 'storage'), { recursive: true, force: true });
+  };
+  return { name, url, pid: child.pid!, dir, alive, stop };
+}
+
+/** Versions for the record. */
+export function versions(arcaMain: string): Record<string, string> {
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || 'unknown';
+  };
+  let arca = 'unknown';
+  try {
+    const pkg = JSON.parse(readFileSync(join(arcaMain, '..', '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    arca = pkg.version;
+  } catch {
+    // no package.json next to the build
+  }
+  return {
+    node: process.version,
+    arca,
+    arcaCommit: run('git', ['rev-parse', '--short', 'HEAD']),
+    registry2: run('docker-registry', ['--version']),
+    wrk: run('wrk', ['-v']).split('\n')[0] ?? 'unknown',
+  };
+}

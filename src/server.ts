@@ -6,8 +6,8 @@ import { openDatabase, type MetadataDb } from './db/index.js';
 import { createStorage } from './storage/index.js';
 import { OciRegistry, purgeStaleUploads } from './oci/index.js';
 import { countUploads } from './oci/store/uploads.js';
-import { Htpasswd } from './access/index.js';
-import { buildApp, type AppOptions } from './http/app.js';
+import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
+import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry } from './catalog/index.js';
 
 export interface RunningServer {
@@ -26,20 +26,43 @@ export function createLogger(config: ArcaConfig): Logger {
   });
 }
 
-function authOption(config: ArcaConfig, log: Logger): AppOptions['auth'] {
-  if (config.auth.kind === 'none') return { kind: 'none' };
+/** With htpasswd: create a missing file with one generated user, as registry:2 does. */
+function ensureHtpasswd(config: ArcaConfig, log: Logger): void {
+  if (config.auth.kind !== 'htpasswd') return;
   const created = Htpasswd.ensure(config.auth.path);
-  if (created) {
-    // registry:2 does the same for a missing file: the only time this password is ever shown.
-    process.stderr.write(
-      `htpasswd file ${config.auth.path} was missing: created user "${created.user}" with password "${created.password}"\n`,
-    );
-    log.warn(
-      { path: config.auth.path },
-      'created htpasswd file with a generated password (printed once on stderr)',
-    );
-  }
-  return { kind: 'htpasswd', realm: config.auth.realm, htpasswd: new Htpasswd(config.auth.path) };
+  if (!created) return;
+  // The only time this password is ever shown.
+  process.stderr.write(
+    `htpasswd file ${config.auth.path} was missing: created user "${created.user}" with password "${created.password}"\n`,
+  );
+  log.warn(
+    { path: config.auth.path },
+    'created htpasswd file with a generated password (printed once on stderr)',
+  );
+}
+
+function accessSettings(config: ArcaConfig): AccessSettings {
+  const { token, throttle } = config.access;
+  return {
+    auth: config.auth,
+    keysDirectory: AccessControl.keysDirectoryIn(config.datadir),
+    registries: config.access.registries,
+    anonymousPull: config.access.anonymouspull,
+    token: {
+      issuer: token.issuer,
+      service: token.service,
+      realm: token.realm,
+      expirationMs: token.expiration,
+      refreshExpirationMs: token.refreshexpiration,
+      algorithm: token.algorithm,
+      rotationMs: token.rotation,
+    },
+    throttle: {
+      ...(throttle.basedelay !== undefined ? { baseDelayMs: throttle.basedelay } : {}),
+      ...(throttle.maxdelay !== undefined ? { maxDelayMs: throttle.maxdelay } : {}),
+      ...(throttle.freefailures !== undefined ? { pairFreeFailures: throttle.freefailures } : {}),
+    },
+  };
 }
 
 /** Open the database and storage, build the app and listen. */
@@ -60,12 +83,35 @@ export async function startServer(
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
   const registry = new OciRegistry(meta, storage);
+  ensureHtpasswd(config, log);
+  const access = new AccessControl(meta.db, accessSettings(config), log);
+  try {
+    const admin = await access.bootstrap(process.env.ARCA_ADMIN_PASSWORD || undefined);
+    if (admin?.generated) {
+      // Shown once, like registry:2's generated htpasswd password; only its hash is stored.
+      process.stderr.write(
+        `first start: created user "${admin.user}" (Owner) with password "${admin.password}"\n`,
+      );
+      log.warn(
+        { user: admin.user },
+        'created the first administrator with a generated password (printed once on stderr)',
+      );
+    } else if (admin) {
+      log.info(
+        { user: admin.user },
+        'created the first administrator with the password from ARCA_ADMIN_PASSWORD',
+      );
+    }
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
   const catalog = new CatalogService(meta, { healthcheck: config.catalog.healthcheck });
   const tls = config.http.tls;
   const app = buildApp({
     logger: log,
     registry,
-    auth: authOption(config, log),
+    access,
     deleteEnabled: config.storage.delete.enabled,
     readOnly: config.storage.maintenance.readonly.enabled,
     manifestLimit: config.limits.manifestsize,
@@ -118,6 +164,7 @@ export async function startServer(
       drain.unref();
       await app.close();
       clearTimeout(drain);
+      await access.close();
       await meta.close();
     },
   };

@@ -50,6 +50,16 @@ export class Htpasswd {
     this.verified.clear();
   }
 
+  /** Is this user in the file? */
+  has(user: string): boolean {
+    try {
+      this.reload();
+    } catch {
+      // The file vanished or is unreadable: keep the last good copy.
+    }
+    return this.entries.has(user);
+  }
+
   async verify(user: string, password: string): Promise<boolean> {
     try {
       this.reload();

@@ -1,1 +1,16 @@
 export { Htpasswd } from './htpasswd.js';
+export { AccessControl, type AccessSettings, type AuthSettings } from './access-control.js';
+export { permissions, permissionDescriptions, isPermission, type Permission } from './permissions.js';
+export { builtinRoles, type RoleDefinition } from './roles.js';
+export { Grants, actionPermission, type Grant, type RepositoryAction } from './grants.js';
+export { RegistryDirectory, DEFAULT_REGISTRY, DEFAULT_NAMESPACE } from './registries.js';
+export { parseScope, formatScope, type Scope, type RegistryLocation } from './scope.js';
+export { memberKinds, assigneeKinds, type Caller, type MemberKind, type AssigneeKind } from './principal.js';
+export { parseScopes, accessAllows, type AccessEntry, type RequestedScope } from './token-scope.js';
+export { grantedAccess } from './token-access.js';
+export { TokenRejected, type VerifiedToken } from './tokens.js';
+export { secretId } from './secrets.js';
+export type { AuditEvent } from './audit.js';
+export type { SigningAlgorithm } from './signing-keys.js';
+export type { ThrottleLimits } from './throttle.js';
+export { LoginThrottle } from './throttle.js';

@@ -17,7 +17,7 @@ export { parseQuery, queryEnvelopeKeys, type Query, type QueryInput } from './qu
 export { parseFilter, type Filter } from './filter.js';
 export { matches } from './matcher.js';
 export { parseUpdate, applyUpdate } from './update.js';
-export { allowAll, type CatalogAccess, type CatalogCaller, type CatalogPermission } from './access.js';
+export type { CatalogPermission } from './access.js';
 export { noCredentials, type CatalogCredentials, type RegistryCredential } from './credentials.js';
 export { ownRegistryId, ownRegistryEntry, type OwnRegistry } from './own-registry.js';
 export { defaultRegistry } from './default-registry.js';

@@ -41,7 +41,33 @@ export interface ArcaConfig {
     /** registry:2's `storage.cache`: accepted and ignored (metadata lives in the database). */
     cache?: Record<string, unknown>;
   };
-  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; path: string };
+  /** none, registry:2's htpasswd or token, or (no auth section) Arca's own accounts and tokens. */
+  auth:
+    | { kind: 'none' }
+    | { kind: 'htpasswd'; realm: string; path: string }
+    | {
+        kind: 'token';
+        realm: string;
+        service: string;
+        issuer: string;
+        rootcertbundle?: string;
+        jwks?: string;
+      }
+    | { kind: 'arca' };
+  access: {
+    token: {
+      issuer: string;
+      service: string;
+      realm?: string;
+      expiration: number;
+      refreshexpiration: number;
+      algorithm: 'ES256' | 'RS256';
+      rotation: number;
+    };
+    anonymouspull: string[];
+    registries: string[];
+    throttle: { basedelay?: number; maxdelay?: number; freefailures?: number };
+  };
   /** 'sqlite:<path>', 'sqlite::memory:' or 'postgres://…'. */
   database: { url: string };
   datadir: string;
@@ -68,10 +94,21 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
       maintenance: s.maintenance,
       cache: s.cache,
     },
-    auth: file.auth?.htpasswd ? { kind: 'htpasswd', ...file.auth.htpasswd } : { kind: 'none' },
+    auth: authMode(file.auth),
+    access: file.access,
     database: { url: file.database?.url ?? `sqlite:${join(file.datadir, 'arca.db')}` },
     datadir: file.datadir,
     limits: file.limits,
     catalog: { healthcheck: file.catalog.healthcheck },
   };
+}
+
+function authMode(auth: ConfigFile['auth']): ArcaConfig['auth'] {
+  if (auth?.htpasswd) return { kind: 'htpasswd', ...auth.htpasswd };
+  if (auth?.token) {
+    const { autoredirect: _a, autoredirectpath: _p, ...token } = auth.token;
+    return { kind: 'token', ...token };
+  }
+  if (auth?.none) return { kind: 'none' };
+  return { kind: 'arca' };
 }

@@ -14,7 +14,7 @@ export const ignoredSections = [
 ] as const;
 
 /** registry:2 auth modes Arca does not offer: refusing beats serving without the auth asked for. */
-const unsupportedAuthModes = ['token', 'silly'];
+const unsupportedAuthModes = ['silly'];
 
 /** registry:2 storage drivers Arca does not offer, and what to do instead. */
 const unsupportedStorageDrivers: Record<string, string> = {
@@ -62,7 +62,7 @@ export function adaptRegistry2(tree: Tree, origins: Origins): string[] {
     for (const mode of unsupportedAuthModes) {
       if (mode in tree.auth) {
         throw new ConfigError(
-          `config: ${labelPath(`auth.${mode}`, origins)}: auth mode '${mode}' is not supported yet (use htpasswd or none)`,
+          `config: ${labelPath(`auth.${mode}`, origins)}: auth mode '${mode}' is not supported (use htpasswd, token or none)`,
         );
       }
     }

@@ -157,13 +157,60 @@ const authSchema = z
   .strictObject({
     none: z.strictObject({}).optional(),
     htpasswd: z.strictObject({ realm: str.default('basic-realm'), path: str }).optional(),
+    token: z
+      .strictObject({
+        realm: z.url({ protocol: /^https?$/ }).describe("the external token server's endpoint"),
+        service: str,
+        issuer: str,
+        rootcertbundle: str.optional().describe('PEM certificates whose keys sign the tokens'),
+        jwks: str.optional().describe('a JWKS file of the keys that sign the tokens'),
+        autoredirect: bool.optional().describe('registry:2 key; accepted and ignored'),
+        autoredirectpath: str.optional().describe('registry:2 key; accepted and ignored'),
+      })
+      .superRefine((t, ctx) => {
+        if (!t.rootcertbundle && !t.jwks) {
+          ctx.addIssue({ code: 'custom', message: 'rootcertbundle or jwks is required to verify tokens' });
+        }
+      })
+      .optional(),
   })
   .optional()
+  .describe("absent: Arca's own accounts and token service")
   .superRefine((a, ctx) => {
-    if (a?.none && a.htpasswd) {
-      ctx.addIssue({ code: 'custom', message: 'choose one auth mode: none or htpasswd' });
+    const modes = a ? Object.entries(a).filter(([, v]) => v !== undefined) : [];
+    if (modes.length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'choose one auth mode: none, htpasswd or token' });
     }
   });
+
+/** Arca's own access settings: its token service, anonymous pulls, the login throttle. */
+const accessSchema = z
+  .strictObject({
+    token: z
+      .strictObject({
+        issuer: str.default('arca'),
+        service: str.default('arca'),
+        realm: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe("the token endpoint's public URL; default: this server as the client reached it"),
+        expiration: positiveDuration.prefault('5m'),
+        refreshexpiration: positiveDuration.prefault('720h'),
+        algorithm: z.enum(['ES256', 'RS256']).default('ES256'),
+        rotation: positiveDuration.prefault('720h'),
+      })
+      .prefault({}),
+    anonymouspull: z.array(str).default([]).describe('registries anyone may pull from without signing in'),
+    registries: z.array(str).default([]).describe('registries besides default, by first path segment'),
+    throttle: z
+      .strictObject({
+        basedelay: positiveDuration.optional(),
+        maxdelay: positiveDuration.optional(),
+        freefailures: int(0).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 const databaseUrl = str.refine((url) => /^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/./.test(url), {
   message: "expected 'sqlite:<path>', 'sqlite::memory:' or 'postgres://user@host/db'",
@@ -204,6 +251,7 @@ export const fileSchema = z.strictObject({
   http: httpSchema,
   storage: storageSchema,
   auth: authSchema,
+  access: accessSchema,
   database: z
     .strictObject({ url: databaseUrl.optional().describe('default: sqlite:<datadir>/arca.db') })
     .optional(),

@@ -5,6 +5,18 @@ import type {
   CatalogEntryTagsTable,
   CatalogHealthChecksTable,
 } from '../catalog/tables.js';
+import type {
+  AccessApiKeysTable,
+  AccessAuditTable,
+  AccessGroupMembersTable,
+  AccessGroupsTable,
+  AccessRefreshTokensTable,
+  AccessRoleAssignmentsTable,
+  AccessRolesTable,
+  AccessServiceAccountsTable,
+  AccessSettingsTable,
+  AccessUsersTable,
+} from '../access/tables.js';
 
 export interface RepositoriesTable {
   name: string;
@@ -69,4 +81,14 @@ export interface Database {
   catalog_entries: CatalogEntriesTable;
   catalog_entry_tags: CatalogEntryTagsTable;
   catalog_health_checks: CatalogHealthChecksTable;
+  access_users: AccessUsersTable;
+  access_groups: AccessGroupsTable;
+  access_group_members: AccessGroupMembersTable;
+  access_service_accounts: AccessServiceAccountsTable;
+  access_api_keys: AccessApiKeysTable;
+  access_roles: AccessRolesTable;
+  access_role_assignments: AccessRoleAssignmentsTable;
+  access_refresh_tokens: AccessRefreshTokensTable;
+  access_audit: AccessAuditTable;
+  access_settings: AccessSettingsTable;
 }

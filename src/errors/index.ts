@@ -29,6 +29,9 @@ export const errorCodes = {
   CATALOG_ENTRY_UNKNOWN: { status: 404, message: 'container registry not found' },
   CATALOG_ENTRY_EXISTS: { status: 409, message: 'container registry already exists' },
   CATALOG_ENTRY_MANAGED: { status: 409, message: 'container registry is managed by Arca' },
+  ACCESS_REQUEST_INVALID: { status: 400, message: 'invalid request' },
+  ACCESS_NOT_FOUND: { status: 404, message: 'not found' },
+  ACCESS_CONFLICT: { status: 409, message: 'conflict' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

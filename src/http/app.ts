@@ -6,11 +6,13 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { OciRegistry } from '../oci/index.js';
-import type { Htpasswd } from '../access/index.js';
+import type { AccessControl } from '../access/index.js';
 import { HttpMetrics } from './metrics.js';
 import { v2Routes } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
-import { htpasswdGuard } from './basic-auth.js';
+import { accessGuard, auditTrail } from './access-guard.js';
+import { accessRoutes } from './routes/access.js';
+import { authRoutes } from './routes/auth.js';
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.js';
 
 declare module 'fastify' {
@@ -25,7 +27,8 @@ declare module 'fastify' {
 export interface AppOptions {
   logger: FastifyBaseLogger;
   registry: OciRegistry;
-  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; htpasswd: Htpasswd };
+  /** Who may do what: authentication, RBAC, tokens, the audit log. */
+  access: AccessControl;
   deleteEnabled: boolean;
   /** storage.maintenance.readonly: refuse every write. */
   readOnly: boolean;
@@ -96,15 +99,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
+  // Every route's access is decided by requiredAccess and enforced here, before any handler runs.
+  app.addHook('onRequest', accessGuard(options.access));
+  app.addHook('onResponse', auditTrail(options.access));
+
   app.register(opsRoutes, { metrics, checks: options.readiness });
+  if (options.access.tokens) app.register(authRoutes, { access: options.access });
+  app.register(accessRoutes, { access: options.access, prefix: '/api/v1' });
   app.register(v2Routes, {
     registry: options.registry,
-    guard:
-      options.auth.kind === 'htpasswd' ? htpasswdGuard(options.auth.htpasswd, options.auth.realm) : undefined,
     deleteEnabled: options.deleteEnabled,
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,
   });
-  if (options.catalog) app.register(catalogRoutes, { ...options.catalog, auth: options.auth });
+  // The access guard checks each catalog route's declared catalog/read or catalog/write.
+  if (options.catalog) app.register(catalogRoutes, options.catalog);
   return app;
 }

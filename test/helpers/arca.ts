@@ -25,6 +25,12 @@ export interface ArcaOptions {
   dataDir?: string;
   /** Use this database URL instead of a fresh one (second replica, or reuse after `stop({ keep: true })`); never dropped by the harness. */
   databaseUrl?: string;
+  /**
+   * Authentication. Default `none` (`auth: {none: {}}`), so tests of other rooms need no login;
+   * `arca` writes no auth section (Arca's own accounts and token service, the product's default);
+   * an `auth` key in `config` is used as it is.
+   */
+  auth?: 'none' | 'arca';
   /** How long to wait for `GET /v2/`. Default 20 000 ms. */
   startTimeoutMs?: number;
 }
@@ -184,6 +190,7 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
     datadir: dataDir,
     database: { url: databaseUrl },
   };
+  if (opts.config?.auth === undefined && opts.auth !== 'arca') base.auth = { none: {} };
   const config = deepMerge(base, opts.config ?? {});
   const addr = (config.http as Json | undefined)?.addr;
   if (typeof addr !== 'string' || !addr.startsWith('127.0.0.1:')) {

@@ -164,6 +164,7 @@ describe('TLS', () => {
         'version: 0.1',
         'log: {level: warn}',
         `http: {addr: "127.0.0.1:${port}", tls: {certificate: "${cert}", key: "${key}"}}`,
+        'auth: {none: {}}',
         `datadir: "${dir.path}"`,
       ].join('\n'),
     );

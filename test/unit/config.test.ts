@@ -70,7 +70,10 @@ test('no file and no environment: registry:2 defaults plus SQLite under ./data',
     uploadpurging: { enabled: true, age: 168 * 3_600_000, interval: 24 * 3_600_000, dryrun: false },
     readonly: { enabled: false },
   });
-  assert.deepEqual(c.auth, { kind: 'none' });
+  // No auth section: Arca's own accounts and token service, secure by default.
+  assert.deepEqual(c.auth, { kind: 'arca' });
+  assert.equal(c.access.token.expiration, 5 * 60_000);
+  assert.deepEqual(c.access.anonymouspull, []);
   assert.equal(c.database.url, `sqlite:${join('data', 'arca.db')}`);
   assert.equal(c.datadir, './data');
   assert.equal(c.limits.manifestsize, 4 * 1024 * 1024);
@@ -127,7 +130,7 @@ test('REGISTRY_STORAGE=s3 replaces a filesystem section but keeps delete, redire
   fails({ file: file('storage: {gcs: {bucket: b}}') }, /storage driver 'gcs' is not supported/);
 });
 
-test('auth by environment: htpasswd and none; unsupported or several modes are refused', () => {
+test('auth by environment: htpasswd, token and none; unsupported or several modes are refused', () => {
   const c = loadConfig({
     env: {
       REGISTRY_AUTH: 'htpasswd',
@@ -146,13 +149,30 @@ test('auth by environment: htpasswd and none; unsupported or several modes are r
     path: '/p',
   });
   fails({ file: file('auth: {htpasswd: }') }, /auth\.htpasswd\.path: required/);
+  const token = loadConfig({
+    env: {
+      REGISTRY_AUTH: 'token',
+      REGISTRY_AUTH_TOKEN_REALM: 'https://auth.example.com/token',
+      REGISTRY_AUTH_TOKEN_SERVICE: 'registry',
+      REGISTRY_AUTH_TOKEN_ISSUER: 'auth-server',
+      REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE: '/certs/bundle.pem',
+    },
+  });
+  assert.deepEqual(token.auth, {
+    kind: 'token',
+    realm: 'https://auth.example.com/token',
+    service: 'registry',
+    issuer: 'auth-server',
+    rootcertbundle: '/certs/bundle.pem',
+  });
+  fails({ file: file('auth: {token: {realm: x}}') }, /auth\.token\.realm: /);
   fails(
-    { file: file('auth: {token: {realm: x}}') },
-    /^config: auth\.token: auth mode 'token' is not supported yet/,
+    { file: file('auth: {token: {realm: "https://a/t", service: s, issuer: i}}') },
+    /auth\.token: rootcertbundle or jwks is required/,
   );
   fails(
     { env: { REGISTRY_AUTH: 'silly' } },
-    /REGISTRY_AUTH \(auth\.silly\): auth mode 'silly' is not supported yet/,
+    /REGISTRY_AUTH \(auth\.silly\): auth mode 'silly' is not supported/,
   );
   fails({ file: file('auth: {none: {}, htpasswd: {path: /p}}') }, /^config: auth: choose one auth mode/);
 });
@@ -206,7 +226,7 @@ test('variables that are not configuration paths are ignored', () => {
       HOME: '/root',
     },
   });
-  assert.deepEqual(c.auth, { kind: 'none' });
+  assert.deepEqual(c.auth, { kind: 'arca' });
   assert.equal(c.storage.driver, 'filesystem');
   // A bare _PORT without a Kubernetes value is still a (wrong) configuration path.
   fails({ env: { ARCA_HTTP_PORT: '8080' } }, /ARCA_HTTP_PORT: unknown key 'http\.port'/);

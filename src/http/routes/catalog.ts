@@ -1,33 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/index.js';
 import {
-  allowAll,
   isObject,
   parseQuery,
   queryEnvelopeKeys,
-  type CatalogAccess,
   type CatalogPermission,
   type CatalogService,
   type QueryInput,
 } from '../../catalog/index.js';
-import type { Htpasswd } from '../../access/index.js';
-import { htpasswdGuard } from '../basic-auth.js';
 import { asAppError, sendProblem } from '../problem.js';
 import { parseJsonBodies } from '../json-body.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What a catalog route needs; decided here, enforced by one hook. */
+    /** What a catalog route needs; enforced by the app-wide access guard. */
     permission?: CatalogPermission;
   }
 }
 
 export interface CatalogRoutesOptions {
   service: CatalogService;
-  /** The seam to RBAC: may this caller read or write the catalog? Default: allow. */
-  access?: CatalogAccess;
-  /** The server's authentication: with htpasswd, callers must authenticate as for /v2. */
-  auth: { kind: 'none' } | { kind: 'htpasswd'; realm: string; htpasswd: Htpasswd };
 }
 
 const read = { config: { permission: 'catalog/read' as const } };
@@ -40,20 +32,6 @@ type IdParams = { Params: { id: string } };
 export async function catalogRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
   app.register(aiosRoutes, options);
   app.register(apiRoutes, { ...options, prefix: '/api/v1/catalog' });
-}
-
-/** Authenticate (the server's auth mode), then ask the access seam for the route's permission. */
-function guard(app: FastifyInstance, options: CatalogRoutesOptions): void {
-  if (options.auth.kind === 'htpasswd') {
-    app.addHook('onRequest', htpasswdGuard(options.auth.htpasswd, options.auth.realm));
-  }
-  const access = options.access ?? allowAll;
-  app.addHook('onRequest', async (request) => {
-    const permission = request.routeOptions.config.permission ?? 'catalog/write';
-    if (!(await access({ user: request.user }, permission))) {
-      throw new AppError('DENIED', `${permission} is required`);
-    }
-  });
 }
 
 /** The query of POST /container_registries: the body is the filter, or an envelope with options. */
@@ -102,7 +80,6 @@ async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): 
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
     return reply.code(error.status).send({ success: false, error: error.message });
   });
-  guard(app, options);
 
   app.post('/container_registry', write, async (request, reply) => {
     const entry = await catalog.create(requireObject(request.body, 'the container registry'));
@@ -170,7 +147,6 @@ async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): P
       reply,
     ),
   );
-  guard(app, options);
   const entryUrl = (id: string) => `/api/v1/catalog/entries/${encodeURIComponent(id)}`;
 
   app.post('/entries', write, async (request, reply) => {

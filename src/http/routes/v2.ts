@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/index.js';
 import { assertRepositoryName, mediaTypes, rangeHeader, type OciRegistry } from '../../oci/index.js';
 import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
@@ -7,8 +7,6 @@ import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited 
 
 export interface V2Options {
   registry: OciRegistry;
-  /** Runs before every /v2 request is handled; throws to refuse it. */
-  guard?: onRequestHookHandler;
   deleteEnabled: boolean;
   readOnly: boolean;
   manifestLimit: number;
@@ -25,11 +23,10 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  // Clients look for this header even on a 401, so it goes out before any guard runs.
+  // The access guard (an app-wide hook) has already authenticated and authorized the request.
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('Docker-Distribution-API-Version', apiVersion);
   });
-  if (options.guard) app.addHook('onRequest', options.guard);
   app.setErrorHandler((err, request, reply) => sendOciError(err, request, reply));
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -91,7 +88,19 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
 
   async function catalog(request: FastifyRequest, reply: FastifyReply) {
     const { n, last } = pagination(request, 1000);
-    const repositories = n === 0 ? [] : await registry.catalog(n + 1, last);
+    const visible = request.repositoryVisible;
+    let repositories: string[] = [];
+    if (n > 0 && !visible) repositories = await registry.catalog(n + 1, last);
+    else if (n > 0 && visible) {
+      // Only what the caller may read, paged over the filtered list so `last` and Link stay exact.
+      let after = last;
+      for (;;) {
+        const batch = await registry.catalog(1000, after);
+        repositories.push(...batch.filter(visible));
+        if (repositories.length > n || batch.length < 1000) break;
+        after = batch.at(-1);
+      }
+    }
     const page = repositories.slice(0, n);
     if (repositories.length > n) linkNext(reply, '/v2/_catalog', n, page.at(-1)!);
     return reply.send({ repositories: page });
@@ -158,7 +167,13 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const query = request.query as Record<string, string | undefined>;
     if (query.mount !== undefined) {
       const from = query.from;
-      if (from !== undefined && (await registry.blobs.mount(name, query.mount, assertRepositoryName(from)))) {
+      // Mounting reads the source: without pull there, it falls back to an upload, as registry:2 does.
+      const mayRead = request.crossMountAllowed !== false;
+      if (
+        from !== undefined &&
+        mayRead &&
+        (await registry.blobs.mount(name, query.mount, assertRepositoryName(from)))
+      ) {
         request.raw.resume();
         return created(reply, `/v2/${name}/blobs/${query.mount}`, query.mount);
       }

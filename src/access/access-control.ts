@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { AuditLog } from './audit.js';
+import { Authenticator } from './authenticator.js';
+import { createFirstAdmin } from './bootstrap.js';
+import { IdentityDirectory } from './directory.js';
+import type { Grant } from './grants.js';
+import { GrantsResolver } from './grants-resolver.js';
+import { Htpasswd } from './htpasswd.js';
+import { RegistryDirectory } from './registries.js';
+import { RoleCatalog } from './role-catalog.js';
+import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
+import { LoginThrottle, defaultThrottleLimits, type ThrottleLimits } from './throttle.js';
+import { ExternalTokenVerifier, TokenService, type ExternalTrust, type TokenVerifier } from './tokens.js';
+
+/** How callers prove who they are. */
+export type AuthSettings =
+  | { kind: 'none' }
+  /** registry:2's htpasswd: Basic challenge; Arca's own accounts and API keys work beside the file's users. */
+  | { kind: 'htpasswd'; realm: string; path: string }
+  /** Arca's own accounts and token service (the default). */
+  | { kind: 'arca' }
+  /** registry:2's `auth.token`: trust an external token server. */
+  | ({ kind: 'token' } & ExternalTrust);
+
+/** Arca's own access settings (the `access` section of the configuration). */
+export interface AccessSettings {
+  auth: AuthSettings;
+  /** Where the token signing keys live. */
+  keysDirectory: string;
+  /** Registries besides `default` (interim, until registries are resources). */
+  registries: string[];
+  /** Registries anyone may pull from without signing in. */
+  anonymousPull: string[];
+  token: {
+    issuer: string;
+    service: string;
+    /** The token endpoint's public URL; default: derived from each request's Host. */
+    realm?: string;
+    expirationMs: number;
+    refreshExpirationMs: number;
+    algorithm: SigningAlgorithm;
+    rotationMs: number;
+  };
+  throttle?: Partial<ThrottleLimits>;
+}
+
+interface Logger {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The access room, assembled: identities, roles, grants, credentials checks, tokens and the audit
+ * log, for one server process.
+ */
+export class AccessControl {
+  readonly registries: RegistryDirectory;
+  readonly directory: IdentityDirectory;
+  readonly roles: RoleCatalog;
+  readonly grants: GrantsResolver;
+  readonly authenticator: Authenticator;
+  readonly audit: AuditLog;
+  /** Arca's token service: issues and verifies tokens (not with `auth: none` or an external token server). */
+  readonly tokens?: TokenService;
+  /** Verifies bearer tokens on requests: Arca's own or the external server's. */
+  readonly verifier?: TokenVerifier;
+  readonly htpasswd?: Htpasswd;
+  readonly signingKeys?: SigningKeys;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly settings: AccessSettings,
+    log: Logger,
+  ) {
+    const auth = settings.auth;
+    this.registries = new RegistryDirectory(settings.registries);
+    if (auth.kind === 'htpasswd') this.htpasswd = new Htpasswd(auth.path);
+    const changed = () => this.changed();
+    this.directory = new IdentityDirectory(db, changed);
+    this.roles = new RoleCatalog(
+      db,
+      this.registries,
+      (name) => auth.kind === 'token' || (this.htpasswd?.has(name) ?? false),
+      changed,
+    );
+    const everyone: Grant[] = settings.anonymousPull.flatMap((registry) => [
+      { permission: 'registries/read' as const, scope: { kind: 'registry' as const, registry } },
+      { permission: 'registries/assets/read' as const, scope: { kind: 'registry' as const, registry } },
+    ]);
+    this.grants = new GrantsResolver(db, this.roles, everyone, auth.kind === 'htpasswd');
+    this.authenticator = new Authenticator(db, {
+      htpasswd: this.htpasswd,
+      throttle: new LoginThrottle({ ...defaultThrottleLimits, ...settings.throttle }),
+      refreshTokenTtlMs: settings.token.refreshExpirationMs,
+    });
+    this.audit = new AuditLog(db, log);
+    if (auth.kind === 'arca' || auth.kind === 'htpasswd') {
+      this.signingKeys = new SigningKeys(settings.keysDirectory, {
+        algorithm: settings.token.algorithm,
+        rotationMs: settings.token.rotationMs,
+        // A replaced key verifies until every token it signed has expired, and a while longer.
+        retainMs: Math.max(2 * settings.token.expirationMs, 3_600_000),
+      });
+      this.tokens = new TokenService(this.signingKeys, {
+        issuer: settings.token.issuer,
+        service: settings.token.service,
+        expirationMs: settings.token.expirationMs,
+      });
+      this.verifier = this.tokens;
+    } else if (auth.kind === 'token') {
+      this.verifier = new ExternalTokenVerifier(auth);
+    }
+  }
+
+  /** The default keys directory inside a data directory. */
+  static keysDirectoryIn(datadir: string): string {
+    return join(datadir, 'keys');
+  }
+
+  get mode(): AuthSettings['kind'] {
+    return this.settings.auth.kind;
+  }
+
+  /** First start with Arca's accounts: create `admin` (Owner); see createFirstAdmin. */
+  async bootstrap(adminPassword: string | undefined) {
+    if (this.mode !== 'arca' && this.mode !== 'token') return null;
+    const created = await createFirstAdmin(this.db, adminPassword);
+    if (created) this.changed();
+    return created;
+  }
+
+  private changed(): void {
+    this.grants.invalidate();
+    this.authenticator.invalidate();
+  }
+
+  async close(): Promise<void> {
+    await this.audit.flush();
+  }
+}

@@ -1,0 +1,224 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { AppError } from '../errors/index.js';
+import type { Htpasswd } from './htpasswd.js';
+import { PasswordVerifier } from './passwords.js';
+import type { Caller } from './principal.js';
+import { hashSecret, newSecret, secretId, secretMatches } from './secrets.js';
+import { LoginThrottle } from './throttle.js';
+import * as apiKeys from './store/api-keys.js';
+import * as refreshTokens from './store/refresh-tokens.js';
+import * as serviceAccounts from './store/service-accounts.js';
+import * as users from './store/users.js';
+
+/** How long a checked API key is trusted in this process; a revocation here applies at once. */
+const keyCacheTtlMs = 2_000;
+/** `last_used_at` is written at most this often per key. */
+const touchIntervalMs = 60_000;
+
+const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid username or password');
+
+/**
+ * Checks credentials: passwords of Arca's users and of htpasswd users, API keys of service accounts
+ * (as a password or a bearer secret) and refresh tokens. Failures are throttled per (account,
+ * address), per address and per account; every secret is compared in constant time.
+ */
+export class Authenticator {
+  private readonly passwords = new PasswordVerifier();
+  private readonly keyCache = new Map<string, { caller: Caller | null; until: number }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: {
+      htpasswd?: Htpasswd;
+      throttle?: LoginThrottle;
+      refreshTokenTtlMs: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private get throttle(): LoginThrottle {
+    return (this.options.throttle ??= new LoginThrottle());
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Forget cached key checks (a key was revoked, an account disabled or deleted). */
+  invalidate(): void {
+    this.keyCache.clear();
+  }
+
+  /**
+   * A username and a password, or a service account's name and one of its API keys. Throws
+   * UNAUTHORIZED when they do not match, TOOMANYREQUESTS (with Retry-After) while throttled.
+   */
+  async password(username: string, password: string, address: string): Promise<Caller> {
+    const decision = this.throttle.check(username, address);
+    if (!decision.allowed) {
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      throw new AppError('TOOMANYREQUESTS', `too many failed logins: retry in ${seconds} s`, undefined, {
+        headers: { 'Retry-After': String(seconds) },
+      });
+    }
+    if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
+    const caller = await this.check(username, password);
+    if (!caller) {
+      this.throttle.failure(username, address);
+      throw invalidCredentials();
+    }
+    this.throttle.success(username, address);
+    return caller;
+  }
+
+  private async check(username: string, password: string): Promise<Caller | null> {
+    if (secretId('api-key', password) !== null) {
+      const caller = await this.apiKeyCaller(password);
+      return caller && caller.kind === 'service-account' && caller.name === username ? caller : null;
+    }
+    const htpasswd = this.options.htpasswd;
+    if (htpasswd?.has(username)) {
+      return (await htpasswd.verify(username, password))
+        ? { kind: 'user', name: username, source: 'htpasswd' }
+        : null;
+    }
+    const row = await users.getUser(this.db, username);
+    const ok = await this.passwords.verify(username, password, row?.password_hash);
+    return ok && row && row.disabled === 0 ? { kind: 'user', name: username, source: 'arca' } : null;
+  }
+
+  /** An API key given alone (`Authorization: Bearer arca_k_…`). */
+  async apiKey(secret: string, address: string): Promise<Caller> {
+    const decision = this.throttle.check('', address);
+    if (!decision.allowed) {
+      throw new AppError('TOOMANYREQUESTS', 'too many failed logins', undefined, {
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) },
+      });
+    }
+    const caller = await this.apiKeyCaller(secret);
+    if (!caller) {
+      this.throttle.failure('', address);
+      throw new AppError('UNAUTHORIZED', 'invalid API key');
+    }
+    return caller;
+  }
+
+  /** Is the key that a token was obtained with still valid (not revoked, expired, or its account gone)? */
+  async apiKeyActive(id: string): Promise<boolean> {
+    return (await this.keyCallerById(id, undefined)) !== null;
+  }
+
+  private apiKeyCaller(secret: string): Promise<Caller | null> {
+    const id = secretId('api-key', secret);
+    return id === null ? Promise.resolve(null) : this.keyCallerById(id, secret);
+  }
+
+  /** The key's service account when the key is live (and, with `secret`, matches it). */
+  private async keyCallerById(id: string, secret: string | undefined): Promise<Caller | null> {
+    const now = this.now();
+    const cacheKey = secret === undefined ? `id:${id}` : `secret:${hashSecret(secret)}`;
+    const hit = this.keyCache.get(cacheKey);
+    if (hit && hit.until > now) return hit.caller;
+    const row = await apiKeys.getApiKey(this.db, id);
+    let caller: Caller | null = null;
+    if (
+      row &&
+      row.revoked_at === null &&
+      (row.expires_at === null || row.expires_at > now) &&
+      (secret === undefined || secretMatches(secret, row.secret_hash))
+    ) {
+      const account = await serviceAccounts.getServiceAccount(this.db, row.owner_name);
+      if (account && account.disabled === 0)
+        caller = { kind: 'service-account', name: account.name, apiKeyId: id };
+    }
+    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    this.keyCache.set(cacheKey, { caller, until: now + keyCacheTtlMs });
+    if (caller && secret !== undefined) this.touch(id, now);
+    return caller;
+  }
+
+  private touch(id: string, now: number): void {
+    if ((this.touched.get(id) ?? 0) > now - touchIntervalMs) return;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(id, now);
+    apiKeys.touchApiKey(this.db, id, now).catch(() => {
+      // Only bookkeeping: a failed write must not fail the request.
+    });
+  }
+
+  /** A refresh token for this caller (docker's identity token, `arca login`): shown once, stored hashed. */
+  async issueRefreshToken(caller: Exclude<Caller, { kind: 'anonymous' }>): Promise<string> {
+    const { id, secret } = newSecret('refresh-token');
+    const now = this.now();
+    // A token obtained with an API key lives only as long as that key.
+    const subject =
+      caller.kind === 'service-account' && caller.apiKeyId
+        ? { kind: 'api-key', name: caller.apiKeyId }
+        : caller.kind === 'user' && caller.source === 'htpasswd'
+          ? { kind: 'htpasswd-user', name: caller.name }
+          : { kind: caller.kind, name: caller.name };
+    await refreshTokens.insertRefreshToken(this.db, {
+      id,
+      subject_kind: subject.kind,
+      subject_name: subject.name,
+      secret_hash: hashSecret(secret),
+      created_at: now,
+      expires_at: now + this.options.refreshTokenTtlMs,
+      last_used_at: null,
+      revoked_at: null,
+    });
+    return secret;
+  }
+
+  /** The caller a refresh token stands for, while the token and its subject are still valid. */
+  async refreshToken(secret: string, address: string): Promise<Caller> {
+    const decision = this.throttle.check('', address);
+    if (!decision.allowed) {
+      throw new AppError('TOOMANYREQUESTS', 'too many failed logins', undefined, {
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) },
+      });
+    }
+    const caller = await this.refreshCaller(secret);
+    if (!caller) {
+      this.throttle.failure('', address);
+      throw new AppError('UNAUTHORIZED', 'invalid or expired refresh token');
+    }
+    return caller;
+  }
+
+  private async refreshCaller(secret: string): Promise<Caller | null> {
+    const id = secretId('refresh-token', secret);
+    if (id === null) return null;
+    const now = this.now();
+    const row = await refreshTokens.getRefreshToken(this.db, id);
+    if (!row || row.revoked_at !== null || row.expires_at <= now || !secretMatches(secret, row.secret_hash)) {
+      return null;
+    }
+    let caller: Caller | null = null;
+    if (row.subject_kind === 'user') {
+      const user = await users.getUser(this.db, row.subject_name);
+      if (user && user.disabled === 0) caller = { kind: 'user', name: user.name, source: 'arca' };
+    } else if (row.subject_kind === 'htpasswd-user') {
+      if (this.options.htpasswd?.has(row.subject_name)) {
+        caller = { kind: 'user', name: row.subject_name, source: 'htpasswd' };
+      }
+    } else if (row.subject_kind === 'api-key') {
+      caller = await this.keyCallerById(row.subject_name, undefined);
+    } else if (row.subject_kind === 'service-account') {
+      const account = await serviceAccounts.getServiceAccount(this.db, row.subject_name);
+      if (account && account.disabled === 0) caller = { kind: 'service-account', name: account.name };
+    }
+    if (caller) await refreshTokens.touchRefreshToken(this.db, id, now);
+    return caller;
+  }
+
+  /** End a refresh token (`arca logout`). */
+  async revokeRefreshToken(secret: string): Promise<boolean> {
+    const id = secretId('refresh-token', secret);
+    const row = id === null ? undefined : await refreshTokens.getRefreshToken(this.db, id);
+    if (!row || !secretMatches(secret, row.secret_hash)) return false;
+    return refreshTokens.revokeRefreshToken(this.db, row.id, this.now());
+  }
+}

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { apiCall, client, print, show, table, type ClientOptions } from './api-client.js';
 
 /**
  * `arca catalog list|get|create|update|delete|health`: the container-registry catalog of a running
- * server, through /api/v1/catalog. The server is `--server`, else ARCA_SERVER, else the local default;
- * ARCA_USERNAME/ARCA_PASSWORD authenticate when the server uses htpasswd.
+ * server, through /api/v1/catalog (see api-client for the server and how the CLI signs in).
  */
 export function catalogCommand(): Command {
   const catalog = new Command('catalog').description('list, onboard and check container registries');
@@ -123,11 +123,6 @@ export function catalogCommand(): Command {
   return catalog;
 }
 
-interface ClientOptions {
-  server?: string;
-  output: 'table' | 'json';
-}
-
 interface Entry {
   container_registry_id: string;
   container_registry_name?: string;
@@ -144,44 +139,6 @@ interface Health {
   tls_expires_at: string | null;
   error: string | null;
   checked_at: string;
-}
-
-function client(command: Command): Command {
-  return command
-    .option('--server <url>', 'the Arca server (default: $ARCA_SERVER or http://127.0.0.1:5000)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    );
-}
-
-function serverUrl(opts: ClientOptions): string {
-  return (opts.server ?? process.env.ARCA_SERVER ?? 'http://127.0.0.1:5000').replace(/\/+$/, '');
-}
-
-/** One request to /api/v1/catalog; a problem+json answer becomes an error with its detail. */
-async function call(opts: ClientOptions, method: string, path: string, body?: unknown): Promise<unknown> {
-  const url = `${serverUrl(opts)}/api/v1/catalog${path}`;
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const user = process.env.ARCA_USERNAME;
-  if (user) {
-    const token = Buffer.from(`${user}:${process.env.ARCA_PASSWORD ?? ''}`).toString('base64');
-    headers.Authorization = `Basic ${token}`;
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new Error(`cannot reach ${serverUrl(opts)}: ${cause}`);
-  }
-  const text = await res.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
-    const problem = parsed as { detail?: string; title?: string } | undefined;
-    throw new Error(`${problem?.detail ?? problem?.title ?? res.statusText} (HTTP ${res.status})`);
-  }
-  return parsed;
 }
 
 function readDocument(file: string): unknown {
@@ -210,28 +167,10 @@ function parseJsonOption(text: string, name: string): unknown {
   }
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function show(opts: ClientOptions, value: unknown): void {
-  if (opts.output === 'json') print(value);
-  else process.stdout.write(toYaml(value));
-}
-
 function healthRow(h: Health): unknown[] {
   return [h.checked_at, h.status, h.status_code, h.latency_ms, h.error ?? ''];
 }
 
-function table(head: string[], rows: unknown[][]): void {
-  const cells = [head, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  for (const row of cells) {
-    process.stdout.write(
-      `${row
-        .map((c, i) => (c ?? '').padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
-  }
+function call(opts: ClientOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  return apiCall(opts, method, `/api/v1/catalog${path}`, body);
 }

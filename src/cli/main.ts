@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { configCommand } from '../config/index.js';
 import { serveCommand } from './serve.js';
 import { catalogCommand } from './catalog.js';
+import { accessCommands } from './access.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -10,6 +11,7 @@ const program = new Command('arca')
   .addCommand(serveCommand())
   .addCommand(configCommand())
   .addCommand(catalogCommand());
+for (const command of accessCommands()) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`arca: ${(err as Error).message}\n`);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { startArca, type RunningArca } from '../helpers/arca.js';
@@ -668,6 +668,67 @@ describe('secure by default', () => {
       assert.equal((await call(arca, 'GET', '/v2/_catalog', undefined)).status, 200);
     } finally {
       await arca.stop();
+    }
+  });
+});
+
+describe('auth.token: trusting an external token server', () => {
+  test("skopeo pushes and pulls with tokens from another server's token endpoint, verified by its JWKS", async () => {
+    const work = makeTempDir('arca-external-token-');
+    const issuer = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: adminPassword } });
+    let registry: RunningArca | undefined;
+    try {
+      const jwks = await (await fetch(`${issuer.url}/auth/jwks`)).text();
+      const jwksFile = join(work.path, 'jwks.json');
+      writeFileSync(jwksFile, jwks);
+      registry = await startArca({
+        config: {
+          auth: {
+            token: { realm: `${issuer.url}/auth/token`, service: 'arca', issuer: 'arca', jwks: jwksFile },
+          },
+        },
+      });
+      const challenge = await call(registry, 'GET', '/v2/', undefined);
+      assert.equal(challenge.status, 401);
+      assert.equal(
+        challenge.headers.get('www-authenticate'),
+        `Bearer realm="${issuer.url}/auth/token",service="arca"`,
+      );
+      const image = await buildImage(join(work.path, 'layout'), 'v1', {
+        layers: 1,
+        seed: 'external',
+        sizes: [2048],
+      });
+      await skopeoCopy(image.ref, dockerRef(registry.host, 'models/llm', 'v1'), { destCreds: admin });
+      const digest = await skopeoInspectDigest(dockerRef(registry.host, 'models/llm', 'v1'), {
+        creds: admin,
+      });
+      assert.equal(digest, image.digest);
+      // The external server's token carries what it allows; the registry enforces exactly that.
+      const pullOnly = await token(issuer, admin, ['repository:models/llm:pull']);
+      assert.equal(
+        (await call(registry, 'GET', '/v2/models/llm/manifests/v1', { bearer: pullOnly })).status,
+        200,
+      );
+      const push = await call(registry, 'POST', '/v2/models/llm/blobs/uploads/', { bearer: pullOnly });
+      assert.equal(push.status, 401);
+      assert.match(push.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+      // Passwords are not accepted by a registry that trusts a token server.
+      assert.equal((await call(registry, 'GET', '/v2/models/llm/manifests/v1', admin)).status, 401);
+      // A token signed by a key the JWKS does not hold is refused.
+      const stranger = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: adminPassword } });
+      try {
+        const foreign = await token(stranger, admin, ['repository:models/llm:pull']);
+        const refused = await call(registry, 'GET', '/v2/models/llm/manifests/v1', { bearer: foreign });
+        assert.equal(refused.status, 401);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      } finally {
+        await stranger.stop();
+      }
+    } finally {
+      await registry?.stop();
+      await issuer.stop();
+      await work.cleanup();
     }
   });
 });

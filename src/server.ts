@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
@@ -9,6 +10,7 @@ import { countUploads } from './oci/store/uploads.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry } from './catalog/index.js';
+import { CredentialService, MasterKeys, catalogCredentials } from './credentials/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -106,7 +108,21 @@ export async function startServer(
     await meta.close();
     throw err;
   }
-  const catalog = new CatalogService(meta, { healthcheck: config.catalog.healthcheck });
+  let credentials: CredentialService;
+  try {
+    const keys = MasterKeys.load(process.env, join(config.datadir, 'credentials.key'));
+    credentials = new CredentialService(meta.db, keys);
+    // After a key change (ARCA_MASTER_KEY with the old one in ARCA_MASTER_KEY_PREVIOUS): re-seal.
+    const resealed = await credentials.resealAll();
+    if (resealed > 0) log.info({ resealed }, 'credentials re-sealed with the current master key');
+  } catch (err) {
+    await meta.close();
+    throw new Error(`credentials: ${(err as Error).message}`);
+  }
+  const catalog = new CatalogService(meta, {
+    healthcheck: config.catalog.healthcheck,
+    credentials: catalogCredentials(credentials),
+  });
   const tls = config.http.tls;
   const app = buildApp({
     logger: log,
@@ -121,6 +137,7 @@ export async function startServer(
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
+    credentials: { credentials },
   });
 
   const { host, port } = parseListenAddress(config.http.addr);

@@ -48,6 +48,19 @@ export class Grants {
     return false;
   }
 
+  /**
+   * May the caller use a namespaced permission (credentials) in this namespace? Granted at `/` or at
+   * `/namespaces/<namespace>`; a registry-scoped grant does not reach a namespace's credentials.
+   */
+  allowsInNamespace(permission: Permission, namespace: string): boolean {
+    if (this.unlimited) return true;
+    return this.list.some(
+      (g) =>
+        g.permission === permission &&
+        (g.scope.kind === 'all' || (g.scope.kind === 'namespace' && g.scope.namespace === namespace)),
+    );
+  }
+
   /** Is `permission` granted at some scope (e.g. may this caller list any repository at all)? */
   allowsSomewhere(permission: Permission): boolean {
     return this.unlimited || this.list.some((g) => g.permission === permission);

@@ -5,7 +5,6 @@ import { isPermission, permissions as allPermissions, type Permission } from './
 import type { AssigneeKind } from './principal.js';
 import type { RegistryDirectory } from './registries.js';
 import { builtinRole, builtinRoles, type RoleDefinition } from './roles.js';
-import { DEFAULT_NAMESPACE } from './registries.js';
 import { parseScope } from './scope.js';
 import { randomId } from './secrets.js';
 import * as assignments from './store/assignments.js';
@@ -167,12 +166,7 @@ export class RoleCatalog {
         `scope: no registry named '${scope.registry}' (known: ${this.registries.list().join(', ')})`,
       );
     }
-    if (scope.kind === 'namespace' && scope.namespace !== DEFAULT_NAMESPACE) {
-      throw new AppError(
-        'ACCESS_REQUEST_INVALID',
-        `scope: no namespace named '${scope.namespace}' (known: ${DEFAULT_NAMESPACE})`,
-      );
-    }
+    // Namespaces come into being with what is put in them (credentials today), so any well-formed one may be named.
     await this.requirePrincipal(input.principal.kind, input.principal.name);
     const row: assignments.AssignmentRow = {
       id: randomId(8),

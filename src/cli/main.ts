@@ -4,6 +4,7 @@ import { configCommand } from '../config/index.js';
 import { serveCommand } from './serve.js';
 import { catalogCommand } from './catalog.js';
 import { accessCommands } from './access.js';
+import { credentialCommand } from './credential.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -11,7 +12,7 @@ const program = new Command('arca')
   .addCommand(serveCommand())
   .addCommand(configCommand())
   .addCommand(catalogCommand());
-for (const command of accessCommands()) program.addCommand(command);
+for (const command of [...accessCommands(), credentialCommand()]) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`arca: ${(err as Error).message}\n`);

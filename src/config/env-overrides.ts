@@ -16,6 +16,7 @@ export const nonConfigVariables: readonly string[] = [
   'ARCA_API_KEY',
   'ARCA_ADMIN_PASSWORD',
   'ARCA_MASTER_KEY',
+  'ARCA_MASTER_KEY_PREVIOUS',
   'ARCA_TEST_*',
 ];
 

@@ -17,6 +17,7 @@ import type {
   AccessSettingsTable,
   AccessUsersTable,
 } from '../access/tables.js';
+import type { CredentialsTable } from '../credentials/tables.js';
 
 export interface RepositoriesTable {
   name: string;
@@ -91,4 +92,5 @@ export interface Database {
   access_refresh_tokens: AccessRefreshTokensTable;
   access_audit: AccessAuditTable;
   access_settings: AccessSettingsTable;
+  credentials: CredentialsTable;
 }

@@ -32,6 +32,8 @@ export const errorCodes = {
   ACCESS_REQUEST_INVALID: { status: 400, message: 'invalid request' },
   ACCESS_NOT_FOUND: { status: 404, message: 'not found' },
   ACCESS_CONFLICT: { status: 409, message: 'conflict' },
+  CREDENTIAL_INVALID: { status: 400, message: 'invalid credential request' },
+  CREDENTIAL_UNKNOWN: { status: 404, message: 'credential not found' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

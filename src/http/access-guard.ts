@@ -60,7 +60,9 @@ function needScope(need: AccessNeed): string | undefined {
   if (need.kind !== 'repository') return undefined;
   // Clients ask for pull with push, as registry:2 challenges them to.
   const actions = need.action === 'push' ? 'pull,push' : need.action;
-  return `repository:${need.name}:${actions}`;
+  // A mount also reads its source: registry:2 asks for both in one challenge, space-separated.
+  const source = need.mountFrom !== undefined ? ` repository:${need.mountFrom}:pull` : '';
+  return `repository:${need.name}:${actions}${source}`;
 }
 
 function needDetail(need: AccessNeed): unknown {
@@ -192,8 +194,13 @@ export function accessGuard(access: AccessControl) {
         }
         if (verdict === 'no') throw denied(need);
         if (need.mountFrom !== undefined) {
-          request.crossMountAllowed =
-            (await mayRepository(request, caller, need.mountFrom, 'pull')) === 'yes';
+          const source = await mayRepository(request, caller, need.mountFrom, 'pull');
+          // A token that lacks the source while the caller's roles allow it: ask for a new token.
+          if (source === 'token-lacks') {
+            throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
+          }
+          // Not allowed to read the source: an ordinary upload instead of a mount, as if it were absent.
+          request.crossMountAllowed = source === 'yes';
         }
         return;
       }

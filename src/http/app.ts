@@ -14,6 +14,7 @@ import { accessGuard, auditTrail } from './access-guard.js';
 import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.js';
+import { credentialRoutes, type CredentialRoutesOptions } from './routes/credentials.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +42,8 @@ export interface AppOptions {
   https?: { key: Buffer; cert: Buffer };
   /** The container-registry catalog (AIOS API and /api/v1/catalog), when the server offers it. */
   catalog?: Omit<CatalogRoutesOptions, 'auth'>;
+  /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
+  credentials?: Omit<CredentialRoutesOptions, 'access'>;
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -106,6 +109,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(opsRoutes, { metrics, checks: options.readiness });
   if (options.access.tokens) app.register(authRoutes, { access: options.access });
   app.register(accessRoutes, { access: options.access, prefix: '/api/v1' });
+  if (options.credentials) {
+    app.register(credentialRoutes, { ...options.credentials, access: options.access, prefix: '/api/v1' });
+  }
   app.register(v2Routes, {
     registry: options.registry,
     deleteEnabled: options.deleteEnabled,

@@ -4,12 +4,14 @@ import type { DialectTypes, MigrationDefinition } from './types.js';
 import { ociCore } from './0001_oci_core.js';
 import { catalog } from './0002_catalog.js';
 import { access } from './0003_access.js';
+import { credentials } from './0004_credentials.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
   ['0001_oci_core', ociCore],
   ['0002_catalog', catalog],
   ['0003_access', access],
+  ['0004_credentials', credentials],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

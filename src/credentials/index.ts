@@ -1,0 +1,10 @@
+export {
+  CredentialService,
+  checkCredentialName,
+  type CredentialView,
+  type OpenedCredential,
+} from './service.js';
+export { MasterKeys } from './master-keys.js';
+export { credentialTypes, type CredentialType, type CredentialPayload } from './payload.js';
+export { testRegistryLogin, registryBase, type CredentialTestResult } from './registry-login.js';
+export { catalogCredentials } from './catalog-credentials.js';

@@ -1,0 +1,163 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { AppError } from '../errors/index.js';
+import type { MasterKeys } from './master-keys.js';
+import {
+  checkPayload,
+  maskedPayload,
+  PayloadInvalid,
+  type CredentialPayload,
+  type CredentialType,
+} from './payload.js';
+import * as store from './store.js';
+
+/** Credential names: letters, digits, `.`, `_`, `-`, starting with a letter or digit; up to 64. */
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** How the API shows a credential: never the secret, only its masked payload. */
+export interface CredentialView {
+  name: string;
+  namespace: string;
+  type: CredentialType;
+  payload: CredentialPayload;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+}
+
+/** A credential opened for use inside the server (a health probe, a test, a storage backend). */
+export interface OpenedCredential {
+  name: string;
+  namespace: string;
+  type: CredentialType;
+  payload: CredentialPayload;
+}
+
+function aad(row: { namespace: string; name_key: string; type: string }): string {
+  return `arca-credential\0${row.namespace}\0${row.name_key}\0${row.type}`;
+}
+
+export function checkCredentialName(name: string): string {
+  if (!namePattern.test(name)) {
+    throw new AppError(
+      'CREDENTIAL_INVALID',
+      `credential name ${JSON.stringify(name.slice(0, 80))}: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Credentials for other registries and buckets, sealed at rest with the master keys. Everything
+ * that leaves this class through the API is masked; `open` is for the server's own use.
+ */
+export class CredentialService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: MasterKeys,
+  ) {}
+
+  private view(row: store.CredentialRow): CredentialView {
+    const opened = this.openRow(row);
+    return {
+      name: row.name,
+      namespace: row.namespace,
+      type: opened.type,
+      payload: maskedPayload(opened.type, opened.payload),
+      created_at: new Date(Number(row.created_at)).toISOString(),
+      updated_at: new Date(Number(row.updated_at)).toISOString(),
+      created_by: row.created_by,
+    };
+  }
+
+  private openRow(row: store.CredentialRow): OpenedCredential {
+    const payload = JSON.parse(this.keys.open(row.key_id, row.sealed, aad(row))) as CredentialPayload;
+    return { name: row.name, namespace: row.namespace, type: row.type as CredentialType, payload };
+  }
+
+  async set(
+    namespace: string,
+    name: string,
+    type: CredentialType,
+    payload: unknown,
+    by: string | null,
+  ): Promise<{ credential: CredentialView; created: boolean }> {
+    checkCredentialName(name);
+    let checked: CredentialPayload;
+    try {
+      checked = checkPayload(type, payload);
+    } catch (err) {
+      if (err instanceof PayloadInvalid) throw new AppError('CREDENTIAL_INVALID', err.message);
+      throw err;
+    }
+    const now = Date.now();
+    const key = { namespace, name_key: name.toLowerCase(), type };
+    const { keyId, sealed } = this.keys.seal(JSON.stringify(checked), aad(key));
+    const existed = (await store.getCredential(this.db, namespace, name)) !== undefined;
+    await store.upsertCredential(this.db, {
+      ...key,
+      name,
+      key_id: keyId,
+      sealed,
+      created_at: now,
+      updated_at: now,
+      created_by: by,
+    });
+    return { credential: await this.get(namespace, name), created: !existed };
+  }
+
+  async get(namespace: string, name: string): Promise<CredentialView> {
+    const row = await store.getCredential(this.db, namespace, name);
+    if (!row)
+      throw new AppError(
+        'CREDENTIAL_UNKNOWN',
+        `no credential ${JSON.stringify(name)} in namespace ${namespace}`,
+      );
+    return this.view(row);
+  }
+
+  async list(namespace?: string): Promise<CredentialView[]> {
+    return (await store.listCredentials(this.db, namespace)).map((row) => this.view(row));
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    if (!(await store.deleteCredential(this.db, namespace, name))) {
+      throw new AppError(
+        'CREDENTIAL_UNKNOWN',
+        `no credential ${JSON.stringify(name)} in namespace ${namespace}`,
+      );
+    }
+  }
+
+  /** The credential with its secrets, for the server's own use; undefined when absent. */
+  async open(namespace: string, name: string): Promise<OpenedCredential | undefined> {
+    const row = await store.getCredential(this.db, namespace, name);
+    return row ? this.openRow(row) : undefined;
+  }
+
+  /** Every REGISTRY credential, opened (to find the one of a registry host). */
+  async registryCredentials(): Promise<OpenedCredential[]> {
+    const rows = await store.listCredentials(this.db);
+    return rows.filter((r) => r.type === 'REGISTRY').map((r) => this.openRow(r));
+  }
+
+  /** Re-seal every credential sealed with an older key; returns how many were re-sealed. */
+  async resealAll(): Promise<number> {
+    let count = 0;
+    for (const row of await store.sealedWithOtherKeys(this.db, this.keys.currentId)) {
+      const plaintext = this.keys.open(row.key_id, row.sealed, aad(row));
+      const { keyId, sealed } = this.keys.seal(plaintext, aad(row));
+      await store.reseal(this.db, row, keyId, sealed);
+      count++;
+    }
+    return count;
+  }
+
+  /** A new master key (key file only), every credential re-sealed with it, the old keys forgotten. */
+  async rotate(): Promise<{ key_id: string; resealed: number }> {
+    const id = this.keys.rotate();
+    const resealed = await this.resealAll();
+    this.keys.retire();
+    return { key_id: id, resealed };
+  }
+}

@@ -3,13 +3,15 @@ import { Command } from 'commander';
 import { configCommand } from '../config/index.js';
 import { serveCommand } from './serve.js';
 import { catalogCommand } from './catalog.js';
+import { importCommand } from './import.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
   .version('0.1.0')
   .addCommand(serveCommand())
   .addCommand(configCommand())
-  .addCommand(catalogCommand());
+  .addCommand(catalogCommand())
+  .addCommand(importCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`arca: ${(err as Error).message}\n`);

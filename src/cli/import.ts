@@ -60,7 +60,7 @@ export function importCommand(): Command {
         env: process.env,
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      assertSeparate(source.localRoot!, config);
+      if (source.localRoot) assertSeparate(source.localRoot, config);
 
       const dryRun = opts.dryRun ?? false;
       const json = opts.output === 'json';

@@ -1,6 +1,7 @@
 import type { OciRegistry } from '../oci/index.js';
 import { Importer } from './importer.js';
 import { blobDataPath } from './layout.js';
+import { pool } from './pool.js';
 import type { ImportReporter } from './reporter.js';
 import { scanSource } from './scan.js';
 import type { SourceTree } from './source.js';
@@ -21,22 +22,16 @@ export interface ImportOptions {
 async function statBlobs(
   source: SourceTree,
   digests: string[],
-  concurrency: number,
   onError: (digest: string, err: Error) => void,
 ): Promise<Map<string, number | null>> {
   const sizes = new Map<string, number | null>();
-  let next = 0;
-  const worker = async () => {
-    while (next < digests.length) {
-      const digest = digests[next++]!;
-      try {
-        sizes.set(digest, (await source.stat(blobDataPath(digest)))?.size ?? null);
-      } catch (err) {
-        onError(digest, err as Error);
-      }
+  await pool(digests, 16, async (digest) => {
+    try {
+      sizes.set(digest, (await source.stat(blobDataPath(digest)))?.size ?? null);
+    } catch (err) {
+      onError(digest, err as Error);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, digests.length) }, worker));
+  });
   return sizes;
 }
 
@@ -70,7 +65,7 @@ export async function importRegistry2(opts: ImportOptions): Promise<ImportSummar
   const scan = await scanSource(opts.source);
   for (const p of scan.problems) reporter.problem(p);
   const digests = [...new Set(scan.repositories.flatMap((r) => r.layers))];
-  const blobSizes = await statBlobs(opts.source, digests, 16, (digest, err) =>
+  const blobSizes = await statBlobs(opts.source, digests, (digest, err) =>
     reporter.problem({ severity: 'warning', item: `blob ${digest}`, message: `cannot stat: ${err.message}` }),
   );
   for (const size of blobSizes.values()) summary.bytes.source += size ?? 0;

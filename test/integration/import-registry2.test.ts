@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { cp, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ARCA_MAIN, REPO_ROOT, startArca } from '../helpers/arca.js';
+import { ARCA_MAIN, REPO_ROOT, rssOf, startArca } from '../helpers/arca.js';
 import { createTestDatabase, dialects, type Dialect, type TestDatabase } from '../helpers/dialects.js';
 import { exec, type ExecResult } from '../helpers/exec.js';
 import {
@@ -151,6 +151,40 @@ async function pushBlob(r2: RunningRegistry2, repo: string, bytes: Buffer): Prom
   });
   assert.equal(put.status, 201, await put.text());
   return digest;
+}
+
+/** A large blob pushed in chunks (PATCH each, then PUT with the digest), never held whole. */
+async function pushChunkedBlob(
+  r2: RunningRegistry2,
+  repo: string,
+  seed: string,
+  chunks: number,
+): Promise<{ digest: string; size: number }> {
+  const hash = createHash('sha256');
+  const start = await fetch(`${r2.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  assert.equal(start.status, 202);
+  let location = new URL(start.headers.get('location')!, r2.url);
+  let offset = 0;
+  for (let i = 0; i < chunks; i++) {
+    const chunk = seededBytes(`${seed}/${i}`, 16 << 20);
+    hash.update(chunk);
+    const res = await fetch(location, {
+      method: 'PATCH',
+      body: new Uint8Array(chunk),
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Range': `${offset}-${offset + chunk.length - 1}`,
+      },
+    });
+    assert.equal(res.status, 202, await res.text());
+    offset += chunk.length;
+    location = new URL(res.headers.get('location')!, r2.url);
+  }
+  const digest = `sha256:${hash.digest('hex')}`;
+  location.searchParams.set('digest', digest);
+  const put = await fetch(location, { method: 'PUT' });
+  assert.equal(put.status, 201, await put.text());
+  return { digest, size: offset };
 }
 
 /** An Arca data directory and database to import into, and the config file naming them. */
@@ -455,6 +489,72 @@ describe('arca import registry2', () => {
       }
     });
   }
+
+  test('a large blob is streamed: the import process stays small', async () => {
+    const big = await startRegistry2();
+    const dest = await destination(dialects()[0]!);
+    try {
+      const blob = await pushChunkedBlob(big, 'big/model', 'big', 12);
+      const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
+      const config = {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: await pushBlob(big, 'big/model', configBytes),
+        size: configBytes.length,
+      };
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config,
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...blob }],
+      });
+      const put = await fetch(`${big.url}/v2/big/model/manifests/v1`, {
+        method: 'PUT',
+        body: manifest,
+        headers: { 'Content-Type': OCI_MANIFEST },
+      });
+      assert.equal(put.status, 201);
+      await stopKeepingTree(big);
+
+      const child = spawn(
+        process.execPath,
+        [
+          ARCA_MAIN,
+          'import',
+          'registry2',
+          '--root',
+          join(big.dataDir, 'storage'),
+          '--arca-config',
+          dest.configPath,
+        ],
+        { cwd: REPO_ROOT, env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      trackChild(child);
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      let peak = 0;
+      const sampler = setInterval(() => {
+        try {
+          peak = Math.max(peak, rssOf(child.pid!));
+        } catch {
+          // exited between samples
+        }
+      }, 20);
+      await waitForExit(child);
+      clearInterval(sampler);
+      assert.equal(child.exitCode, 0, stderr);
+      assert.ok(peak > 0, 'sampled');
+      // About 135 MiB here whatever the blob size; holding this one would add 192 MiB.
+      assert.ok(
+        peak < 160 * 2 ** 20,
+        `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB while copying ${blob.size} bytes`,
+      );
+      const stored = join(dest.storage, 'blobs/sha256', blob.digest.slice(7, 9), blob.digest.slice(7));
+      assert.equal((await lstat(stored)).size, blob.size);
+    } finally {
+      await big.stop();
+      await dest.cleanup();
+    }
+  });
 
   test('a corrupt blob in the source is reported and never imported', async () => {
     const dialect = dialects()[0]!;

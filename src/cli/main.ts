@@ -5,13 +5,15 @@ import { serveCommand } from './serve.js';
 import { catalogCommand } from './catalog.js';
 import { accessCommands } from './access.js';
 import { credentialCommand } from './credential.js';
+import { importCommand } from './import.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
   .version('0.1.0')
   .addCommand(serveCommand())
   .addCommand(configCommand())
-  .addCommand(catalogCommand());
+  .addCommand(catalogCommand())
+  .addCommand(importCommand());
 for (const command of [...accessCommands(), credentialCommand()]) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

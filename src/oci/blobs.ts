@@ -4,7 +4,7 @@ import { StorageNotFound, type ByteRange, type StorageDriver } from '../storage/
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { ensureRepository } from './store/repositories.js';
-import { linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { blobSize, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
 
 export class BlobService {
   constructor(
@@ -39,6 +39,25 @@ export class BlobService {
     assertDigest(digest);
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
+    const now = Date.now();
+    await this.meta.db.transaction().execute(async (tx) => {
+      await ensureRepository(tx, repository, now);
+      await linkBlob(tx, repository, digest, size, now);
+    });
+    return true;
+  }
+
+  /**
+   * Link a blob this registry already holds (recorded and stored, so verified once) into a
+   * repository, wherever it came from; false when it holds no such blob. For administrative copies
+   * such as imports, which are not bound by the repository-to-repository rule of a client's mount.
+   */
+  async adopt(repository: string, digest: string): Promise<boolean> {
+    assertDigest(digest);
+    const size = await blobSize(this.meta.db, digest);
+    if (size === undefined) return false;
+    const stored = await this.storage.stat(blobPath(digest));
+    if (stored?.size !== size) return false;
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
       await ensureRepository(tx, repository, now);

@@ -3,10 +3,10 @@ import type { StorageDriver } from '../storage/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestService } from './manifests.js';
 import { UploadService } from './uploads.js';
-import { listRepositories } from './store/repositories.js';
+import { listRepositories, repositoryExists } from './store/repositories.js';
 
-export { assertRepositoryName, isRepositoryName } from './names.js';
-export { assertDigest, parseDigest, blobPath } from './digest.js';
+export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
+export { assertDigest, parseDigest, blobPath, type DigestAlgorithm } from './digest.js';
 export { rangeHeader, type ChunkRange } from './uploads.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService };
@@ -28,6 +28,10 @@ export class OciRegistry {
 
   catalog(limit: number, last?: string): Promise<string[]> {
     return listRepositories(this.meta.db, limit, last);
+  }
+
+  hasRepository(name: string): Promise<boolean> {
+    return repositoryExists(this.meta.db, name);
   }
 }
 export { purgeStaleUploads } from './purge.js';

@@ -1,0 +1,90 @@
+import { Command, Option } from 'commander';
+import { configFileFromEnv, loadConfigWithWarnings } from '../config/index.js';
+import {
+  assertSeparate,
+  createReporter,
+  filesystemSource,
+  importRegistry2,
+  openArca,
+  readRegistry2Storage,
+  renderSummary,
+} from '../import/index.js';
+
+interface Registry2Options {
+  config?: string;
+  root?: string;
+  arcaConfig?: string;
+  dryRun?: boolean;
+  output: 'text' | 'json';
+  concurrency: string;
+}
+
+/**
+ * `arca import registry2 --root DIR | --config registry2.yml`: copy a registry:2 storage tree into
+ * the storage and database Arca's own configuration names. Exit code 0 when everything was
+ * imported (or already there), 2 when some items failed, 1 when the import could not run.
+ */
+export function importCommand(): Command {
+  const command = new Command('import').description('bring content from another registry into Arca');
+  command
+    .command('registry2')
+    .description(
+      'import a registry:2 (CNCF distribution) storage tree: repositories, tags, manifests and blobs; safe to re-run',
+    )
+    .option('--root <dir>', 'the registry:2 storage root directory (the one holding docker/registry/v2)')
+    .option('--config <file>', 'a registry:2 config file: its storage.filesystem.rootdirectory is the source')
+    .option(
+      '--arca-config <file>',
+      "Arca's configuration (default: $ARCA_CONFIG or $REGISTRY_CONFIGURATION_PATH, as for serve)",
+    )
+    .option('--dry-run', 'list what would be imported and write nothing')
+    .option('--concurrency <n>', 'blobs copied at once', '4')
+    .addOption(
+      new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'),
+    )
+    .action(async (opts: Registry2Options) => {
+      if ((opts.root === undefined) === (opts.config === undefined)) {
+        throw new Error(
+          'import registry2: give the source as --root <dir> or --config <registry2.yml>, one of them',
+        );
+      }
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+        throw new Error('import registry2: --concurrency must be an integer from 1 to 64');
+      }
+      const root = opts.root ?? readRegistry2Storage(opts.config!).rootdirectory;
+      const source = await filesystemSource(root);
+
+      const { config, warnings } = loadConfigWithWarnings({
+        file: opts.arcaConfig ?? configFileFromEnv(process.env),
+        env: process.env,
+      });
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      if (source.localRoot) assertSeparate(source.localRoot, config);
+
+      const dryRun = opts.dryRun ?? false;
+      const json = opts.output === 'json';
+      const target = await openArca(config, dryRun);
+      try {
+        const summary = await importRegistry2({
+          source,
+          registry: target.registry,
+          dryRun,
+          concurrency,
+          manifestLimit: config.limits.manifestsize,
+          reporter: createReporter({
+            out: process.stderr,
+            tty: process.stderr.isTTY === true,
+            columns: process.stderr.columns,
+            list: dryRun && !json ? process.stdout : undefined,
+            dryRun,
+          }),
+        });
+        process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+        if (summary.errors.length > 0) process.exitCode = 2;
+      } finally {
+        await target.close();
+      }
+    });
+  return command;
+}

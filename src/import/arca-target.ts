@@ -1,0 +1,78 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { relative, resolve, isAbsolute } from 'node:path';
+import type { ArcaConfig } from '../config/index.js';
+import { openDatabase, type MetadataDb } from '../db/index.js';
+import { OciRegistry } from '../oci/index.js';
+import { createStorage } from '../storage/index.js';
+
+/** Arca's own storage and database, opened as `arca serve` opens them. */
+export interface ArcaTarget {
+  readonly registry: OciRegistry;
+  close(): Promise<void>;
+}
+
+function real(path: string): string {
+  const absolute = resolve(path);
+  return existsSync(absolute) ? realpathSync.native(absolute) : absolute;
+}
+
+function within(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The SQLite file of a `sqlite:<path>` URL; null for memory or PostgreSQL. */
+function sqlitePath(url: string): string | null {
+  if (!url.startsWith('sqlite:')) return null;
+  const path = url.slice('sqlite:'.length);
+  return path === ':memory:' ? null : path;
+}
+
+/**
+ * Refuse an Arca that would write inside the source tree (or hold it inside its own storage):
+ * a registry:2 config left in REGISTRY_CONFIGURATION_PATH would otherwise make Arca's storage the source.
+ */
+export function assertSeparate(sourceRoot: string, config: ArcaConfig): void {
+  const source = real(sourceRoot);
+  if (config.storage.driver === 'filesystem') {
+    const storage = real(config.storage.filesystem.rootdirectory);
+    if (within(storage, source) || within(source, storage)) {
+      throw new Error(
+        `Arca's storage (${storage}) and the source (${source}) overlap: the import never writes into its source; point Arca's config (--arca-config) at another storage.filesystem.rootdirectory`,
+      );
+    }
+  }
+  const db = sqlitePath(config.database.url);
+  if (db && within(real(db), source)) {
+    throw new Error(
+      `Arca's database (${real(db)}) lies inside the source (${source}): choose another database.url`,
+    );
+  }
+}
+
+/**
+ * Open Arca's storage and database for an import. A dry run writes nothing: it skips the storage's
+ * write probe and, when the SQLite database does not exist yet, compares against an empty one.
+ */
+export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<ArcaTarget> {
+  if (!dryRun && config.storage.maintenance.readonly.enabled) {
+    throw new Error("Arca's storage is in read-only maintenance mode (storage.maintenance.readonly.enabled)");
+  }
+  const storage = createStorage(config.storage);
+  if (!dryRun) {
+    try {
+      await storage.ping();
+    } catch (err) {
+      throw new Error(`storage (${storage.kind}) is not usable: ${(err as Error).message}`);
+    }
+  }
+  const file = sqlitePath(config.database.url);
+  const url = dryRun && file !== null && !existsSync(file) ? 'sqlite::memory:' : config.database.url;
+  let meta: MetadataDb;
+  try {
+    meta = await openDatabase(url);
+  } catch (err) {
+    throw new Error(`database is not usable: ${(err as Error).message}`);
+  }
+  return { registry: new OciRegistry(meta, storage), close: () => meta.close() };
+}

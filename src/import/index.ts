@@ -1,0 +1,7 @@
+export { importRegistry2, type ImportOptions } from './run.js';
+export { driverSource, type SourceTree } from './source.js';
+export { filesystemSource } from './filesystem-source.js';
+export { readRegistry2Storage, type Registry2Storage } from './registry2-config.js';
+export { openArca, assertSeparate, type ArcaTarget } from './arca-target.js';
+export { createReporter, silentReporter, type ImportReporter, type ImportTotals } from './reporter.js';
+export { renderSummary, newItems, type ImportSummary, type ImportProblem } from './summary.js';

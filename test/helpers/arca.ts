@@ -79,6 +79,18 @@ export function rssOf(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+/** What must never reach a log line: JWTs, Arca's API keys and refresh tokens, Basic credentials. */
+const secretPatterns: [string, RegExp][] = [
+  ['a JWT', /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./],
+  ['an API key', /arca_k_[0-9a-f]{16}_/],
+  ['a refresh token', /arca_r_[0-9a-f]{16}_/],
+  ['a Basic credential', /Basic [A-Za-z0-9+/]{8,}={0,2}/],
+];
+
+export function secretsIn(log: string): string[] {
+  return secretPatterns.filter(([, pattern]) => pattern.test(log)).map(([what]) => what);
+}
+
 class ArcaServer implements RunningArca {
   private child!: ChildProcess;
   private stopped = false;
@@ -155,6 +167,11 @@ class ArcaServer implements RunningArca {
     if (this.child) await terminate(this.child);
     if (this.stopped) return;
     this.stopped = true;
+    // Every test's server log is checked: no token, API key, refresh token or Basic credential in it.
+    const leaked = secretsIn(this.logs());
+    if (leaked.length > 0) {
+      throw new Error(`secrets in the server log ${this.logPath}: ${leaked.join(', ')}`);
+    }
     if (opts.keep) return;
     await this.ownedDb?.drop();
     await this.ownedDir?.cleanup();

@@ -9,7 +9,7 @@ import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { dockerRef, skopeo, skopeoCopy, skopeoInspectDigest } from '../helpers/skopeo.js';
 import { Podman } from '../helpers/podman.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
-import type { Credentials } from '../helpers/htpasswd.js';
+import { writeHtpasswd, type Credentials } from '../helpers/htpasswd.js';
 
 const adminPassword = 'admin-Secret-0042';
 const admin: Credentials = { user: 'admin', pass: adminPassword };
@@ -635,6 +635,40 @@ describe('access control: Arca accounts, tokens and roles', () => {
     assert.equal(denied.status, 403);
   });
 
+  test('groups: a role given to a group reaches its members, and leaves with them', async () => {
+    const url = '/v2/team/app/manifests/v1';
+    assert.equal((await call(arca, 'GET', url, creds.nobody)).status, 403);
+    await ok(arca, 'POST', '/api/v1/groups', {
+      name: 'ml-team',
+      description: 'ML engineers',
+      members: [{ kind: 'user', name: 'nobody' }],
+    });
+    await ok(arca, 'POST', '/api/v1/role-assignments', {
+      role: 'Reader',
+      principal: { kind: 'group', name: 'ml-team' },
+      scope: '/registries/team',
+    });
+    assert.equal((await call(arca, 'GET', url, creds.nobody)).status, 200);
+    await ok(arca, 'DELETE', '/api/v1/groups/ml-team/members/user/nobody');
+    assert.equal((await call(arca, 'GET', url, creds.nobody)).status, 403);
+  });
+
+  test('token signing keys rotate without downtime', async () => {
+    const kidOf = (jwt: string) =>
+      (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+    const before = await token(arca, creds.reader, ['repository:team/app:pull']);
+    const rotated = await ok(arca, 'POST', '/api/v1/token-keys/rotate');
+    assert.ok(rotated.status === 200 || rotated.status === 201);
+    const after = await token(arca, creds.reader, ['repository:team/app:pull']);
+    assert.notEqual(kidOf(after), kidOf(before));
+    for (const t of [before, after]) {
+      assert.equal((await call(arca, 'GET', '/v2/team/app/manifests/v1', { bearer: t })).status, 200);
+    }
+    const jwks = (await call(arca, 'GET', '/auth/jwks', undefined)).body as { keys: { kid: string }[] };
+    const kids = jwks.keys.map((k) => k.kid);
+    assert.ok(kids.includes(kidOf(before)) && kids.includes(kidOf(after)));
+  });
+
   test('nothing secret reaches the log', async () => {
     const logs = arca.logs();
     assert.ok(logs.length > 1000, 'the server logged (debug level)');
@@ -642,6 +676,52 @@ describe('access control: Arca accounts, tokens and roles', () => {
       assert.ok(!logs.includes(secret), `a secret appears in the log: ${secret.slice(0, 6)}…`);
     assert.doesNotMatch(logs, /eyJ[A-Za-z0-9_-]{20,}\.eyJ/, 'a JWT appears in the log');
     assert.doesNotMatch(logs, /Basic [A-Za-z0-9+/=]{12,}/, 'a Basic credential appears in the log');
+  });
+});
+
+describe('auth.htpasswd: file users and Arca accounts side by side', () => {
+  test('a file user with no role assignment may do everything; an Arca account gets what its role gives', async () => {
+    const work = makeTempDir('arca-htpasswd-beside-');
+    const path = join(work.path, 'htpasswd');
+    const alice = { user: 'alice', pass: 'alice-file-pass' };
+    await writeHtpasswd(path, alice);
+    const arca = await startArca({ config: { auth: { htpasswd: { realm: 'basic-realm', path } } } });
+    try {
+      const challenge = await call(arca, 'GET', '/v2/', undefined);
+      assert.equal(challenge.headers.get('www-authenticate'), 'Basic realm="basic-realm"');
+      const image = await buildImage(join(work.path, 'layout'), 'v1', {
+        layers: 1,
+        seed: 'beside',
+        sizes: [1024],
+      });
+      await skopeoCopy(image.ref, dockerRef(arca.host, 'shared/app', 'v1'), { destCreds: alice });
+      assert.equal(
+        (await call(arca, 'POST', '/api/v1/users', alice, { name: 'bob', password: 'bob-password-1' }))
+          .status,
+        201,
+      );
+      await call(arca, 'POST', '/api/v1/role-assignments', alice, {
+        role: 'Reader',
+        principal: { kind: 'user', name: 'bob' },
+      });
+      const bob = { user: 'bob', pass: 'bob-password-1' };
+      assert.equal(
+        await skopeoInspectDigest(dockerRef(arca.host, 'shared/app', 'v1'), { creds: bob }),
+        image.digest,
+      );
+      const push = await skopeoCopy(image.ref, dockerRef(arca.host, 'shared/app', 'bob'), {
+        destCreds: bob,
+        check: false,
+      });
+      assert.notEqual(push.code, 0);
+      assert.equal(
+        (await call(arca, 'GET', '/v2/shared/app/manifests/v1', { user: 'alice', pass: 'wrong' })).status,
+        401,
+      );
+    } finally {
+      await arca.stop();
+      await work.cleanup();
+    }
   });
 });
 

@@ -4,12 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
 import { openDatabase, type MetadataDb } from './db/index.js';
-import { createStorage } from './storage/index.js';
 import { OciRegistry, purgeStaleUploads } from './oci/index.js';
 import { countUploads } from './oci/store/uploads.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
-import { CatalogService, HealthScheduler, defaultRegistry } from './catalog/index.js';
+import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
+import {
+  RegistryService,
+  openRegistries,
+  registryProber,
+  type OpenedRegistries,
+} from './registries/index.js';
 import { CredentialService, MasterKeys, catalogCredentials } from './credentials/index.js';
 
 export interface RunningServer {
@@ -72,21 +77,37 @@ export async function startServer(
   config: ArcaConfig,
   log: Logger = createLogger(config),
 ): Promise<RunningServer> {
-  const storage = createStorage(config.storage);
-  try {
-    await storage.ping();
-  } catch (err) {
-    throw new Error(`storage (${storage.kind}) is not usable: ${(err as Error).message}`);
-  }
   let meta: MetadataDb;
   try {
     meta = await openDatabase(config.database.url);
   } catch (err) {
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
-  const registry = new OciRegistry(meta, storage);
+  let credentials: CredentialService;
+  let opened: OpenedRegistries;
+  try {
+    const keys = MasterKeys.load(process.env, join(config.datadir, 'credentials.key'));
+    credentials = new CredentialService(meta.db, keys);
+    // After a key change (ARCA_MASTER_KEY with the old one in ARCA_MASTER_KEY_PREVIOUS): re-seal.
+    const resealed = await credentials.resealAll();
+    if (resealed > 0) log.info({ resealed }, 'credentials re-sealed with the current master key');
+  } catch (err) {
+    await meta.close();
+    throw new Error(`credentials: ${(err as Error).message}`);
+  }
+  try {
+    opened = await openRegistries(config, meta.db, credentials);
+    await opened.defaultStorage.ping().catch((err: unknown) => {
+      throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
+    });
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
+  const { registries, defaultStorage: storage } = opened;
+  const registry = new OciRegistry(meta, registries);
   ensureHtpasswd(config, log);
-  const access = new AccessControl(meta.db, accessSettings(config), log);
+  const access = new AccessControl(meta.db, accessSettings(config), log, registries);
   try {
     const admin = await access.bootstrap(process.env.ARCA_ADMIN_PASSWORD || undefined);
     if (admin?.generated) {
@@ -108,20 +129,35 @@ export async function startServer(
     await meta.close();
     throw err;
   }
-  let credentials: CredentialService;
-  try {
-    const keys = MasterKeys.load(process.env, join(config.datadir, 'credentials.key'));
-    credentials = new CredentialService(meta.db, keys);
-    // After a key change (ARCA_MASTER_KEY with the old one in ARCA_MASTER_KEY_PREVIOUS): re-seal.
-    const resealed = await credentials.resealAll();
-    if (resealed > 0) log.info({ resealed }, 'credentials re-sealed with the current master key');
-  } catch (err) {
-    await meta.close();
-    throw new Error(`credentials: ${(err as Error).message}`);
-  }
   const catalog = new CatalogService(meta, {
     healthcheck: config.catalog.healthcheck,
     credentials: catalogCredentials(credentials),
+  });
+  let publicUrl = config.http.host ?? '';
+  const ownRegistries = async (): Promise<OwnRegistry[]> => [
+    defaultRegistry(config, publicUrl),
+    ...(await registryService.list()).map((r) => ({
+      name: r.name,
+      pathSegment: r.path,
+      publicUrl: defaultRegistry(config, publicUrl).publicUrl,
+      storageType:
+        r.backend?.s3 || (r.backend === null && r.endpoint !== null) ? ('s3' as const) : ('fs' as const),
+      authRequired: config.auth.kind !== 'none',
+    })),
+  ];
+  const registryService: RegistryService = new RegistryService(meta.db, registries, registry, {
+    locations: opened.locationInfo,
+    defaultLocation: opened.defaultLocationInfo,
+    credentials,
+    probe: registryProber(registries, 10_000),
+    changed: async () => {
+      access.grants.invalidate();
+      try {
+        await catalog.reconcileOwnRegistries(await ownRegistries());
+      } catch (err) {
+        log.error({ err }, 'catalog: could not list the registries');
+      }
+    },
   });
   const tls = config.http.tls;
   const app = buildApp({
@@ -138,6 +174,7 @@ export async function startServer(
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
     credentials: { credentials },
+    registries: { service: registryService },
   });
 
   const { host, port } = parseListenAddress(config.http.addr);
@@ -146,10 +183,21 @@ export async function startServer(
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
 
+  publicUrl = config.http.host ?? url;
   try {
-    await catalog.reconcileOwnRegistries([defaultRegistry(config, url)]);
+    await catalog.reconcileOwnRegistries(await ownRegistries());
   } catch (err) {
-    log.error({ err }, 'catalog: could not list the default registry');
+    log.error({ err }, 'catalog: could not list the registries');
+  }
+  registries.start(5_000, (err) => log.error({ err }, 'registries: refresh failed'));
+  let probeTimer: NodeJS.Timeout | undefined;
+  if (config.registries.probeinterval > 0) {
+    probeTimer = setInterval(
+      () =>
+        registryService.probeAll().catch((err: unknown) => log.error({ err }, 'registries: probing failed')),
+      config.registries.probeinterval,
+    );
+    probeTimer.unref();
   }
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
   healthChecks.start();
@@ -159,7 +207,7 @@ export async function startServer(
   if (purging.enabled) {
     const purge = async () => {
       try {
-        const { purged } = await purgeStaleUploads(meta, storage, purging.age, purging.dryrun);
+        const { purged } = await purgeStaleUploads(meta, registries, purging.age, purging.dryrun);
         if (purged.length > 0)
           log.info({ count: purged.length, dryRun: purging.dryrun }, 'purged stale uploads');
       } catch (err) {
@@ -176,6 +224,8 @@ export async function startServer(
     url,
     async close() {
       clearInterval(purgeTimer);
+      clearInterval(probeTimer);
+      registries.stop();
       await healthChecks.stop();
       const drain = setTimeout(() => app.server.closeAllConnections(), config.http.draintimeout);
       drain.unref();

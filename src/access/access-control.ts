@@ -8,7 +8,7 @@ import { IdentityDirectory } from './directory.js';
 import type { Grant } from './grants.js';
 import { GrantsResolver } from './grants-resolver.js';
 import { Htpasswd } from './htpasswd.js';
-import { RegistryDirectory } from './registries.js';
+import { StaticRegistries, type RegistryDirectory } from './registries.js';
 import { RoleCatalog } from './role-catalog.js';
 import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
 import { LoginThrottle, defaultThrottleLimits, type ThrottleLimits } from './throttle.js';
@@ -72,9 +72,11 @@ export class AccessControl {
     private readonly db: Kysely<Database>,
     readonly settings: AccessSettings,
     log: Logger,
+    /** Registries as resources; without it, the configuration's `access.registries`. */
+    registries?: RegistryDirectory,
   ) {
     const auth = settings.auth;
-    this.registries = new RegistryDirectory(settings.registries);
+    this.registries = registries ?? new StaticRegistries(settings.registries, settings.anonymousPull);
     if (auth.kind === 'htpasswd') this.htpasswd = new Htpasswd(auth.path);
     const changed = () => this.changed();
     this.directory = new IdentityDirectory(db, changed);
@@ -84,10 +86,11 @@ export class AccessControl {
       (name) => auth.kind === 'token' || (this.htpasswd?.has(name) ?? false),
       changed,
     );
-    const everyone: Grant[] = settings.anonymousPull.flatMap((registry) => [
-      { permission: 'registries/read' as const, scope: { kind: 'registry' as const, registry } },
-      { permission: 'registries/assets/read' as const, scope: { kind: 'registry' as const, registry } },
-    ]);
+    const everyone = (): Grant[] =>
+      this.registries.anonymousPull().flatMap((registry) => [
+        { permission: 'registries/read' as const, scope: { kind: 'registry' as const, registry } },
+        { permission: 'registries/assets/read' as const, scope: { kind: 'registry' as const, registry } },
+      ]);
     this.grants = new GrantsResolver(db, this.roles, everyone, auth.kind === 'htpasswd');
     this.authenticator = new Authenticator(db, {
       htpasswd: this.htpasswd,

@@ -21,8 +21,8 @@ export class GrantsResolver {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly roles: RoleCatalog,
-    /** Granted to everyone, signed in or not. */
-    private readonly everyone: readonly Grant[],
+    /** Granted to everyone, signed in or not (registries that allow anonymous pulls can change). */
+    private readonly everyone: () => readonly Grant[],
     /** registry:2's rule for htpasswd users: no assignment of their own means full access. */
     private readonly htpasswdUsersUnlimited: boolean,
   ) {}
@@ -33,7 +33,7 @@ export class GrantsResolver {
   }
 
   anonymous(): Grants {
-    return new Grants(this.everyone);
+    return new Grants(this.everyone());
   }
 
   async of(caller: Caller): Promise<Grants> {
@@ -68,6 +68,6 @@ export class GrantsResolver {
       if (!scope) continue;
       for (const permission of permissions.get(row.role) ?? []) list.push({ permission, scope });
     }
-    return new Grants(list).with(this.everyone);
+    return new Grants(list).with(this.everyone());
   }
 }

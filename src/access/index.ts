@@ -3,7 +3,13 @@ export { AccessControl, type AccessSettings, type AuthSettings } from './access-
 export { permissions, permissionDescriptions, isPermission, type Permission } from './permissions.js';
 export { builtinRoles, type RoleDefinition } from './roles.js';
 export { Grants, actionPermission, type Grant, type RepositoryAction } from './grants.js';
-export { RegistryDirectory, DEFAULT_REGISTRY, DEFAULT_NAMESPACE } from './registries.js';
+export {
+  StaticRegistries,
+  locateRepository,
+  DEFAULT_REGISTRY,
+  DEFAULT_NAMESPACE,
+  type RegistryDirectory,
+} from './registries.js';
 export { parseScope, formatScope, type Scope, type RegistryLocation } from './scope.js';
 export { memberKinds, assigneeKinds, type Caller, type MemberKind, type AssigneeKind } from './principal.js';
 export { parseScopes, accessAllows, type AccessEntry, type RequestedScope } from './token-scope.js';

@@ -6,20 +6,32 @@ export const DEFAULT_REGISTRY = 'default';
 export const DEFAULT_NAMESPACE = 'default';
 
 /**
- * Which registry a repository belongs to, and so which role assignments reach it.
- *
- * Interim rule until registries become resources (the registries room replaces this one function):
- * the repository's first path segment when that is the name of a known registry, else `default`.
- * Known registries are `default` and those listed in the `access.registries` configuration.
+ * Which registry a repository belongs to (and so which role assignments reach it), which registries
+ * exist, and which allow anonymous pulls. The registries room implements it over registries as
+ * resources; `StaticRegistries` is the configuration-only version.
  */
-export class RegistryDirectory {
+export interface RegistryDirectory {
+  registryOf(repositoryName: string): RegistryLocation;
+  has(name: string): boolean;
+  list(): string[];
+  /** Registries anyone may pull from without signing in. */
+  anonymousPull(): string[];
+}
+
+/**
+ * The rule without resources: a repository's first path segment when that is the name of a
+ * registry listed in `access.registries`, else `default`.
+ */
+export class StaticRegistries implements RegistryDirectory {
   private readonly names: ReadonlySet<string>;
 
-  constructor(registries: readonly string[] = []) {
+  constructor(
+    registries: readonly string[] = [],
+    private readonly anonymous: readonly string[] = [],
+  ) {
     this.names = new Set([DEFAULT_REGISTRY, ...registries]);
   }
 
-  /** The registries known today. */
   list(): string[] {
     return [...this.names];
   }
@@ -28,11 +40,26 @@ export class RegistryDirectory {
     return this.names.has(name);
   }
 
-  registryOf(repositoryName: string): RegistryLocation {
-    const slash = repositoryName.indexOf('/');
-    const first = slash < 0 ? repositoryName : repositoryName.slice(0, slash);
-    // A single-segment name is a repository of the default registry, never a registry itself.
-    const registry = slash > 0 && this.names.has(first) ? first : DEFAULT_REGISTRY;
-    return { registry, namespace: DEFAULT_NAMESPACE };
+  anonymousPull(): string[] {
+    return [...this.anonymous];
   }
+
+  registryOf(repositoryName: string): RegistryLocation {
+    return locateRepository(repositoryName, (first) => (this.names.has(first) ? first : undefined));
+  }
+}
+
+/**
+ * The registry of a repository: its first path segment when `registryNamed` knows it, else the
+ * built-in `default`. A single-segment name is always a repository of `default`.
+ */
+export function locateRepository(
+  repositoryName: string,
+  registryNamed: (firstSegment: string) => string | undefined,
+  namespaceOf: (registry: string) => string = () => DEFAULT_NAMESPACE,
+): RegistryLocation {
+  const slash = repositoryName.indexOf('/');
+  const registry = slash > 0 ? registryNamed(repositoryName.slice(0, slash)) : undefined;
+  if (registry === undefined) return { registry: DEFAULT_REGISTRY, namespace: DEFAULT_NAMESPACE };
+  return { registry, namespace: namespaceOf(registry) };
 }

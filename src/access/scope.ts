@@ -43,6 +43,7 @@ export function scopeCovers(scope: Scope, target: RegistryLocation): boolean {
     case 'namespace':
       return scope.namespace === target.namespace;
     case 'registry':
-      return scope.registry === target.registry;
+      // Registry names are unique regardless of case; repositories name them in lowercase.
+      return scope.registry.toLowerCase() === target.registry.toLowerCase();
   }
 }

@@ -6,6 +6,8 @@ import type { JsonObject } from './json.js';
 export interface OwnRegistry {
   /** The registry's name; `default` for the built-in one. */
   name: string;
+  /** The first path segment of its images (its lowercased name); none for `default`. */
+  pathSegment?: string;
   /** Where clients reach Arca, e.g. https://registry.example.com or http://127.0.0.1:5000 */
   publicUrl: string;
   storageType: StorageType;
@@ -35,7 +37,8 @@ function imagePrefix(registry: OwnRegistry): string {
   } catch {
     host = registry.publicUrl.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
   }
-  return registry.name === 'default' ? host : `${host}/${registry.name}`;
+  if (registry.name === 'default') return host;
+  return `${host}/${registry.pathSegment ?? registry.name}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { serveCommand } from './serve.js';
 import { catalogCommand } from './catalog.js';
 import { accessCommands } from './access.js';
 import { credentialCommand } from './credential.js';
+import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
 
 const program = new Command('arca')
@@ -14,7 +15,8 @@ const program = new Command('arca')
   .addCommand(configCommand())
   .addCommand(catalogCommand())
   .addCommand(importCommand());
-for (const command of [...accessCommands(), credentialCommand()]) program.addCommand(command);
+for (const command of [registryCommand(), ...accessCommands(), credentialCommand()])
+  program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`arca: ${(err as Error).message}\n`);

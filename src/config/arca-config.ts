@@ -72,6 +72,9 @@ export interface ArcaConfig {
   database: { url: string };
   datadir: string;
   limits: { manifestsize: number };
+  /** Places registries keep their content, each with its own backend. */
+  locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
+  registries: { probeinterval: number };
   /** The container-registry catalog's background health checks; concurrency and history aside, ms. */
   catalog: { healthcheck: { interval: number; timeout: number; concurrency: number; history: number } };
 }
@@ -100,6 +103,8 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     datadir: file.datadir,
     limits: file.limits,
     catalog: { healthcheck: file.catalog.healthcheck },
+    locations: file.locations,
+    registries: file.registries,
   };
 }
 

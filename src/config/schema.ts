@@ -153,6 +153,39 @@ const storageSchema = z
     }
   });
 
+/** A location's backend: one of registry:2's storage drivers, nothing else. */
+const locationSchema = z
+  .strictObject({
+    storage: z
+      .strictObject({
+        filesystem: z.strictObject({ rootdirectory: str }).optional(),
+        s3: s3Schema.optional(),
+      })
+      .superRefine((s, ctx) => {
+        if ((s.filesystem ? 1 : 0) + (s.s3 ? 1 : 0) !== 1) {
+          ctx.addIssue({ code: 'custom', message: 'choose one storage driver: filesystem or s3' });
+        }
+      }),
+  })
+  .describe('a region-like place registries keep their content in');
+
+/** Where registries may keep their content, by name (like cloud regions). */
+const locationsSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'location names: lowercase letters, digits and -, up to 32'),
+    locationSchema,
+  )
+  .default({});
+
+/** Registries as resources: how often their backends are probed. */
+const registriesSchema = z
+  .strictObject({
+    probeinterval: duration.prefault('1m').describe('between background probes of every location; 0: off'),
+  })
+  .prefault({});
+
 const authSchema = z
   .strictObject({
     none: z.strictObject({}).optional(),
@@ -264,6 +297,8 @@ export const fileSchema = z.strictObject({
     })
     .prefault({}),
   catalog: catalogSchema,
+  locations: locationsSchema,
+  registries: registriesSchema,
   ...ignored,
 });
 

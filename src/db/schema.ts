@@ -18,6 +18,7 @@ import type {
   AccessUsersTable,
 } from '../access/tables.js';
 import type { CredentialsTable } from '../credentials/tables.js';
+import type { BlobLocationsTable, RegistriesTable } from '../registries/tables.js';
 
 export interface RepositoriesTable {
   name: string;
@@ -93,4 +94,6 @@ export interface Database {
   access_audit: AccessAuditTable;
   access_settings: AccessSettingsTable;
   credentials: CredentialsTable;
+  registries: RegistriesTable;
+  blob_locations: BlobLocationsTable;
 }

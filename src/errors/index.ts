@@ -34,6 +34,10 @@ export const errorCodes = {
   ACCESS_CONFLICT: { status: 409, message: 'conflict' },
   CREDENTIAL_INVALID: { status: 400, message: 'invalid credential request' },
   CREDENTIAL_UNKNOWN: { status: 404, message: 'credential not found' },
+  REGISTRY_INVALID: { status: 400, message: 'invalid registry request' },
+  REGISTRY_UNKNOWN: { status: 404, message: 'registry not found' },
+  REGISTRY_EXISTS: { status: 409, message: 'registry already exists' },
+  REGISTRY_NOT_EMPTY: { status: 409, message: 'registry still holds content' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -15,6 +15,7 @@ import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.js';
 import { credentialRoutes, type CredentialRoutesOptions } from './routes/credentials.js';
+import { registryRoutes, type RegistryRoutesOptions } from './routes/registries.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +45,8 @@ export interface AppOptions {
   catalog?: Omit<CatalogRoutesOptions, 'auth'>;
   /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
   credentials?: Omit<CredentialRoutesOptions, 'access'>;
+  /** Registries as resources (/api/v1/registries). */
+  registries?: Omit<RegistryRoutesOptions, 'access'>;
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -109,6 +112,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(opsRoutes, { metrics, checks: options.readiness });
   if (options.access.tokens) app.register(authRoutes, { access: options.access });
   app.register(accessRoutes, { access: options.access, prefix: '/api/v1' });
+  if (options.registries) {
+    app.register(registryRoutes, { ...options.registries, access: options.access, prefix: '/api/v1' });
+  }
   if (options.credentials) {
     app.register(credentialRoutes, { ...options.credentials, access: options.access, prefix: '/api/v1' });
   }

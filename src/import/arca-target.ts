@@ -1,9 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { relative, resolve, isAbsolute } from 'node:path';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { ArcaConfig } from '../config/index.js';
 import { openDatabase, type MetadataDb } from '../db/index.js';
 import { OciRegistry } from '../oci/index.js';
-import { createStorage } from '../storage/index.js';
+import { CredentialService, MasterKeys } from '../credentials/index.js';
+import { openRegistries } from '../registries/index.js';
 
 /** Arca's own storage and database, opened as `arca serve` opens them. */
 export interface ArcaTarget {
@@ -58,14 +59,6 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
   if (!dryRun && config.storage.maintenance.readonly.enabled) {
     throw new Error("Arca's storage is in read-only maintenance mode (storage.maintenance.readonly.enabled)");
   }
-  const storage = createStorage(config.storage);
-  if (!dryRun) {
-    try {
-      await storage.ping();
-    } catch (err) {
-      throw new Error(`storage (${storage.kind}) is not usable: ${(err as Error).message}`);
-    }
-  }
   const file = sqlitePath(config.database.url);
   const url = dryRun && file !== null && !existsSync(file) ? 'sqlite::memory:' : config.database.url;
   let meta: MetadataDb;
@@ -74,5 +67,21 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
   } catch (err) {
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
-  return { registry: new OciRegistry(meta, storage), close: () => meta.close() };
+  try {
+    // Repositories land where a push would put them: in their registry's primary location.
+    const credentials = new CredentialService(
+      meta.db,
+      MasterKeys.load(process.env, join(config.datadir, 'credentials.key')),
+    );
+    const { registries, defaultStorage } = await openRegistries(config, meta.db, credentials);
+    if (!dryRun) {
+      await defaultStorage.ping().catch((err: unknown) => {
+        throw new Error(`storage (${defaultStorage.kind}) is not usable: ${(err as Error).message}`);
+      });
+    }
+    return { registry: new OciRegistry(meta, registries), close: () => meta.close() };
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
 }

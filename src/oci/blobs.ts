@@ -1,15 +1,16 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/index.js';
-import { StorageNotFound, type ByteRange, type StorageDriver } from '../storage/index.js';
+import { StorageNotFound, type ByteRange } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { ensureRepository } from './store/repositories.js';
-import { blobSize, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { blobSizeIn, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import type { StoreRouter } from './stores.js';
 
 export class BlobService {
   constructor(
     private readonly meta: MetadataDb,
-    private readonly storage: StorageDriver,
+    private readonly stores: StoreRouter,
   ) {}
 
   /** Size of a blob in a repository; BLOB_UNKNOWN when the repository does not have it. */
@@ -20,9 +21,9 @@ export class BlobService {
     return size;
   }
 
-  async read(digest: string, range?: ByteRange): Promise<Readable> {
+  async read(repository: string, digest: string, range?: ByteRange): Promise<Readable> {
     try {
-      return await this.storage.read(blobPath(digest), range);
+      return await this.stores.storeFor(repository).driver.read(blobPath(digest), range);
     } catch (err) {
       if (err instanceof StorageNotFound) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
       throw err;
@@ -30,19 +31,25 @@ export class BlobService {
   }
 
   /** A presigned URL for the blob when the backend can give one. */
-  async redirectURL(digest: string): Promise<string | null> {
-    return this.storage.redirectURL ? this.storage.redirectURL(blobPath(digest)) : null;
+  async redirectURL(repository: string, digest: string): Promise<string | null> {
+    const driver = this.stores.storeFor(repository).driver;
+    return driver.redirectURL ? driver.redirectURL(blobPath(digest)) : null;
   }
 
-  /** Link a blob that `from` has into `repository`; false when `from` does not have it. */
+  /**
+   * Link a blob that `from` has into `repository`; false when `from` does not have it, or keeps its
+   * bytes in another location (the client then uploads them, as for an unknown blob).
+   */
   async mount(repository: string, digest: string, from: string): Promise<boolean> {
     assertDigest(digest);
+    const location = this.stores.storeFor(repository).location;
+    if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
       await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now);
+      await linkBlob(tx, repository, digest, size, now, location);
     });
     return true;
   }
@@ -54,14 +61,15 @@ export class BlobService {
    */
   async adopt(repository: string, digest: string): Promise<boolean> {
     assertDigest(digest);
-    const size = await blobSize(this.meta.db, digest);
+    const { location, driver } = this.stores.storeFor(repository);
+    const size = await blobSizeIn(this.meta.db, location, digest);
     if (size === undefined) return false;
-    const stored = await this.storage.stat(blobPath(digest));
+    const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
       await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now);
+      await linkBlob(tx, repository, digest, size, now, location);
     });
     return true;
   }

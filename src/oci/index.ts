@@ -1,9 +1,9 @@
 import type { MetadataDb } from '../db/index.js';
-import type { StorageDriver } from '../storage/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestService } from './manifests.js';
 import { UploadService } from './uploads.js';
-import { listRepositories, repositoryExists } from './store/repositories.js';
+import { deleteRepositoryRows, listRepositories, repositoryExists } from './store/repositories.js';
+import type { StoreRouter } from './stores.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
 export { assertDigest, parseDigest, blobPath, type DigestAlgorithm } from './digest.js';
@@ -11,7 +11,7 @@ export { rangeHeader, type ChunkRange } from './uploads.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService };
 
-/** The OCI distribution services over one metadata database and one storage backend. */
+/** The OCI distribution services over one metadata database and the stores repositories write to. */
 export class OciRegistry {
   readonly blobs: BlobService;
   readonly uploads: UploadService;
@@ -19,10 +19,10 @@ export class OciRegistry {
 
   constructor(
     private readonly meta: MetadataDb,
-    storage: StorageDriver,
+    stores: StoreRouter,
   ) {
-    this.blobs = new BlobService(meta, storage);
-    this.uploads = new UploadService(meta, storage);
+    this.blobs = new BlobService(meta, stores);
+    this.uploads = new UploadService(meta, stores);
     this.manifests = new ManifestService(meta);
   }
 
@@ -33,5 +33,16 @@ export class OciRegistry {
   hasRepository(name: string): Promise<boolean> {
     return repositoryExists(this.meta.db, name);
   }
+
+  /**
+   * Remove repositories with their tags, manifests and blob links, each in one transaction (a
+   * registry deleted with its content). Blob bytes are left to garbage collection.
+   */
+  async deleteRepositories(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      await this.meta.db.transaction().execute((tx) => deleteRepositoryRows(tx, name));
+    }
+  }
 }
 export { purgeStaleUploads } from './purge.js';
+export { singleStore, type BlobStore, type StoreRouter } from './stores.js';

@@ -1,6 +1,6 @@
-import type { StorageDriver } from '../storage/index.js';
+import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
-import { deleteUpload, uploadsCreatedBefore } from './store/uploads.js';
+import { deleteUpload, uploadRepository, uploadsCreatedBefore } from './store/uploads.js';
 
 export interface PurgeResult {
   purged: string[];
@@ -12,22 +12,27 @@ export interface PurgeResult {
  */
 export async function purgeStaleUploads(
   meta: MetadataDb,
-  storage: StorageDriver,
+  stores: StoreRouter,
   ageMs: number,
   dryRun: boolean,
 ): Promise<PurgeResult> {
   const cutoff = Date.now() - ageMs;
   const purged: string[] = [];
-  for await (const upload of storage.listUploads()) {
-    if (upload.modified.getTime() >= cutoff) continue;
-    purged.push(upload.key);
-    if (dryRun) continue;
-    await storage.abortUpload(upload.key);
-    await deleteUpload(meta.db, upload.key);
+  const drivers = [...new Set(stores.all().map((s) => s.driver))];
+  for (const storage of drivers) {
+    for await (const upload of storage.listUploads()) {
+      if (upload.modified.getTime() >= cutoff) continue;
+      purged.push(upload.key);
+      if (dryRun) continue;
+      await storage.abortUpload(upload.key);
+      await deleteUpload(meta.db, upload.key);
+    }
   }
   // Records whose bytes are already gone (a crash between the two deletes, or a start that never wrote).
   for (const id of await uploadsCreatedBefore(meta.db, cutoff)) {
-    if ((await storage.uploadSize(id)) !== null) continue;
+    const repository = await uploadRepository(meta.db, id);
+    if (repository !== undefined && (await stores.storeFor(repository).driver.uploadSize(id)) !== null)
+      continue;
     if (!purged.includes(id)) purged.push(id);
     if (!dryRun) await deleteUpload(meta.db, id);
   }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/index.js';
 import { StorageConflict, type StorageDriver } from '../storage/index.js';
+import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
 import { HashTap } from './hash-tap.js';
@@ -36,8 +37,13 @@ export class UploadService {
 
   constructor(
     private readonly meta: MetadataDb,
-    private readonly storage: StorageDriver,
+    private readonly stores: StoreRouter,
   ) {}
+
+  /** The backend that holds a repository's uploads. */
+  private storage(repository: string): StorageDriver {
+    return this.stores.storeFor(repository).driver;
+  }
 
   get inProgress(): number {
     return this.busy.size;
@@ -45,7 +51,7 @@ export class UploadService {
 
   async start(repository: string): Promise<string> {
     const id = randomUUID();
-    await this.storage.startUpload(id);
+    await this.storage(repository).startUpload(id);
     await insertUpload(this.meta.db, id, repository, Date.now());
     return id;
   }
@@ -53,7 +59,7 @@ export class UploadService {
   /** Bytes received so far. */
   async status(repository: string, id: string): Promise<number> {
     await this.owned(repository, id);
-    return this.size(id);
+    return this.size(this.storage(repository), id);
   }
 
   async append(
@@ -64,7 +70,8 @@ export class UploadService {
     length?: number,
   ): Promise<number> {
     await this.owned(repository, id);
-    return this.exclusive(id, () => this.write(id, body, range, length));
+    const storage = this.storage(repository);
+    return this.exclusive(id, () => this.write(storage, id, body, range, length));
   }
 
   /** Finish an upload with an optional last chunk; verify the digest; make the blob visible. */
@@ -78,12 +85,13 @@ export class UploadService {
   ): Promise<void> {
     const parsed = assertDigest(digest);
     await this.owned(repository, id);
+    const storage = this.storage(repository);
     await this.exclusive(id, async () => {
-      if (body) await this.write(id, body, range, length);
-      const size = await this.size(id);
-      const actual = await this.digestOf(id, size, parsed.algorithm);
+      if (body) await this.write(storage, id, body, range, length);
+      const size = await this.size(storage, id);
+      const actual = await this.digestOf(storage, id, size, parsed.algorithm);
       if (actual !== digest) {
-        await this.discard(id);
+        await this.discard(repository, id);
         throw new AppError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
           digest,
           actual,
@@ -98,20 +106,20 @@ export class UploadService {
     assertDigest(digest);
     const id = await this.start(repository);
     await this.complete(repository, id, digest, body, undefined, length).catch(async (err: unknown) => {
-      await this.discard(id);
+      await this.discard(repository, id);
       throw err;
     });
   }
 
   async cancel(repository: string, id: string): Promise<void> {
     await this.owned(repository, id);
-    await this.discard(id);
+    await this.discard(repository, id);
   }
 
   /** Remove an upload's bytes and record. */
-  async discard(id: string): Promise<void> {
+  async discard(repository: string, id: string): Promise<void> {
     this.live.delete(id);
-    await this.storage.abortUpload(id);
+    await this.storage(repository).abortUpload(id);
     await deleteUpload(this.meta.db, id);
   }
 
@@ -120,8 +128,8 @@ export class UploadService {
     if (owner !== repository) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
   }
 
-  private async size(id: string): Promise<number> {
-    const size = await this.storage.uploadSize(id);
+  private async size(storage: StorageDriver, id: string): Promise<number> {
+    const size = await storage.uploadSize(id);
     if (size === null) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
     return size;
   }
@@ -144,8 +152,14 @@ export class UploadService {
     }
   }
 
-  private async write(id: string, body: Readable, range?: ChunkRange, length?: number): Promise<number> {
-    const offset = await this.size(id);
+  private async write(
+    storage: StorageDriver,
+    id: string,
+    body: Readable,
+    range?: ChunkRange,
+    length?: number,
+  ): Promise<number> {
+    const offset = await this.size(storage, id);
     if (range) {
       if (range.start !== offset || range.end < range.start) {
         body.resume();
@@ -156,15 +170,15 @@ export class UploadService {
         throw new AppError('SIZE_INVALID', 'Content-Range does not match Content-Length', { range, length });
       }
     }
-    const state = await this.liveHash(id, offset, 'sha256');
+    const state = await this.liveHash(storage, id, offset, 'sha256');
     const tap = new HashTap(state.hash);
     // Until the bytes are safely stored, the cached hash may be ahead of storage: drop it.
     this.live.delete(id);
     let newSize: number;
     try {
-      newSize = await this.storage.appendUpload(id, offset, pipelineSource(body, tap));
+      newSize = await storage.appendUpload(id, offset, pipelineSource(body, tap));
     } catch (err) {
-      if (err instanceof StorageConflict) throw outOfOrder(await this.size(id));
+      if (err instanceof StorageConflict) throw outOfOrder(await this.size(storage, id));
       throw err;
     }
     if (newSize !== offset + tap.bytes) {
@@ -188,13 +202,18 @@ export class UploadService {
   }
 
   /** The running hash at `offset`, from the cache or rebuilt from the stored bytes. */
-  private async liveHash(id: string, offset: number, algorithm: DigestAlgorithm): Promise<LiveHash> {
+  private async liveHash(
+    storage: StorageDriver,
+    id: string,
+    offset: number,
+    algorithm: DigestAlgorithm,
+  ): Promise<LiveHash> {
     const cached = this.live.get(id);
     if (cached && cached.offset === offset && cached.algorithm === algorithm) return cached;
     const hash = newHash(algorithm);
     if (offset > 0) {
       const tap = new HashTap(hash);
-      await pipeline(await this.storage.readUpload(id), tap, async function* (source) {
+      await pipeline(await storage.readUpload(id), tap, async function* (source) {
         for await (const _ of source) {
           // drained: the tap did the hashing
         }
@@ -205,21 +224,27 @@ export class UploadService {
     return { offset, algorithm, hash };
   }
 
-  private async digestOf(id: string, size: number, algorithm: DigestAlgorithm): Promise<string> {
-    const state = await this.liveHash(id, size, algorithm);
+  private async digestOf(
+    storage: StorageDriver,
+    id: string,
+    size: number,
+    algorithm: DigestAlgorithm,
+  ): Promise<string> {
+    const state = await this.liveHash(storage, id, size, algorithm);
     this.live.delete(id);
     return `${algorithm}:${state.hash.digest('hex')}`;
   }
 
   private async commit(repository: string, id: string, digest: string, size: number): Promise<void> {
     const path = blobPath(digest);
-    const existing = await this.storage.stat(path);
-    if (existing && existing.size === size) await this.storage.abortUpload(id);
-    else await this.storage.commitUpload(id, path);
+    const { location, driver } = this.stores.storeFor(repository);
+    const existing = await driver.stat(path);
+    if (existing && existing.size === size) await driver.abortUpload(id);
+    else await driver.commitUpload(id, path);
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
       await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now);
+      await linkBlob(tx, repository, digest, size, now, location);
       await deleteUpload(tx, id);
     });
   }

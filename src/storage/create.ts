@@ -2,6 +2,19 @@ import type { ArcaConfig } from '../config/index.js';
 import type { StorageDriver } from './driver.js';
 import { FilesystemDriver } from './filesystem.js';
 
+/** A backend as a location or a registry names it: one driver and its parameters. */
+export interface BackendSpec {
+  filesystem?: { rootdirectory: string };
+  s3?: NonNullable<ArcaConfig['storage']['s3']>;
+}
+
+/** The driver for a backend spec. */
+export function createDriver(spec: BackendSpec): StorageDriver {
+  if (spec.s3) return createStorage({ driver: 's3', s3: spec.s3 } as ArcaConfig['storage']);
+  if (spec.filesystem) return new FilesystemDriver(spec.filesystem.rootdirectory);
+  throw new Error('storage: a backend needs filesystem or s3 parameters');
+}
+
 /** The storage driver the configuration selects. */
 export function createStorage(storage: ArcaConfig['storage']): StorageDriver {
   switch (storage.driver) {

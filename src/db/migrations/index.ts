@@ -5,6 +5,7 @@ import { ociCore } from './0001_oci_core.js';
 import { catalog } from './0002_catalog.js';
 import { access } from './0003_access.js';
 import { credentials } from './0004_credentials.js';
+import { registries } from './0005_registries.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -12,6 +13,7 @@ const migrations: [string, MigrationDefinition][] = [
   ['0002_catalog', catalog],
   ['0003_access', access],
   ['0004_credentials', credentials],
+  ['0005_registries', registries],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

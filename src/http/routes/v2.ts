@@ -149,7 +149,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const size = await registry.blobs.stat(name, digest);
     const range = parseByteRange(request.headers.range, size);
     // Open the bytes before any header goes out, so a missing file is still a clean 404.
-    const body = request.method === 'HEAD' ? undefined : await registry.blobs.read(digest, range);
+    const body = request.method === 'HEAD' ? undefined : await registry.blobs.read(name, digest, range);
     reply
       .header('Docker-Content-Digest', digest)
       .header('Accept-Ranges', 'bytes')

@@ -19,3 +19,11 @@ export async function listRepositories(db: Executor, limit: number, last?: strin
   if (last !== undefined) query = query.where('name', '>', last);
   return (await query.execute()).map((r) => r.name);
 }
+
+/** Remove a repository and everything recorded in it (tags, manifests, links, uploads). */
+export async function deleteRepositoryRows(db: Executor, name: string): Promise<void> {
+  for (const table of ['tags', 'manifest_references', 'manifests', 'repository_blobs', 'uploads'] as const) {
+    await db.deleteFrom(table).where('repository', '=', name).execute();
+  }
+  await db.deleteFrom('repositories').where('name', '=', name).execute();
+}

@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessControl, Permission } from '../../access/index.js';
+import { AppError, isAppError } from '../../errors/index.js';
+import type { RegistryService, RegistryView } from '../../registries/index.js';
+import { parseJsonBodies } from '../json-body.js';
+import { sendProblem } from '../problem.js';
+
+export interface RegistryRoutesOptions {
+  service: RegistryService;
+  access: AccessControl;
+}
+
+type Params = { Params: { name: string }; Querystring: Record<string, string | undefined> };
+
+/**
+ * `/api/v1/registries`: registries as resources. Reading needs `registries/read`, creating and
+ * changing `registries/write`, deleting `registries/delete`, each at `/`, the registry's namespace
+ * or the registry itself.
+ */
+export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
+  const { service, access } = options;
+  parseJsonBodies(app);
+  app.setErrorHandler((err, request, reply) => {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (isAppError(err) && err.code === 'CATALOG_REQUEST_INVALID') {
+      return sendProblem(new AppError('REGISTRY_INVALID', err.message), request, reply);
+    }
+    if (!isAppError(err) && typeof status === 'number' && status >= 400 && status < 500) {
+      return sendProblem(
+        new AppError('REGISTRY_INVALID', (err as Error).message, undefined, { status }),
+        request,
+        reply,
+      );
+    }
+    return sendProblem(err, request, reply);
+  });
+
+  const signedIn = { config: { access: 'authenticated' as const } };
+
+  async function may(request: FastifyRequest, permission: Permission, registry: string, namespace: string) {
+    if (access.mode === 'none') return true;
+    const grants = await access.grants.of(request.caller ?? { kind: 'anonymous' });
+    return grants.allows(permission, { registry: registry.toLowerCase(), namespace });
+  }
+  async function require(
+    request: FastifyRequest,
+    permission: Permission,
+    view: Pick<RegistryView, 'path' | 'namespace'>,
+  ) {
+    if (!(await may(request, permission, view.path, view.namespace))) {
+      throw new AppError('DENIED', `${permission} is required on registry ${view.path}`);
+    }
+  }
+  const by = (request: FastifyRequest) =>
+    request.caller && request.caller.kind !== 'anonymous' ? request.caller.name : null;
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/registries', signedIn, async (request) => {
+    const all = await service.list(request.query.namespace);
+    const visible: RegistryView[] = [];
+    for (const r of all) if (await may(request, 'registries/read', r.path, r.namespace)) visible.push(r);
+    return { items: visible };
+  });
+
+  app.post('/registries', signedIn, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name : '';
+    const namespace = typeof body.namespace === 'string' ? body.namespace : 'default';
+    await require(request, 'registries/write', { path: name, namespace });
+    const created = await service.create(body, by(request));
+    return reply
+      .code(201)
+      .header('Location', `/api/v1/registries/${encodeURIComponent(created.name)}`)
+      .send(created);
+  });
+
+  app.get<Params>('/registries/:name', signedIn, async (request) => {
+    const view = await service.get(request.params.name);
+    await require(request, 'registries/read', view);
+    return view;
+  });
+
+  app.patch<Params>('/registries/:name', signedIn, async (request) => {
+    await require(request, 'registries/write', await service.get(request.params.name));
+    return service.update(request.params.name, request.body);
+  });
+
+  app.post<Params>('/registries/:name/default', signedIn, async (request) => {
+    await require(request, 'registries/write', await service.get(request.params.name));
+    return service.setDefault(request.params.name);
+  });
+
+  app.post<Params>('/registries/:name/probe', signedIn, async (request) => {
+    await require(request, 'registries/read', await service.get(request.params.name));
+    return service.probe(request.params.name);
+  });
+
+  app.delete<Params>('/registries/:name', signedIn, async (request) => {
+    await require(request, 'registries/delete', await service.get(request.params.name));
+    const force = request.query.force === 'true' || request.query.force === '1';
+    return service.delete(request.params.name, force);
+  });
+}

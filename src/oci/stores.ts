@@ -1,0 +1,23 @@
+import type { StorageDriver } from '../storage/index.js';
+
+/** A place blob bytes live: a location's name (or `default`) and its backend. */
+export interface BlobStore {
+  location: string;
+  driver: StorageDriver;
+}
+
+/**
+ * Which store a repository's bytes go to and come from. A repository belongs to one registry and a
+ * registry writes to its primary location, so the answer never changes for a repository.
+ */
+export interface StoreRouter {
+  storeFor(repository: string): BlobStore;
+  /** Every store in use (for purging uploads). */
+  all(): BlobStore[];
+}
+
+/** The one-backend case: every repository in `default`. */
+export function singleStore(driver: StorageDriver, location = 'default'): StoreRouter {
+  const store = { location, driver };
+  return { storeFor: () => store, all: () => [store] };
+}

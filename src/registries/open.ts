@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely';
+import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
+import type { CredentialService } from '../credentials/index.js';
+import type { Database } from '../db/index.js';
+import { createDriver, createStorage, type StorageDriver } from '../storage/index.js';
+import type { RegistryBackend } from './definition.js';
+import { DEFAULT_LOCATION, Registries } from './directory.js';
+import type { LocationInfo } from './service.js';
+import type { RegistryRow } from './store.js';
+
+/** registry:2's s3 parameters for a bucket a registry brings: HTTPS, path-style, keys from its DATA credential. */
+export function ownS3Config(
+  backend: NonNullable<RegistryBackend['s3']>,
+  accessKey: string,
+  secretKey: string,
+): S3StorageConfig {
+  const endpoint = /^https:\/\//i.test(backend.endpoint) ? backend.endpoint : `https://${backend.endpoint}`;
+  return {
+    accesskey: accessKey,
+    secretkey: secretKey,
+    region: backend.region,
+    regionendpoint: endpoint,
+    forcepathstyle: true,
+    bucket: backend.bucket,
+    encrypt: false,
+    secure: true,
+    skipverify: false,
+    v4auth: true,
+    chunksize: 10 * 1024 * 1024,
+    multipartcopychunksize: 32 * 1024 * 1024,
+    multipartcopythresholdsize: 32 * 1024 * 1024,
+    multipartcopymaxconcurrency: 100,
+    rootdirectory: backend.rootdirectory,
+    storageclass: 'STANDARD',
+  };
+}
+
+function locationInfo(storage: { s3?: S3StorageConfig }): LocationInfo {
+  if (!storage.s3) return { endpoint: null, bucket: null };
+  return {
+    endpoint: storage.s3.regionendpoint ?? `s3.${storage.s3.region}.amazonaws.com`,
+    bucket: storage.s3.bucket,
+  };
+}
+
+export interface OpenedRegistries {
+  registries: Registries;
+  /** The built-in storage (registry:2's `storage`): `default`'s location. */
+  defaultStorage: StorageDriver;
+  locationInfo: Map<string, LocationInfo>;
+  defaultLocationInfo: LocationInfo;
+}
+
+/** The locations of the configuration and the registries of the database, ready to route. */
+export async function openRegistries(
+  config: ArcaConfig,
+  db: Kysely<Database>,
+  credentials: CredentialService,
+): Promise<OpenedRegistries> {
+  const defaultStorage = createStorage(config.storage);
+  const drivers = new Map<string, StorageDriver>([[DEFAULT_LOCATION, defaultStorage]]);
+  const info = new Map<string, LocationInfo>();
+  for (const [name, location] of Object.entries(config.locations)) {
+    drivers.set(name, createDriver(location.storage));
+    info.set(name, locationInfo(location.storage));
+  }
+  const ownBackend = async (row: RegistryRow): Promise<StorageDriver> => {
+    const backend = JSON.parse(row.backend!) as RegistryBackend;
+    if (backend.filesystem) return createDriver({ filesystem: backend.filesystem });
+    const s3 = backend.s3!;
+    const credential = await credentials.open(row.namespace, s3.credential);
+    if (!credential)
+      throw new Error(`its credential '${s3.credential}' does not exist (namespace ${row.namespace})`);
+    if (credential.type !== 'DATA')
+      throw new Error(`its credential '${s3.credential}' is not a DATA credential`);
+    const p = credential.payload;
+    return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) });
+  };
+  const registries = new Registries(
+    db,
+    drivers,
+    ownBackend,
+    config.access.registries,
+    config.access.anonymouspull,
+  );
+  await registries.refresh();
+  return {
+    registries,
+    defaultStorage,
+    locationInfo: info,
+    defaultLocationInfo: locationInfo({ s3: config.storage.driver === 's3' ? config.storage.s3 : undefined }),
+  };
+}

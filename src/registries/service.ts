@@ -1,0 +1,292 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { AppError } from '../errors/index.js';
+import type { CredentialService } from '../credentials/index.js';
+import type { OciRegistry } from '../oci/index.js';
+import { blobPath } from '../oci/index.js';
+import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
+import { DEFAULT_LOCATION, ownLocation, type Registries } from './directory.js';
+import { checkNamespace, registryKey } from './names.js';
+import * as store from './store.js';
+import type { RegistryRow } from './store.js';
+
+/** How the API shows a registry: its definition, where it lives, and its probed state. */
+export interface RegistryView {
+  name: string;
+  /** The first path segment of its images: `host/<path>/<repository>`. */
+  path: string;
+  namespace: string;
+  description: string;
+  tags: Record<string, string>;
+  primary_location: string;
+  locations: string[];
+  backend: RegistryBackend | null;
+  endpoint: string | null;
+  bucket: string | null;
+  anonymous_pull: boolean;
+  default: boolean;
+  state: string;
+  state_reason: string | null;
+  probed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+}
+
+/** A location's endpoint and bucket, for the list (S3 locations have them; directories do not). */
+export interface LocationInfo {
+  endpoint: string | null;
+  bucket: string | null;
+}
+
+export interface RegistryServiceOptions {
+  /** Configured locations (besides `default`), with what the list shows of them. */
+  locations: ReadonlyMap<string, LocationInfo>;
+  defaultLocation: LocationInfo;
+  credentials: CredentialService;
+  /** Probes a registry's locations: `Active`, or `Error` with the reason. */
+  probe: (row: RegistryRow) => Promise<{ state: 'Active' | 'Error'; reason: string | null }>;
+  /** After any change: the catalog lists Arca's registries, access control forgets cached grants. */
+  changed: () => Promise<void>;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+/** Registries as resources: create, list, show, update, delete, set the default, probe. */
+export class RegistryService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly registries: Registries,
+    private readonly oci: OciRegistry,
+    private readonly options: RegistryServiceOptions,
+  ) {}
+
+  view(row: RegistryRow): RegistryView {
+    const backend = row.backend === null ? null : (JSON.parse(row.backend) as RegistryBackend);
+    const where: LocationInfo = backend?.s3
+      ? { endpoint: backend.s3.endpoint, bucket: backend.s3.bucket }
+      : backend?.filesystem
+        ? { endpoint: null, bucket: null }
+        : row.primary_location === DEFAULT_LOCATION
+          ? this.options.defaultLocation
+          : (this.options.locations.get(row.primary_location) ?? { endpoint: null, bucket: null });
+    return {
+      name: row.name,
+      path: row.name_key,
+      namespace: row.namespace,
+      description: row.description,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      primary_location: row.backend === null ? row.primary_location : 'own',
+      locations: JSON.parse(row.locations) as string[],
+      backend,
+      endpoint: where.endpoint,
+      bucket: where.bucket,
+      anonymous_pull: row.anonymous_pull === 1,
+      default: row.is_default === 1,
+      state: row.state,
+      state_reason: row.state_reason,
+      probed_at: iso(row.probed_at),
+      created_at: iso(row.created_at)!,
+      updated_at: iso(row.updated_at)!,
+      created_by: row.created_by,
+    };
+  }
+
+  private knownLocation(name: string, what: string): void {
+    if (name === DEFAULT_LOCATION || this.options.locations.has(name)) return;
+    const known = [DEFAULT_LOCATION, ...this.options.locations.keys()].join(', ');
+    throw new AppError(
+      'REGISTRY_INVALID',
+      `${what}: no location named '${name}' in the server's configuration (known: ${known})`,
+    );
+  }
+
+  private async checkCredential(namespace: string, name: string): Promise<void> {
+    const credential = await this.options.credentials.open(namespace, name);
+    if (!credential) {
+      throw new AppError(
+        'REGISTRY_INVALID',
+        `backend.s3.credential: no credential '${name}' in namespace ${namespace}`,
+      );
+    }
+    if (credential.type !== 'DATA') {
+      throw new AppError(
+        'REGISTRY_INVALID',
+        `backend.s3.credential: '${name}' is a ${credential.type} credential; a DATA one is needed`,
+      );
+    }
+  }
+
+  async create(input: unknown, by: string | null): Promise<RegistryView> {
+    const def = parseRegistryDefinition(input);
+    const key = registryKey(def.name);
+    checkNamespace(def.namespace);
+    const primary = def.backend ? ownLocation(key) : (def.primaryLocation ?? DEFAULT_LOCATION);
+    if (!def.backend) this.knownLocation(primary, 'primary_location');
+    for (const l of def.additionalLocations) this.knownLocation(l, 'locations');
+    if (def.backend?.s3) await this.checkCredential(def.namespace, def.backend.s3.credential);
+    const existing = await store.getRegistry(this.db, key);
+    if (existing) {
+      throw new AppError(
+        'REGISTRY_EXISTS',
+        `a registry named '${existing.name}' exists (names are unique regardless of case)`,
+      );
+    }
+    const taken = await store.repositoriesUnder(this.db, key, 3);
+    if (taken.length > 0) {
+      throw new AppError(
+        'REGISTRY_EXISTS',
+        `'${key}' is already the first path segment of repositories in the default registry (${taken.join(', ')}): a registry of that name would take them over; choose another name`,
+      );
+    }
+    const now = Date.now();
+    const created = await this.db.transaction().execute(async (tx) => {
+      const inserted = await store.insertRegistry(tx, {
+        name: def.name,
+        name_key: key,
+        namespace: def.namespace,
+        description: def.description,
+        tags: JSON.stringify(def.tags),
+        primary_location: primary,
+        locations: JSON.stringify(def.additionalLocations),
+        backend: def.backend ? JSON.stringify(def.backend) : null,
+        anonymous_pull: def.anonymousPull ? 1 : 0,
+        is_default: 0,
+        state: 'Pending',
+        state_reason: null,
+        probed_at: null,
+        created_at: now,
+        updated_at: now,
+        created_by: by,
+      });
+      if (inserted && def.makeDefault) await store.setDefault(tx, def.namespace, key, now);
+      return inserted;
+    });
+    if (!created) {
+      const existing = await store.getRegistry(this.db, key);
+      throw new AppError(
+        'REGISTRY_EXISTS',
+        `a registry named '${existing?.name ?? def.name}' exists (names are unique regardless of case)`,
+      );
+    }
+    return this.afterChange(key);
+  }
+
+  private async row(name: string): Promise<RegistryRow> {
+    const row = await store.getRegistry(this.db, name.toLowerCase());
+    if (!row) throw new AppError('REGISTRY_UNKNOWN', `no registry named '${name.slice(0, 64)}'`);
+    return row;
+  }
+
+  async get(name: string): Promise<RegistryView> {
+    return this.view(await this.row(name));
+  }
+
+  async list(namespace?: string): Promise<RegistryView[]> {
+    return (await store.listRegistries(this.db, namespace)).map((r) => this.view(r));
+  }
+
+  async update(name: string, input: unknown): Promise<RegistryView> {
+    const row = await this.row(name);
+    const update = parseRegistryUpdate(input);
+    const set: Parameters<typeof store.updateRegistry>[2] = { updated_at: Date.now() };
+    if (update.description !== undefined) set.description = update.description;
+    if (update.tags !== undefined) set.tags = JSON.stringify(update.tags);
+    if (update.anonymous_pull !== undefined) set.anonymous_pull = update.anonymous_pull ? 1 : 0;
+    if (update.locations !== undefined) {
+      if (row.backend !== null && update.locations.length > 0) {
+        throw new AppError(
+          'REGISTRY_INVALID',
+          'locations: a registry with its own backend has no additional locations',
+        );
+      }
+      for (const l of update.locations) this.knownLocation(l, 'locations');
+      set.locations = JSON.stringify(
+        [...new Set(update.locations)].filter((l) => l !== row.primary_location),
+      );
+    }
+    if (update.backend) {
+      const backend = row.backend === null ? undefined : (JSON.parse(row.backend) as RegistryBackend);
+      if (!backend?.s3)
+        throw new AppError('REGISTRY_INVALID', 'backend: only an S3 backend has a credential to change');
+      await this.checkCredential(row.namespace, update.backend.s3.credential);
+      set.backend = JSON.stringify({ s3: { ...backend.s3, credential: update.backend.s3.credential } });
+    }
+    await store.updateRegistry(this.db, row.name_key, set);
+    return this.afterChange(row.name_key);
+  }
+
+  /** Make a registry the default of its namespace; the previous default stops being it, atomically. */
+  async setDefault(name: string): Promise<RegistryView> {
+    const row = await this.row(name);
+    await this.db
+      .transaction()
+      .execute((tx) => store.setDefault(tx, row.namespace, row.name_key, Date.now()));
+    return this.afterChange(row.name_key);
+  }
+
+  /**
+   * Delete a registry. One that still holds repositories is refused unless `force`; then its
+   * repositories go with it, and the bytes in a backend of its own are removed.
+   */
+  async delete(name: string, force: boolean): Promise<{ deleted: string; repositories: number }> {
+    const row = await this.row(name);
+    const repositories = await store.repositoriesUnder(this.db, row.name_key, 1_000_000);
+    if (repositories.length > 0 && !force) {
+      const some = repositories.slice(0, 3).join(', ');
+      throw new AppError(
+        'REGISTRY_NOT_EMPTY',
+        `registry '${row.name}' holds ${repositories.length} repositories (${some}${repositories.length > 3 ? ', …' : ''}): delete them first, or delete the registry with force`,
+      );
+    }
+    await this.oci.deleteRepositories(repositories);
+    if (row.backend !== null) await this.removeOwnBytes(row);
+    await store.deleteRegistry(this.db, row.name_key);
+    await this.registries.refresh();
+    await this.options.changed();
+    return { deleted: row.name, repositories: repositories.length };
+  }
+
+  /** The blobs a registry's own backend holds, deleted there and forgotten. */
+  private async removeOwnBytes(row: RegistryRow): Promise<void> {
+    const location = ownLocation(row.name_key);
+    const driver = this.registries.driverOf(location);
+    const digests = await this.db
+      .selectFrom('blob_locations')
+      .select('digest')
+      .where('location', '=', location)
+      .execute();
+    if (driver) {
+      for (const { digest } of digests) await driver.delete(blobPath(digest));
+    }
+    await this.db.deleteFrom('blob_locations').where('location', '=', location).execute();
+  }
+
+  /** Probe a registry's locations now and record the outcome. */
+  async probe(name: string): Promise<RegistryView> {
+    const row = await this.row(name);
+    await this.record(row);
+    await this.registries.refresh();
+    return this.get(row.name_key);
+  }
+
+  /** Probe every registry (the background round). */
+  async probeAll(): Promise<void> {
+    for (const row of await store.listRegistries(this.db)) await this.record(row);
+    await this.registries.refresh();
+  }
+
+  private async record(row: RegistryRow): Promise<void> {
+    const { state, reason } = await this.options.probe(row);
+    await store.updateRegistry(this.db, row.name_key, { state, state_reason: reason, probed_at: Date.now() });
+  }
+
+  private async afterChange(key: string): Promise<RegistryView> {
+    await this.registries.refresh();
+    const row = await this.row(key);
+    await this.record(row);
+    await this.registries.refresh();
+    await this.options.changed();
+    return this.get(key);
+  }
+}

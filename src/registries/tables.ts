@@ -1,0 +1,34 @@
+/** Registries as resources. Times are milliseconds since the epoch; flags are 0 or 1. */
+export interface RegistriesTable {
+  /** As given (`HelloWorldReg`); never changed. */
+  name: string;
+  /** Lowercased: unique, and the first path segment OCI clients use. */
+  name_key: string;
+  namespace: string;
+  description: string;
+  /** JSON object of string tags. */
+  tags: string;
+  /** A configured location's name, or `registry:<name_key>` for a registry that brings its own backend. */
+  primary_location: string;
+  /** JSON array of configured location names, replication targets. */
+  locations: string;
+  /** JSON of the registry's own backend (`{s3: {...}}` or `{filesystem: {...}}`), or null. */
+  backend: string | null;
+  anonymous_pull: number;
+  /** 1 for the default of its namespace; at most one per namespace (a partial unique index). */
+  is_default: number;
+  /** 'Active' | 'Error' | 'Pending' */
+  state: string;
+  state_reason: string | null;
+  probed_at: number | null;
+  created_at: number;
+  updated_at: number;
+  created_by: string | null;
+}
+
+/** Which location holds which blob: the record replication and location-aware reads work from. */
+export interface BlobLocationsTable {
+  location: string;
+  digest: string;
+  created_at: number;
+}

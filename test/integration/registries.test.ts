@@ -1,0 +1,321 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { exec, type ExecResult } from '../helpers/exec.js';
+import { buildImage, type BuiltImage } from '../helpers/images.js';
+import { dockerRef, skopeoCopy, skopeoInspectDigest } from '../helpers/skopeo.js';
+import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+
+const adminPassword = 'registries-admin-1';
+const admin = { user: 'admin', pass: adminPassword };
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+/** Every blob file under a filesystem store's root. */
+function blobsIn(root: string): string[] {
+  const dir = join(root, 'blobs', 'sha256');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((prefix) => readdirSync(join(dir, prefix)));
+}
+
+describe('registries as resources: locations, namespaces, defaults, state', () => {
+  let arca: RunningArca;
+  let work: TempDir;
+  let image: BuiltImage;
+  const roots: Record<string, string> = {};
+  const api = async (method: string, path: string, body?: unknown, who = admin) => {
+    const res = await fetch(`${arca.url}${path}`, {
+      method,
+      headers: {
+        authorization: basic(who.user, who.pass),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  const cli = (args: string[], input?: string): Promise<ExecResult> =>
+    exec(process.execPath, [ARCA_MAIN, ...args], {
+      env: {
+        ARCA_SERVER: arca.url,
+        ARCA_USERNAME: admin.user,
+        ARCA_PASSWORD: admin.pass,
+        ARCA_API_KEY: undefined,
+        XDG_CONFIG_HOME: work.path,
+      },
+      input: input ?? '',
+    });
+
+  before(async () => {
+    work = makeTempDir('arca-registries-');
+    for (const name of ['eastus', 'westus']) roots[name] = join(work.path, name);
+    const notADirectory = join(work.path, 'a-file');
+    writeFileSync(notADirectory, 'not a directory');
+    image = await buildImage(join(work.path, 'layout'), 'v1', {
+      layers: 2,
+      seed: 'registries',
+      sizes: [3000, 5000],
+    });
+    arca = await startArca({
+      auth: 'arca',
+      env: { ARCA_ADMIN_PASSWORD: adminPassword },
+      config: {
+        locations: {
+          eastus: { storage: { filesystem: { rootdirectory: roots.eastus } } },
+          westus: { storage: { filesystem: { rootdirectory: roots.westus } } },
+          broken: { storage: { filesystem: { rootdirectory: join(notADirectory, 'storage') } } },
+        },
+      },
+    });
+    roots.default = join(arca.dataDir, 'storage');
+  });
+  after(async () => {
+    await arca?.stop();
+    await work?.cleanup();
+  });
+
+  test("the reference document's YAML creates a registry; its content lands in its primary location only", async () => {
+    const file = join(work.path, 'registry.yml');
+    writeFileSync(
+      file,
+      [
+        'type: registry',
+        'description: Platform to share machine learning models, components and environments',
+        'name: HelloWorldReg',
+        'resource_group: ContosoML',
+        'primary_location: eastus',
+        'locations:',
+        ' - westus',
+        '',
+      ].join('\n'),
+    );
+    const created = await cli(['registry', 'create', '--file', file, '-o', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    const view = JSON.parse(created.stdout) as Record<string, unknown>;
+    assert.equal(view.name, 'HelloWorldReg');
+    assert.equal(view.path, 'helloworldreg');
+    assert.equal(view.primary_location, 'eastus');
+    assert.deepEqual(view.locations, ['westus']);
+    assert.equal(view.state, 'Active');
+
+    const before = blobsIn(roots.default!).length;
+    await skopeoCopy(image.ref, dockerRef(arca.host, 'helloworldreg/models/llm', 'v1'), { destCreds: admin });
+    assert.equal(
+      await skopeoInspectDigest(dockerRef(arca.host, 'helloworldreg/models/llm', 'v1'), { creds: admin }),
+      image.digest,
+    );
+    const east = blobsIn(roots.eastus!);
+    assert.ok(east.length >= 3, `eastus holds ${east.length} blobs`);
+    assert.equal(
+      blobsIn(roots.westus!).length,
+      0,
+      'replication is a later step: additional locations hold nothing yet',
+    );
+    assert.equal(blobsIn(roots.default!).length, before, 'nothing went to the default storage');
+
+    // The default registry keeps working beside it, in its own storage.
+    await skopeoCopy(image.ref, dockerRef(arca.host, 'plain/app', 'v1'), { destCreds: admin });
+    assert.ok(blobsIn(roots.default!).length > before);
+
+    const table = await cli(['registry', 'list']);
+    assert.match(table.stdout, /^STATE\s+NAME\s+ENDPOINT\s+BUCKET\s+DEFAULT/);
+    assert.match(table.stdout, /Active\s+HelloWorldReg/);
+  });
+
+  test("Azure's current spelling (location, replication_locations) is accepted too", async () => {
+    const file = join(work.path, 'azure.yml');
+    writeFileSync(
+      file,
+      'name: westreg\nlocation: westus\nreplication_locations:\n  - location: westus\n  - location: eastus\n',
+    );
+    const created = await cli(['registry', 'create', '--file', file, '-o', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    const view = JSON.parse(created.stdout) as { primary_location: string; locations: string[] };
+    assert.equal(view.primary_location, 'westus');
+    assert.deepEqual(view.locations, ['eastus']);
+  });
+
+  test('naming rules: what a user sees for each bad name', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['a', 400, /2-32 letters/],
+      ['-dash', 400, /starting with a letter or digit/],
+      ['ends_', 400, /must end with a letter or digit/],
+      ['x'.repeat(33), 400, /2-32 letters/],
+      ['default', 400, /reserved/],
+      [
+        'HELLOWORLDREG',
+        409,
+        /a registry named 'HelloWorldReg' exists \(names are unique regardless of case\)/,
+      ],
+      ['plain', 409, /already the first path segment of repositories in the default registry \(plain\/app\)/],
+    ];
+    for (const [name, status, message] of cases) {
+      const answer = await api('POST', '/api/v1/registries', { name });
+      assert.equal(answer.status, status, `${name}: ${JSON.stringify(answer.body)}`);
+      assert.match(String(answer.body.detail), message, name);
+    }
+    const unknownLocation = await api('POST', '/api/v1/registries', {
+      name: 'nowhere',
+      primary_location: 'mars',
+    });
+    assert.equal(unknownLocation.status, 400);
+    assert.match(
+      String(unknownLocation.body.detail),
+      /no location named 'mars'.*known: default, eastus, westus, broken/,
+    );
+    const unknownKey = await api('POST', '/api/v1/registries', { name: 'typo', primary_locaton: 'eastus' });
+    assert.equal(unknownKey.status, 400);
+    assert.match(String(unknownKey.body.detail), /unknown key\(s\) primary_locaton/);
+    const malformed = await api('POST', '/api/v1/registries', '{"name": ');
+    assert.equal(malformed.status, 400);
+    const plainHttp = await api('POST', '/api/v1/registries', {
+      name: 'insecure',
+      backend: { s3: { endpoint: 'http://127.0.0.1:9000', bucket: 'models', credential: 'x' } },
+    });
+    assert.equal(plainHttp.status, 400);
+    assert.match(String(plainHttp.body.detail), /only HTTPS endpoints are supported/);
+    const names = ((await api('GET', '/api/v1/registries')).body.items as { name: string }[]).map(
+      (r) => r.name,
+    );
+    assert.deepEqual(names.sort(), ['HelloWorldReg', 'westreg']);
+  });
+
+  test('one default per namespace, switched atomically', async () => {
+    assert.equal(
+      (await cli(['registry', 'create', 'second', '--default', '--primary-location', 'eastus'])).code,
+      0,
+    );
+    assert.equal(
+      (await cli(['registry', 'create', 'research-reg', '--namespace', 'research', '--default'])).code,
+      0,
+    );
+    const defaults = async () =>
+      (
+        (await api('GET', '/api/v1/registries')).body.items as {
+          name: string;
+          namespace: string;
+          default: boolean;
+        }[]
+      )
+        .filter((r) => r.default)
+        .map((r) => `${r.namespace}/${r.name}`)
+        .sort();
+    assert.deepEqual(await defaults(), ['default/second', 'research/research-reg']);
+    const switched = await cli(['registry', 'set-default', 'helloworldreg']);
+    assert.equal(switched.code, 0, switched.stderr);
+    assert.match(switched.stdout, /HelloWorldReg is now the default registry of namespace default/);
+    assert.deepEqual(await defaults(), ['default/HelloWorldReg', 'research/research-reg']);
+    const missing = await cli(['registry', 'set-default', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no registry named 'nope' \(HTTP 404\)/);
+  });
+
+  test('a location that does not work shows Error with the reason', async () => {
+    const created = await api('POST', '/api/v1/registries', { name: 'fragile', primary_location: 'broken' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.state, 'Error');
+    assert.match(String(created.body.state_reason), /^location broken: .*(ENOTDIR|not a directory)/);
+    const push = await skopeoCopy(image.ref, dockerRef(arca.host, 'fragile/app', 'v1'), {
+      destCreds: admin,
+      check: false,
+    });
+    assert.notEqual(push.code, 0);
+    const probe = await cli(['registry', 'probe', 'fragile']);
+    assert.equal(probe.code, 3);
+    assert.match(probe.stdout, /^Error: location broken/);
+  });
+
+  test('deleting a registry with content is refused unless forced; forced, its content goes', async () => {
+    const refused = await cli(['registry', 'delete', 'HelloWorldReg']);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /holds 1 repositories \(helloworldreg\/models\/llm\): delete them first, or delete the registry with force \(HTTP 409\)/,
+    );
+    const still = await api('GET', '/v2/helloworldreg/models/llm/manifests/v1');
+    assert.equal(still.status, 200);
+    const forced = await cli(['registry', 'delete', 'HelloWorldReg', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /deleted registry HelloWorldReg \(1 repositories\)/);
+    assert.equal((await api('GET', '/api/v1/registries/helloworldreg')).status, 404);
+    // The path now belongs to the default registry again, where nothing is.
+    assert.equal((await api('GET', '/v2/helloworldreg/models/llm/manifests/v1')).status, 404);
+    const catalog = (await api('GET', '/v2/_catalog')).body.repositories as string[];
+    assert.ok(!catalog.includes('helloworldreg/models/llm'));
+    assert.equal((await cli(['registry', 'delete', 'westreg'])).code, 0);
+  });
+
+  test("the catalog lists Arca's registries and follows their changes", async () => {
+    const list = async () =>
+      (
+        (await api('POST', '/container_registries', {})).body.data as {
+          container_registry_name: string;
+          container_registry_image_prefix: string;
+          container_registry_storage_info: { registry_type: string };
+        }[]
+      ).filter((e) => e.container_registry_storage_info.registry_type === 'aios');
+    const entries = await list();
+    const second = entries.find((e) => e.container_registry_name === 'second');
+    assert.ok(second, JSON.stringify(entries));
+    assert.equal(second.container_registry_image_prefix, `${arca.host}/second`);
+    assert.ok(!entries.some((e) => e.container_registry_name === 'HelloWorldReg'));
+  });
+
+  test('registry management by role: Reader reads, a registry-scoped Contributor manages only its registry', async () => {
+    for (const name of ['rita', 'carl', 'pia']) {
+      assert.equal(
+        (await api('POST', '/api/v1/users', { name, password: `${name}-password-1` })).status,
+        201,
+      );
+    }
+    const assign = (role: string, name: string, scope = '/') =>
+      api('POST', '/api/v1/role-assignments', { role, principal: { kind: 'user', name }, scope });
+    await assign('Reader', 'rita');
+    await assign('Contributor', 'carl', '/registries/second');
+    await assign('AssetPublisher', 'pia', '/registries/second');
+    const rita = { user: 'rita', pass: 'rita-password-1' };
+    const carl = { user: 'carl', pass: 'carl-password-1' };
+    const pia = { user: 'pia', pass: 'pia-password-1' };
+    assert.equal((await api('GET', '/api/v1/registries', undefined, rita)).status, 200);
+    assert.equal((await api('POST', '/api/v1/registries', { name: 'ritas' }, rita)).status, 403);
+    assert.equal((await api('PATCH', '/api/v1/registries/second', { description: 'x' }, rita)).status, 403);
+    const carlList = (await api('GET', '/api/v1/registries', undefined, carl)).body.items as {
+      name: string;
+    }[];
+    assert.deepEqual(
+      carlList.map((r) => r.name),
+      ['second'],
+    );
+    assert.equal(
+      (await api('PATCH', '/api/v1/registries/second', { description: 'by carl' }, carl)).status,
+      200,
+    );
+    assert.equal((await api('POST', '/api/v1/registries', { name: 'carls' }, carl)).status, 403);
+    assert.equal((await api('DELETE', '/api/v1/registries/research-reg', undefined, carl)).status, 403);
+    // Assets yes, registry management no.
+    await skopeoCopy(image.ref, dockerRef(arca.host, 'second/app', 'v1'), { destCreds: pia });
+    assert.equal(
+      (await api('PATCH', '/api/v1/registries/second', { description: 'by pia' }, pia)).status,
+      403,
+    );
+    const other = await skopeoCopy(image.ref, dockerRef(arca.host, 'plain/pia', 'v1'), {
+      destCreds: pia,
+      check: false,
+    });
+    assert.notEqual(other.code, 0);
+  });
+
+  test('a registry can allow anonymous pulls', async () => {
+    const anonymous = () =>
+      fetch(`${arca.url}/v2/second/app/manifests/v1`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+    assert.equal((await anonymous()).status, 401);
+    assert.equal((await cli(['registry', 'update', 'second', '--anonymous-pull', 'yes'])).code, 0);
+    assert.equal((await anonymous()).status, 200);
+    const push = await fetch(`${arca.url}/v2/second/app/blobs/uploads/`, { method: 'POST' });
+    assert.equal(push.status, 401);
+  });
+});

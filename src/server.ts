@@ -167,6 +167,7 @@ export async function startServer(
     deleteEnabled: config.storage.delete.enabled,
     readOnly: config.storage.maintenance.readonly.enabled,
     manifestLimit: config.limits.manifestsize,
+    redirect: !config.storage.redirect.disable,
     accessLog: !config.log.accesslog.disabled,
     headers: config.http.headers,
     readiness: { database: () => meta.ping(), storage: () => storage.ping() },

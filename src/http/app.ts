@@ -32,6 +32,8 @@ export interface AppOptions {
   /** Who may do what: authentication, RBAC, tokens, the audit log. */
   access: AccessControl;
   deleteEnabled: boolean;
+  /** Blob GETs answer 307 to the storage's presigned URL when it has one (not storage.redirect.disable). */
+  redirect?: boolean;
   /** storage.maintenance.readonly: refuse every write. */
   readOnly: boolean;
   manifestLimit: number;
@@ -123,6 +125,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     deleteEnabled: options.deleteEnabled,
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,
+    redirect: options.redirect ?? false,
   });
   // The access guard checks each catalog route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, options.catalog);

@@ -10,6 +10,8 @@ export interface V2Options {
   deleteEnabled: boolean;
   readOnly: boolean;
   manifestLimit: number;
+  /** GET of a blob answers 307 to the backend's short-lived URL when it has one (registry:2's default). */
+  redirect: boolean;
 }
 
 const maxPageSize = 10_000;
@@ -147,6 +149,17 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       return reply.code(202).header('Docker-Content-Digest', digest).header('Content-Length', 0).send();
     }
     const size = await registry.blobs.stat(name, digest);
+    if (request.method === 'GET' && options.redirect) {
+      const location = await registry.blobs.redirectURL(name, digest);
+      if (location) {
+        return reply
+          .code(307)
+          .header('Location', location)
+          .header('Docker-Content-Digest', digest)
+          .header('Content-Length', 0)
+          .send();
+      }
+    }
     const range = parseByteRange(request.headers.range, size);
     // Open the bytes before any header goes out, so a missing file is still a clean 404.
     const body = request.method === 'HEAD' ? undefined : await registry.blobs.read(name, digest, range);

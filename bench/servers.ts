@@ -87,8 +87,13 @@ function configYaml(name: ServerName, dir: string, addr: string): string {
     `http: {addr: ${q(addr)}, secret: bench}`,
     `storage: {filesystem: {rootdirectory: ${q(join(dir, 'storage'))}}, delete: {enabled: true}}`,
   ];
+  // registry:2 runs without authentication unless configured; Arca needs to be told (it defaults to its accounts).
   if (name === 'arca')
-    lines.push(`database: {url: ${q(`sqlite:${join(dir, 'arca.db')}`)}}`, `datadir: ${q(dir)}`);
+    lines.push(
+      'auth: {none: {}}',
+      `database: {url: ${q(`sqlite:${join(dir, 'arca.db')}`)}}`,
+      `datadir: ${q(dir)}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

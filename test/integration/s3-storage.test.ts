@@ -4,10 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { get } from 'node:https';
 import { Readable } from 'node:stream';
 import {
+  CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { loadConfig, type S3StorageConfig } from '../../src/config/index.js';
 import { StorageConflict, StorageNotFound, type StorageDriver } from '../../src/storage/index.js';
@@ -296,6 +299,67 @@ describe('S3 driver on Ceph RGW', () => {
     );
     await fourth.commitUpload('r', 'blobs/r');
     assert.deepEqual(await bytesOf(await first.read('blobs/r')), Buffer.concat(blocks));
+    assert.equal(await multipartUploads(bucket), 0);
+    assert.deepEqual(await objectsUnder(bucket, 'arca/_uploads/'), []);
+  });
+
+  test('states a crash between two requests leaves are read correctly', async () => {
+    const { driver, bucket } = await freshBucket();
+    const prefix = 'arca/_uploads/c/';
+    await driver.startUpload('c');
+    const blocks = Array.from({ length: 12 }, (_, i) => block('c', i));
+    await appendAll(driver, 'c', blocks.slice(0, 7));
+    const mpu = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+    const live = mpu.Uploads![0]!;
+
+    // A fragment already folded into part 1, not yet deleted.
+    await admin.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${prefix}tail/0000000000000000`, Body: blocks[0] }),
+    );
+    // A short part 2: the tail sent as the last part by a commit that did not complete.
+    await admin.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: live.Key,
+        UploadId: live.UploadId,
+        PartNumber: 2,
+        Body: Buffer.concat(blocks.slice(5, 7)),
+      }),
+    );
+    // A multipart upload created just before a crash, before its marker was written.
+    await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}data` }));
+
+    const restarted = driverFor(s3Config(bucket));
+    assert.equal(await restarted.uploadSize('c'), 7 * MiB);
+    assert.deepEqual(await bytesOf(await restarted.readUpload('c')), Buffer.concat(blocks.slice(0, 7)));
+    await appendAll(restarted, 'c', blocks.slice(7), 7 * MiB);
+    assert.equal(await restarted.uploadSize('c'), 12 * MiB);
+    await restarted.commitUpload('c', 'blobs/c');
+    assert.deepEqual(await bytesOf(await restarted.read('blobs/c')), Buffer.concat(blocks));
+    assert.equal(await multipartUploads(bucket), 0);
+    assert.deepEqual(await objectsUnder(bucket, prefix), []);
+
+    // An interrupted commit, then a read (which completes the short part too), then the commit again.
+    await driver.startUpload('d');
+    await appendAll(driver, 'd', blocks.slice(0, 7));
+    const d = (
+      await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'arca/_uploads/d/' }))
+    ).Uploads![0]!;
+    await admin.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: d.Key,
+        UploadId: d.UploadId,
+        PartNumber: 2,
+        Body: Buffer.concat(blocks.slice(5, 7)),
+      }),
+    );
+    const again = driverFor(s3Config(bucket));
+    assert.deepEqual(await bytesOf(await again.readUpload('d')), Buffer.concat(blocks.slice(0, 7)));
+    assert.equal(await again.uploadSize('d'), 7 * MiB);
+    assert.deepEqual(await bytesOf(await again.readUpload('d')), Buffer.concat(blocks.slice(0, 7)));
+    await again.commitUpload('d', 'blobs/d');
+    assert.deepEqual(await bytesOf(await again.read('blobs/d')), Buffer.concat(blocks.slice(0, 7)));
     assert.equal(await multipartUploads(bucket), 0);
     assert.deepEqual(await objectsUnder(bucket, 'arca/_uploads/'), []);
   });

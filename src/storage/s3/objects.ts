@@ -70,16 +70,18 @@ export async function getStream(
   return res.Body as Readable;
 }
 
-/** Read `length` bytes of an object into `target` at `at` (a part being assembled). */
+/** Read `length` bytes of an object (from `start`, if given) into `target` at `at` (a part being assembled). */
 export async function readInto(
   ctx: S3Context,
   key: string,
   target: Buffer,
   at: number,
   length: number,
+  start?: number,
 ): Promise<void> {
   if (length === 0) return;
-  const body = await getStream(ctx, key);
+  const body =
+    start === undefined ? await getStream(ctx, key) : await getStream(ctx, key, start, start + length - 1);
   let pos = at;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     if (pos + chunk.length > at + length) {

@@ -32,7 +32,7 @@ export class TailWriter {
   /** With the prefix in a completed `data` object, the next part's number follows from its size. */
   private get nextPart(): number {
     if (this.state.multipart) return this.state.multipart.parts.length + 1;
-    return this.state.base ? (partsIn(this.state.prefixEnd, this.state.partBase) ?? 0) + 1 : 1;
+    return this.state.base ? partsIn(this.state.prefixEnd, this.state.partBase) + 1 : 1;
   }
 
   private fragmentBytes(): number {
@@ -77,7 +77,7 @@ export class TailWriter {
     const buffer = this.buffer as Buffer;
     let at = 0;
     for (const f of this.state.fragments) {
-      await readInto(this.ctx, f.key, buffer, at, f.size);
+      await readInto(this.ctx, f.key, buffer, at, f.size, f.start);
       at += f.size;
     }
     const multipart = await ensureMultipart(this.ctx, this.state);
@@ -89,7 +89,9 @@ export class TailWriter {
       buffer,
     );
     multipart.parts.push(part);
-    const absorbed = [...this.state.fragments.map((f) => f.key), ...this.state.garbage];
+    // It replaced a short part left by an interrupted commit, if there was one.
+    this.state.shortPart = undefined;
+    const absorbed = [...new Set([...this.state.fragments.map((f) => f.key), ...this.state.garbage])];
     this.state.fragments = [];
     this.state.garbage = [];
     this.state.prefixEnd += buffer.length;

@@ -4,10 +4,12 @@ import { listParts, PART_BASE_META, type Part } from './multipart.js';
 import { listObjects } from './objects.js';
 import { MIN_PART_SIZE, partSize } from './part-size.js';
 
+/** Tail bytes [offset, offset+size) of the upload, in object `key` (from `start` in it, if given). */
 export interface Fragment {
   key: string;
   offset: number;
   size: number;
+  start?: number;
 }
 
 /** An upload's bytes as they are in the bucket, read back from it alone (no local state). */
@@ -17,9 +19,17 @@ export interface UploadState {
   partBase: number;
   /** The live multipart upload: parts 1..n, each exactly its scheduled size, bytes [0, prefixEnd). */
   multipart?: { uploadId: string; marker: string; parts: Part[] };
-  /** With no live multipart upload: the completed `data` object holds bytes [0, prefixEnd). */
+  /**
+   * A short part n+1 after those: the tail, sent by a commit that did not complete. Its bytes are
+   * still in the first fragments; it is overwritten by the next part, or completed with the rest.
+   */
+  shortPart?: Part;
+  /**
+   * With no live multipart upload: the completed `data` object holds bytes [0, prefixEnd), the
+   * whole parts; any bytes of it past them are the first fragment (a range of `data`).
+   */
   base: boolean;
-  /** Bytes in parts or in the base object. */
+  /** Bytes in whole parts, of the multipart upload or of the base object. */
   prefixEnd: number;
   /** The tail after prefixEnd, in order, contiguous. */
   fragments: Fragment[];
@@ -88,29 +98,35 @@ export async function loadUploadState(ctx: S3Context, key: string): Promise<Uplo
   let base = false;
   let partBase = ctx.chunkSize;
   let multipart: UploadState['multipart'];
+  let shortPart: Part | undefined;
+  const chain: Fragment[] = [];
   if (chosen) {
     partBase = chosen.partBase;
     const parts = scheduledParts(key, chosen.parts, partBase);
+    if (parts.length < chosen.parts.length) shortPart = chosen.parts[parts.length];
     multipart = { uploadId: chosen.uploadId, marker: chosen.marker, parts };
-    for (const p of parts) {
-      prefixEnd += p.size;
-      if (p.modified > modified) modified = p.modified;
-    }
+    for (const p of chosen.parts) if (p.modified > modified) modified = p.modified;
+    for (const p of parts) prefixEnd += p.size;
     // A `data` object beside a live upload is a leftover: the upload's parts hold its bytes.
     if (data) garbage.push(keys.data(key));
   } else if (data) {
     base = true;
-    prefixEnd = data.size;
     const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: keys.data(key) }));
     const recorded = Number(head.Metadata?.[PART_BASE_META]);
     if (Number.isSafeInteger(recorded) && recorded > 0) partBase = recorded;
+    prefixEnd = wholePartsEnd(data.size, partBase);
+    // Completed with a short last part (a read after an interrupted commit): its bytes past the
+    // whole parts become the first fragment, a range of `data`.
+    if (data.size > prefixEnd) {
+      chain.push({ key: keys.data(key), offset: prefixEnd, size: data.size - prefixEnd, start: prefixEnd });
+    }
   }
 
   fragments.sort((a, b) => a.offset - b.offset);
-  const chain: Fragment[] = [];
-  let end = prefixEnd;
+  const covered = prefixEnd + chain.reduce((sum, f) => sum + f.size, 0);
+  let end = covered;
   for (const f of fragments) {
-    if (f.offset + f.size <= prefixEnd) garbage.push(f.key);
+    if (f.offset + f.size <= covered) garbage.push(f.key);
     else if (f.offset === end && f.size > 0) {
       chain.push(f);
       end += f.size;
@@ -122,6 +138,7 @@ export async function loadUploadState(ctx: S3Context, key: string): Promise<Uplo
     key,
     partBase,
     multipart,
+    shortPart,
     base,
     prefixEnd,
     fragments: chain,
@@ -155,10 +172,16 @@ function scheduledParts(key: string, parts: Part[], partBase: number): Part[] {
   return good;
 }
 
-/** How many whole scheduled parts `size` bytes make, or undefined when `size` ends inside a part. */
-export function partsIn(size: number, partBase: number): number | undefined {
+/** How many whole scheduled parts fit in `size` bytes. */
+export function partsIn(size: number, partBase: number): number {
   let n = 0;
+  for (let end = partSize(1, partBase); end <= size; end += partSize(n + 1, partBase)) n++;
+  return n;
+}
+
+/** Where the whole scheduled parts within `size` bytes end. */
+function wholePartsEnd(size: number, partBase: number): number {
   let end = 0;
-  while (end < size) end += partSize(++n, partBase);
-  return end === size ? n : undefined;
+  for (let n = 1; end + partSize(n, partBase) <= size; n++) end += partSize(n, partBase);
+  return end;
 }

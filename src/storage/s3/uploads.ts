@@ -12,7 +12,7 @@ import {
 import { deleteKeys, getStream, headSize, listObjects, putObject, readInto } from './objects.js';
 import { ensureMultipart } from './resume.js';
 import { TailWriter } from './tail-writer.js';
-import { CorruptUpload, loadUploadState, partsIn, type UploadState } from './upload-state.js';
+import { CorruptUpload, loadUploadState, type UploadState } from './upload-state.js';
 
 /**
  * Resumable uploads on S3. An upload is a multipart upload at `_uploads/<key>/data` whose parts
@@ -36,10 +36,6 @@ export class S3Uploads {
     if (state.size !== offset) {
       data.resume();
       throw new StorageConflict(`upload ${key} is at ${state.size}, not ${offset}`);
-    }
-    if (state.base && partsIn(state.prefixEnd, state.partBase) === undefined) {
-      data.resume();
-      throw new CorruptUpload(key, 'it was being committed, and can only be committed or aborted');
     }
     const writer = new TailWriter(this.ctx, state);
     try {
@@ -66,7 +62,11 @@ export class S3Uploads {
     const dataKey = ctx.keys.data(key);
     async function* bytes(): AsyncGenerator<Buffer> {
       if (state.base && state.prefixEnd > 0) yield* await getStream(ctx, dataKey, 0, state.prefixEnd - 1);
-      for (const f of state.fragments) yield* await getStream(ctx, f.key);
+      for (const f of state.fragments) {
+        yield* await (f.start === undefined
+          ? getStream(ctx, f.key)
+          : getStream(ctx, f.key, f.start, f.start + f.size - 1));
+      }
     }
     return Readable.from(bytes(), { objectMode: false });
   }
@@ -76,20 +76,22 @@ export class S3Uploads {
     const ctx = this.ctx;
     const state = await this.load(key);
     const dataKey = ctx.keys.data(key);
+    const tailInData = state.fragments.every((f) => f.key === dataKey);
     if (state.multipart && state.multipart.parts.length === 0 && state.fragments.length === 0) {
       await putObject(ctx, target, Buffer.alloc(0));
-    } else if (state.multipart || (state.base && state.fragments.length > 0)) {
+    } else if (state.base && tailInData) {
+      // `data` holds every byte already (completed by a read, perhaps with the tail as its last part).
+      await copyObject(ctx, dataKey, target, state.size);
+    } else if (state.multipart || state.base) {
       const multipart = await ensureMultipart(ctx, state);
       if (state.fragments.length > 0) {
         const tail = await this.readFragments(state);
         multipart.parts.push(
           await uploadPart(ctx, dataKey, multipart.uploadId, multipart.parts.length + 1, tail),
         );
+        state.shortPart = undefined;
       }
-      state.prefixEnd = state.size;
       await this.completeInto(state);
-      await copyObject(ctx, dataKey, target, state.size);
-    } else if (state.base) {
       await copyObject(ctx, dataKey, target, state.size);
     } else if (state.fragments.length === 1 && state.fragments[0]) {
       await copyObject(ctx, state.fragments[0].key, target, state.size);
@@ -153,16 +155,23 @@ export class S3Uploads {
     return state;
   }
 
-  /** Complete the live multipart upload into `data`, check its size, drop its marker. */
+  /**
+   * Complete the live multipart upload into `data`, check its size, drop its marker. A short last
+   * part left by an interrupted commit is completed with the rest: S3 servers (Ceph among them)
+   * refuse a Complete that leaves out an uploaded part. Its bytes are the first fragments, which
+   * stay, so `data` then ends inside a part and its bytes past the whole parts are read as a range.
+   */
   private async completeInto(state: UploadState): Promise<void> {
     const multipart = state.multipart;
     if (!multipart) return;
     const dataKey = this.ctx.keys.data(state.key);
-    await completeMultipart(this.ctx, dataKey, multipart.uploadId, multipart.parts);
+    const parts = state.shortPart ? [...multipart.parts, state.shortPart] : multipart.parts;
+    const expected = parts.reduce((sum, p) => sum + p.size, 0);
+    await completeMultipart(this.ctx, dataKey, multipart.uploadId, parts);
     // Ceph's Complete response has an empty ETag; HEAD tells what was made.
     const size = await headSize(this.ctx, dataKey);
-    if (size !== state.prefixEnd) {
-      throw new CorruptUpload(state.key, `completed object has ${size} bytes, ${state.prefixEnd} expected`);
+    if (size !== expected) {
+      throw new CorruptUpload(state.key, `completed object has ${size} bytes, ${expected} expected`);
     }
     await deleteKeys(this.ctx, [multipart.marker, ...state.garbage.filter((k) => k !== dataKey)]);
     state.garbage = [];
@@ -175,7 +184,7 @@ export class S3Uploads {
     const tail = Buffer.allocUnsafe(state.fragments.reduce((sum, f) => sum + f.size, 0));
     let at = 0;
     for (const f of state.fragments) {
-      await readInto(this.ctx, f.key, tail, at, f.size);
+      await readInto(this.ctx, f.key, tail, at, f.size, f.start);
       at += f.size;
     }
     return tail;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
@@ -9,7 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { exec, execOk } from './exec.js';
 import { freePort } from './ports.js';
-import { makeTempDir, type TempDir } from './tmp.js';
+import { keepTemp, makeTempDir, type TempDir } from './tmp.js';
 
 /**
  * A Ceph RADOS Gateway on 127.0.0.1 behind TLS: one monitor, one OSD on memstore (RAM), one
@@ -221,13 +221,14 @@ class Gateway implements CephRgw {
   }
 
   /**
-   * A watchdog (its own process group) that kills the daemons if this process dies without
-   * stopping them, e.g. on SIGKILL.
+   * A watchdog (its own process group) that kills the daemons and removes the directory if this
+   * process dies without stopping them, e.g. on SIGKILL.
    */
   watch(): void {
     const pidFiles = DAEMONS.map((d) => join(this.dir, 'run', `${d}.pid`)).join(' ');
     const script = `while kill -0 ${process.pid} 2>/dev/null && [ -d '${this.dir}/run' ]; do sleep 1; done
 for f in ${pidFiles}; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+${keepTemp() ? '' : `sleep 1; rm -rf '${this.dir}'`}
 exit 0`;
     const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
     child.unref();
@@ -310,6 +311,8 @@ exit 0`;
         }
         while (isOurs(pid, this.confPath)) await sleep(25);
       }
+      // So the watchdog never signals a PID the system has given to someone else since.
+      rmSync(join(this.dir, 'run', `${name}.pid`), { force: true });
     }
     process.off('exit', this.onExit);
     await this.tmp.cleanup();
@@ -317,7 +320,7 @@ exit 0`;
 }
 
 export interface CephRgwOptions {
-  /** RAM the OSD may use for data. Default 4 GiB. */
+  /** RAM the OSD may use for data (a cap: only what is stored takes memory). Default 16 GiB. */
   memstoreBytes?: number;
 }
 
@@ -339,7 +342,7 @@ export async function startCephRgw(opts: CephRgwOptions = {}): Promise<CephRgw> 
   );
   try {
     for (const sub of ['run', 'log', 'mon/a', 'osd/0']) await mkdir(join(dir, sub), { recursive: true });
-    await writeFile(confPath, conf(dir, fsid, monPort, rgwPort, opts.memstoreBytes ?? 4 * 1024 ** 3));
+    await writeFile(confPath, conf(dir, fsid, monPort, rgwPort, opts.memstoreBytes ?? 16 * 1024 ** 3));
     const certificates = makeCertificates(dir);
     certificates.catch(() => {});
     gw.watch();

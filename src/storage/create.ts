@@ -1,6 +1,7 @@
 import type { ArcaConfig } from '../config/index.js';
 import type { StorageDriver } from './driver.js';
 import { FilesystemDriver } from './filesystem.js';
+import { S3Driver } from './s3/index.js';
 
 /** A backend as a location or a registry names it: one driver and its parameters. */
 export interface BackendSpec {
@@ -10,7 +11,7 @@ export interface BackendSpec {
 
 /** The driver for a backend spec. */
 export function createDriver(spec: BackendSpec): StorageDriver {
-  if (spec.s3) return createStorage({ driver: 's3', s3: spec.s3 } as ArcaConfig['storage']);
+  if (spec.s3) return new S3Driver(spec.s3);
   if (spec.filesystem) return new FilesystemDriver(spec.filesystem.rootdirectory);
   throw new Error('storage: a backend needs filesystem or s3 parameters');
 }
@@ -21,6 +22,7 @@ export function createStorage(storage: ArcaConfig['storage']): StorageDriver {
     case 'filesystem':
       return new FilesystemDriver(storage.filesystem.rootdirectory);
     case 's3':
-      throw new Error('storage: the s3 driver is not available in this version');
+      if (!storage.s3) throw new Error('storage: the s3 driver needs its storage.s3 parameters');
+      return new S3Driver(storage.s3);
   }
 }

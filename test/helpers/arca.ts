@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
+import { bucketName, sharedCephRgw, type CephRgw } from './ceph-rgw.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './dialects.js';
 import { freePort } from './ports.js';
 import { readLog, serverEnv, terminate, trackChild, waitForV2, type RunningServer } from './server.js';
+import type { StorageKind } from './storages.js';
 import { makeTempDir, type TempDir } from './tmp.js';
 
 /** The repository root (where `dist/` is built). */
@@ -21,6 +24,12 @@ export interface ArcaOptions {
   env?: Record<string, string>;
   /** Metadata database. Default sqlite. */
   dialect?: Dialect;
+  /**
+   * Blob storage. Default filesystem (in the data directory). With s3, a fresh bucket on this
+   * process's Ceph RGW (started on first use), given as registry:2's `storage.s3` keys, and the
+   * server trusting the gateway's CA through NODE_EXTRA_CA_CERTS.
+   */
+  storage?: StorageKind;
   /** Use this data directory (e.g. a second replica, or a new config over old data); never removed by the harness. */
   dataDir?: string;
   /** Use this database URL instead of a fresh one (second replica, or reuse after `stop({ keep: true })`); never dropped by the harness. */
@@ -37,6 +46,9 @@ export interface ArcaOptions {
 
 export interface RunningArca extends RunningServer {
   readonly dialect: Dialect;
+  readonly storage: StorageKind;
+  /** Remove a stored object (e.g. `blobs/sha256/ab/ab…`) behind the server's back. */
+  deleteStored(path: string): Promise<void>;
   readonly databaseUrl: string;
   readonly configPath: string;
   /** The full config as written (after the merge). */
@@ -100,6 +112,8 @@ class ArcaServer implements RunningArca {
     readonly host: string,
     readonly dataDir: string,
     readonly dialect: Dialect,
+    readonly storage: StorageKind,
+    private readonly bucket: { gw: CephRgw; name: string } | undefined,
     readonly databaseUrl: string,
     readonly configPath: string,
     readonly config: Json,
@@ -120,6 +134,19 @@ class ArcaServer implements RunningArca {
 
   logs(): string {
     return readLog(this.logPath);
+  }
+
+  async deleteStored(path: string): Promise<void> {
+    if (!this.bucket) {
+      rmSync(join(this.dataDir, 'storage', path));
+      return;
+    }
+    const client = this.bucket.gw.client();
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: path }));
+    } finally {
+      client.destroy();
+    }
   }
 
   async spawn(): Promise<void> {
@@ -198,12 +225,22 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
       databaseUrl = `sqlite:${join(dataDir, 'arca.db')}`;
     }
   }
+  const storage = opts.storage ?? 'filesystem';
+  let bucket: { gw: CephRgw; name: string } | undefined;
+  let storageConfig: Json = { filesystem: { rootdirectory: join(dataDir, 'storage') } };
+  const env = { ...opts.env };
+  if (storage === 's3') {
+    bucket = { gw: await sharedCephRgw(), name: bucketName() };
+    await bucket.gw.createBucket(bucket.name);
+    storageConfig = { s3: bucket.gw.storageConfig(bucket.name) };
+    Object.assign(env, bucket.gw.serverEnv(), opts.env);
+  }
   const port = await freePort();
   const base: Json = {
     version: 0.1,
     log: { level: 'warn' },
     http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
-    storage: { filesystem: { rootdirectory: join(dataDir, 'storage') }, delete: { enabled: true } },
+    storage: { ...storageConfig, delete: { enabled: true } },
     datadir: dataDir,
     database: { url: databaseUrl },
   };
@@ -222,11 +259,13 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
     host,
     dataDir,
     dialect,
+    storage,
+    bucket,
     databaseUrl,
     configPath,
     config,
     logPath,
-    serverEnv(opts.env),
+    serverEnv(env),
     opts.startTimeoutMs ?? 20_000,
     ownedDir,
     ownedDb,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startArca, type RunningArca } from './arca.js';
 import { dialects, type Dialect } from './dialects.js';
+import { storages, type StorageKind } from './storages.js';
 import { writeHtpasswd, type Credentials } from './htpasswd.js';
 import { startRegistry2 } from './registry2.js';
 import { readLog, type RunningServer } from './server.js';
@@ -35,9 +36,9 @@ export const registry2Target: Target = {
   },
 };
 
-export function arcaTarget(dialect: Dialect): Target {
+export function arcaTarget(dialect: Dialect, storage: StorageKind = 'filesystem'): Target {
   return {
-    name: `arca-${dialect}`,
+    name: storage === 'filesystem' ? `arca-${dialect}` : `arca-${dialect}-${storage}`,
     start: async (opts = {}) => {
       let config: Record<string, unknown> | undefined;
       const authDir = opts.htpasswd ? makeTempDir('arca-auth-') : undefined;
@@ -47,7 +48,7 @@ export function arcaTarget(dialect: Dialect): Target {
       }
       let server: RunningArca;
       try {
-        server = await startArca({ dialect, config });
+        server = await startArca({ dialect, storage, config });
       } catch (e) {
         await authDir?.cleanup();
         throw e;
@@ -75,12 +76,19 @@ export function arcaTarget(dialect: Dialect): Target {
 
 /** Every known target, by name. */
 export function allTargets(): Target[] {
-  return [registry2Target, arcaTarget('sqlite'), arcaTarget('postgres')];
+  return [
+    registry2Target,
+    arcaTarget('sqlite'),
+    arcaTarget('postgres'),
+    arcaTarget('sqlite', 's3'),
+    arcaTarget('postgres', 's3'),
+  ];
 }
 
 /**
  * The targets selected by `ARCA_TEST_TARGETS` (comma-separated names: registry2, arca-sqlite,
- * arca-postgres). Default: Arca on each dialect of `dialects()` (ARCA_TEST_DIALECTS).
+ * arca-postgres, arca-sqlite-s3, arca-postgres-s3). Default: Arca on each dialect of `dialects()`
+ * (ARCA_TEST_DIALECTS) on the filesystem, and on SQLite with S3 when `storages()` has it.
  */
 export function selectedTargets(): Target[] {
   const known = allTargets();
@@ -90,7 +98,10 @@ export function selectedTargets(): Target[] {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
-    : dialects().map((d) => `arca-${d}`);
+    : [
+        ...dialects().map((d) => `arca-${d}`),
+        ...(storages().includes('s3') && dialects().includes('sqlite') ? ['arca-sqlite-s3'] : []),
+      ];
   return names.map((name) => {
     const t = known.find((k) => k.name === name);
     if (!t)

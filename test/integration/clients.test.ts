@@ -36,10 +36,12 @@ import {
   skopeoListTags,
   skopeoLogin,
 } from '../helpers/skopeo.js';
+import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { selectedTargets, type TargetServer } from '../helpers/targets.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 const targets = selectedTargets();
+after(stopSharedCephRgw);
 const TEST_TIMEOUT = 180_000;
 const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST].join(', ');
 

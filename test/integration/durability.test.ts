@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { startArca, rssOf, type RunningArca } from '../helpers/arca.js';
+import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
+import { storageLabel, storages } from '../helpers/storages.js';
 
 const seedBlock = createHash('sha512').update('arca').digest();
 const baseBlock = Buffer.alloc(1 << 20, 0).map((_, i) => seedBlock[i % 64]! ^ (i >> 6));
@@ -43,15 +45,17 @@ function send(
   });
 }
 
-for (const dialect of dialects()) {
-  describe(`durability and memory (${dialect})`, () => {
+after(stopSharedCephRgw);
+
+for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) => [d, s] as const))) {
+  describe(`durability and memory (${dialect}${storageLabel(storage)})`, () => {
     let arca: RunningArca | undefined;
     after(async () => {
       await arca?.stop();
     });
 
     test('an upload interrupted by kill -9 continues from the offset the server reports', async () => {
-      arca = await startArca({ dialect });
+      arca = await startArca({ dialect, storage });
       const repo = 'durable/upload';
       const total = 24 << 20;
       const digest = digestOfPattern(total);
@@ -105,7 +109,7 @@ for (const dialect of dialects()) {
     });
 
     test('memory stays flat in blob size while receiving', async () => {
-      arca ??= await startArca({ dialect });
+      arca ??= await startArca({ dialect, storage });
       const peakWhilePushing = async (size: number) => {
         let peak = 0;
         const timer = setInterval(() => (peak = Math.max(peak, rssOf(arca!.pid))), 50);
@@ -124,7 +128,9 @@ for (const dialect of dialects()) {
       const large = await peakWhilePushing(1 << 30);
       const mb = (n: number) => Math.round(n / (1 << 20));
       console.log(`# RSS peak while receiving: 64 MiB blob ${mb(small)} MB, 1 GiB blob ${mb(large)} MB`);
-      assert.ok(large < 200 << 20, `RSS ${mb(large)} MB for a 1 GiB blob`);
+      // S3 holds a part (chunksize, 10 MiB) and its encrypted copy in flight, and loads the AWS SDK.
+      const limit = storage === 's3' ? 256 << 20 : 200 << 20;
+      assert.ok(large < limit, `RSS ${mb(large)} MB for a 1 GiB blob`);
       assert.ok(large < small + (48 << 20), `RSS grew from ${mb(small)} MB to ${mb(large)} MB`);
     });
   });

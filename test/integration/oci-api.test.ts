@@ -1,10 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { startArca, type RunningArca } from '../helpers/arca.js';
+import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
+import { storageLabel, storages } from '../helpers/storages.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -22,8 +22,10 @@ async function errorCode(res: Response): Promise<string | undefined> {
   return body.errors?.[0]?.code;
 }
 
-for (const dialect of dialects()) {
-  describe(`OCI distribution API (${dialect})`, () => {
+after(stopSharedCephRgw);
+
+for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) => [d, s] as const))) {
+  describe(`OCI distribution API (${dialect}${storageLabel(storage)})`, () => {
     let arca: RunningArca;
     const url = (path: string) => `${arca.url}${path}`;
 
@@ -67,7 +69,7 @@ for (const dialect of dialects()) {
     }
 
     before(async () => {
-      arca = await startArca({ dialect });
+      arca = await startArca({ dialect, storage });
     });
     after(async () => {
       await arca?.stop();
@@ -482,7 +484,7 @@ for (const dialect of dialects()) {
 
         const data = randomBytes(3000);
         const digest = await pushBlob(repo, data);
-        rmSync(join(arca.dataDir, 'storage', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7)));
+        await arca.deleteStored(`blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}`);
         const gone = await fetch(url(`/v2/${repo}/blobs/${digest}`));
         assert.equal(gone.status, 404);
         assert.equal(await errorCode(gone), 'BLOB_UNKNOWN');

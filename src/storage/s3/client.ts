@@ -1,0 +1,56 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3StorageConfig } from '../../config/index.js';
+
+export interface S3DriverOptions {
+  /** An https agent to use instead of the default one (tests pass one that trusts their CA). */
+  httpsAgent?: HttpsAgent;
+  /** Lifetime of presigned URLs in seconds; default 1,200 (20 minutes, as registry:2). */
+  redirectExpirySeconds?: number;
+}
+
+/** registry:2's `regionendpoint` may omit the scheme; then `secure` chooses it. */
+export function endpointOf(config: S3StorageConfig): string | undefined {
+  const raw = config.regionendpoint?.trim();
+  if (!raw) return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${config.secure ? 'https' : 'http'}://${raw}`;
+}
+
+/**
+ * The SDK client for registry:2's `storage.s3` keys.
+ *
+ * - Checksums only when an operation requires them: many S3-compatible servers (Ceph before 18,
+ *   Swift, older MinIO) refuse the SDK's default aws-chunked bodies with checksum trailers.
+ * - Path-style addressing whenever an endpoint is given (as registry:2 2.x does), or on request.
+ * - Static keys when both are set, otherwise the SDK's default chain (environment, profile,
+ *   web identity, instance metadata).
+ * - Requests are always signed with SigV4 (`v4auth` is accepted; the SDK has no other signer).
+ */
+export function createS3Client(config: S3StorageConfig, options: S3DriverOptions = {}): S3Client {
+  const endpoint = endpointOf(config);
+  const maxSockets = Math.max(64, config.multipartcopymaxconcurrency);
+  const httpsAgent =
+    options.httpsAgent ??
+    new HttpsAgent({ keepAlive: true, maxSockets, rejectUnauthorized: !config.skipverify });
+  return new S3Client({
+    region: config.region,
+    endpoint,
+    tls: endpoint ? undefined : config.secure,
+    forcePathStyle: config.forcepathstyle || endpoint !== undefined,
+    useDualstackEndpoint: config.usedualstack,
+    useAccelerateEndpoint: config.accelerate,
+    credentials:
+      config.accesskey && config.secretkey
+        ? { accessKeyId: config.accesskey, secretAccessKey: config.secretkey }
+        : undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      httpsAgent,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      connectionTimeout: 10_000,
+    }),
+  });
+}

@@ -1,0 +1,132 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3StorageConfig } from '../../config/index.js';
+import { checkPath, StorageNotFound, type ByteRange, type StorageDriver } from '../driver.js';
+import { createS3Client, endpointOf, type S3DriverOptions } from './client.js';
+import { createContext, type S3Context } from './context.js';
+import { describeAccessError, isNotFound } from './errors.js';
+import { getStream, headSize, listObjects, putObject } from './objects.js';
+import { putStream } from './put.js';
+import { S3Uploads } from './uploads.js';
+
+/** How long a presigned blob URL stays valid (registry:2 uses 20 minutes too). */
+const REDIRECT_EXPIRY_SECONDS = 20 * 60;
+
+/** Blobs as objects in an S3 bucket (AWS, Ceph RGW, MinIO, Tigris, …), with registry:2's keys. */
+export class S3Driver implements StorageDriver {
+  readonly kind = 's3' as const;
+  private readonly ctx: S3Context;
+  private readonly uploads: S3Uploads;
+  private readonly endpoint: string;
+  private readonly redirectExpiry: number;
+
+  constructor(config: S3StorageConfig, options: S3DriverOptions = {}) {
+    this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
+    this.ctx = createContext(createS3Client(config, options), config);
+    this.uploads = new S3Uploads(this.ctx);
+    this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;
+  }
+
+  private key(path: string): string {
+    return this.ctx.keys.object(checkPath(path));
+  }
+
+  async stat(path: string): Promise<{ size: number } | null> {
+    const size = await headSize(this.ctx, this.key(path));
+    return size === null ? null : { size };
+  }
+
+  async read(path: string, range?: ByteRange): Promise<Readable> {
+    try {
+      return await getStream(this.ctx, this.key(path), range?.start, range?.end);
+    } catch (err) {
+      if (isNotFound(err)) throw new StorageNotFound(path);
+      throw err;
+    }
+  }
+
+  async put(path: string, data: Readable | Buffer): Promise<void> {
+    const key = this.key(path);
+    if (Buffer.isBuffer(data)) await putObject(this.ctx, key, data);
+    else await putStream(this.ctx, key, data);
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.ctx.client.send(new DeleteObjectCommand({ Bucket: this.ctx.bucket, Key: this.key(path) }));
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const base = this.key(prefix);
+    for await (const o of listObjects(this.ctx, `${base}/`)) {
+      const path = this.ctx.keys.path(o.key);
+      if (path !== undefined) yield path;
+    }
+  }
+
+  startUpload(key: string): Promise<void> {
+    return this.uploads.start(checkPath(key));
+  }
+
+  uploadSize(key: string): Promise<number | null> {
+    return this.uploads.size(checkPath(key));
+  }
+
+  appendUpload(key: string, offset: number, data: Readable): Promise<number> {
+    return this.uploads.append(checkPath(key), offset, data);
+  }
+
+  readUpload(key: string): Promise<Readable> {
+    return this.uploads.read(checkPath(key));
+  }
+
+  commitUpload(key: string, path: string): Promise<void> {
+    return this.uploads.commit(checkPath(key), this.key(path));
+  }
+
+  abortUpload(key: string): Promise<void> {
+    return this.uploads.abort(checkPath(key));
+  }
+
+  listUploads(): AsyncIterable<{ key: string; modified: Date }> {
+    return this.uploads.list();
+  }
+
+  /** A presigned GET, valid for 20 minutes unless told otherwise. */
+  async redirectURL(path: string): Promise<string | null> {
+    const command = new GetObjectCommand({ Bucket: this.ctx.bucket, Key: this.key(path) });
+    return getSignedUrl(this.ctx.client, command, { expiresIn: this.redirectExpiry });
+  }
+
+  /**
+   * HeadBucket. Its errors have no body (a bare 403 or 404), so on failure one listing asks again
+   * to learn the S3 error code and say what is wrong: credentials, bucket, endpoint or TLS.
+   */
+  async ping(): Promise<void> {
+    const { client, bucket } = this.ctx;
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return;
+    } catch (err) {
+      let cause = err;
+      if ((err as { $metadata?: unknown }).$metadata) {
+        try {
+          await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+        } catch (detailed) {
+          cause = detailed;
+        }
+      }
+      throw new Error(describeAccessError(cause, bucket, this.endpoint), { cause });
+    }
+  }
+
+  /** Close the client's sockets. */
+  close(): void {
+    this.ctx.client.destroy();
+  }
+}

@@ -1,0 +1,73 @@
+/** The S3 error code (e.g. 'NoSuchKey'), or for errors without a body the SDK's name ('NotFound'). */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { Code?: unknown; name?: unknown };
+  if (typeof e.Code === 'string') return e.Code;
+  return typeof e.name === 'string' ? e.name : undefined;
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+export function isNotFound(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'NoSuchKey' || code === 'NotFound' || (code !== 'NoSuchBucket' && httpStatus(err) === 404);
+}
+
+/**
+ * A multipart upload that no longer exists. Ceph answers NoSuchKey rather than NoSuchUpload for
+ * ListParts after an abort or a completion.
+ */
+export function isUploadGone(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'NoSuchUpload' || code === 'NoSuchKey' || code === 'NotFound';
+}
+
+const tlsCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+/** A sentence for an operator: why the bucket cannot be used. */
+export function describeAccessError(err: unknown, bucket: string, endpoint: string): string {
+  const code = errorCode(err);
+  const sys = (err as NodeJS.ErrnoException)?.code;
+  if (sys && tlsCodes.has(sys)) {
+    return `TLS certificate of ${endpoint} is not trusted (${sys}): add its CA to NODE_EXTRA_CA_CERTS, or set skipverify`;
+  }
+  if ((sys && networkCodes.has(sys)) || code === 'TimeoutError') {
+    return `endpoint ${endpoint} is unreachable (${sys ?? code})`;
+  }
+  switch (code) {
+    case 'InvalidAccessKeyId':
+    case 'SignatureDoesNotMatch':
+    case 'InvalidToken':
+    case 'ExpiredToken':
+      return `credentials refused by ${endpoint} (${code}): check accesskey and secretkey`;
+    case 'NoSuchBucket':
+      return `bucket ${JSON.stringify(bucket)} does not exist at ${endpoint}`;
+    case 'AccessDenied':
+    case 'Forbidden':
+      return `access to bucket ${JSON.stringify(bucket)} denied at ${endpoint} (${code})`;
+    case 'CredentialsProviderError':
+      return `no credentials: set accesskey and secretkey, or provide AWS credentials in the environment`;
+  }
+  const message = (err as Error)?.message || String(err);
+  return `bucket ${JSON.stringify(bucket)} at ${endpoint} is not usable (${code ?? sys ?? 'error'}: ${message})`;
+}

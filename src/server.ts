@@ -134,6 +134,8 @@ export async function startServer(
     credentials: catalogCredentials(credentials),
   });
   let publicUrl = config.http.host ?? '';
+  // Browsers reach Arca here; buckets must let this origin upload and download.
+  const publicOrigin = () => new URL(defaultRegistry(config, publicUrl).publicUrl).origin;
   const ownRegistries = async (): Promise<OwnRegistry[]> => [
     defaultRegistry(config, publicUrl),
     ...(await registryService.list()).map((r) => ({
@@ -149,7 +151,15 @@ export async function startServer(
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
-    probe: registryProber(registries, 10_000),
+    probe: registryProber(registries, 10_000, async (location) => {
+      const driver = registries.driverOf(location);
+      return driver?.checkCors ? driver.checkCors(publicOrigin()) : null;
+    }),
+    prepare: async (row) => {
+      for (const location of [row.primary_location, ...(JSON.parse(row.locations) as string[])]) {
+        await registries.driverOf(location)?.ensureCors?.(publicOrigin());
+      }
+    },
     changed: async () => {
       access.grants.invalidate();
       try {

@@ -46,6 +46,8 @@ export interface RegistryServiceOptions {
   credentials: CredentialService;
   /** Probes a registry's locations: `Active`, or `Error` with the reason. */
   probe: (row: RegistryRow) => Promise<{ state: 'Active' | 'Error'; reason: string | null }>;
+  /** Before a new registry's first probe: write its buckets' CORS rules (object stores). */
+  prepare?: (row: RegistryRow) => Promise<void>;
   /** After any change: the catalog lists Arca's registries, access control forgets cached grants. */
   changed: () => Promise<void>;
 }
@@ -169,6 +171,9 @@ export class RegistryService {
         `a registry named '${existing?.name ?? def.name}' exists (names are unique regardless of case)`,
       );
     }
+    await this.registries.refresh();
+    // A failure here shows in the probe that follows (state Error, with the reason).
+    await this.options.prepare?.(await this.row(key)).catch(() => undefined);
     return this.afterChange(key);
   }
 

@@ -45,6 +45,11 @@ export interface StorageDriver {
   redirectURL?(path: string): Promise<string | null>;
   /** Throws if the backend is unreachable or unusable. */
   ping(): Promise<void>;
+
+  /** Object stores: let browsers at `origin` upload and download directly (write the bucket's CORS rules). */
+  ensureCors?(origin: string): Promise<void>;
+  /** Object stores: null when a browser at `origin` may upload directly, else what is wrong. */
+  checkCors?(origin: string): Promise<string | null>;
 }
 
 export class StorageNotFound extends Error {

@@ -7,6 +7,10 @@ import { exec, type ExecResult } from '../helpers/exec.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { dockerRef, skopeoCopy, skopeoInspectDigest } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
+import { DeleteBucketCorsCommand, GetBucketCorsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 
 const adminPassword = 'registries-admin-1';
 const admin = { user: 'admin', pass: adminPassword };
@@ -317,5 +321,187 @@ describe('registries as resources: locations, namespaces, defaults, state', () =
     assert.equal((await anonymous()).status, 200);
     const push = await fetch(`${arca.url}/v2/second/app/blobs/uploads/`, { method: 'POST' });
     assert.equal(push.status, 401);
+  });
+});
+
+describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credential)', () => {
+  let arca: RunningArca;
+  let rgw: CephRgw;
+  let work: TempDir;
+  let image: BuiltImage;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${arca.url}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        authorization: basic(admin.user, admin.pass),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body:
+        body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = { text };
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  const keysIn = async (bucket: string) => {
+    const listed = await rgw.client().send(new ListObjectsV2Command({ Bucket: bucket }));
+    return (listed.Contents ?? []).map((o) => o.Key!);
+  };
+  const registryOn = (name: string, bucket: string, credential: string, endpoint = rgw.endpoint) =>
+    api('POST', '/api/v1/registries', { name, backend: { s3: { endpoint, bucket, credential } } });
+
+  before(async () => {
+    work = makeTempDir('arca-registries-s3-');
+    rgw = await sharedCephRgw();
+    image = await buildImage(join(work.path, 'layout'), 'v1', {
+      layers: 1,
+      seed: 'registries-s3',
+      sizes: [7000],
+    });
+    arca = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: adminPassword, ...rgw.serverEnv() } });
+    const set = (name: string, secret: string) =>
+      api('PUT', `/api/v1/credentials/${name}`, {
+        type: 'DATA',
+        payload: { access_key_id: rgw.accessKey, access_key: secret, endpoint: rgw.endpoint },
+      });
+    assert.equal((await set('rgw', rgw.secretKey)).status, 201);
+    assert.equal((await set('rgw-wrong', 'not-the-secret-key')).status, 201);
+  });
+  after(async () => {
+    await arca?.stop();
+    await stopSharedCephRgw();
+    await work?.cleanup();
+  });
+
+  test('images and artifacts pushed to host/<registry>/… land in its bucket only; CORS is written and verified', async () => {
+    const bucket = bucketName('models');
+    await rgw.createBucket(bucket);
+    const created = await registryOn('models', bucket, 'rgw');
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.state, 'Active', String(created.body.state_reason));
+    assert.equal(created.body.bucket, bucket);
+    assert.equal(created.body.endpoint, rgw.endpoint);
+
+    const cors = await rgw.client().send(new GetBucketCorsCommand({ Bucket: bucket }));
+    const origin = new URL(arca.url).origin;
+    assert.ok(
+      cors.CORSRules?.some((r) => r.AllowedOrigins?.includes(origin) && r.ExposeHeaders?.includes('ETag')),
+    );
+    // A browser's preflight, as the server's probe made it.
+    const allowOrigin = await new Promise<string | undefined>((resolve, reject) => {
+      const req = httpsRequest(
+        `${rgw.endpoint}/${bucket}/any`,
+        {
+          method: 'OPTIONS',
+          agent: rgw.httpsAgent(),
+          headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.headers['access-control-allow-origin'] as string | undefined);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(allowOrigin, origin);
+
+    const before = blobsIn(join(arca.dataDir, 'storage')).length;
+    await skopeoCopy(image.ref, dockerRef(arca.host, 'models/llm', 'v1'), { destCreds: admin });
+    assert.equal(
+      await skopeoInspectDigest(dockerRef(arca.host, 'models/llm', 'v1'), { creds: admin }),
+      image.digest,
+    );
+    // An artifact: a blob and a manifest with an artifactType, by plain HTTP.
+    const data = Buffer.from('weights of a tiny model');
+    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    const emptyDigest = `sha256:${createHash('sha256').update('{}').digest('hex')}`;
+    assert.equal((await api('POST', `/v2/models/tiny/blobs/uploads/?digest=${digest}`, data)).status, 201);
+    assert.equal(
+      (await api('POST', `/v2/models/tiny/blobs/uploads/?digest=${emptyDigest}`, Buffer.from('{}'))).status,
+      201,
+    );
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.arca.model.v1',
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 },
+      layers: [{ mediaType: 'application/octet-stream', digest, size: data.length }],
+    };
+    const put = await fetch(`${arca.url}/v2/models/tiny/manifests/v1`, {
+      method: 'PUT',
+      headers: { authorization: basic(admin.user, admin.pass), 'content-type': manifest.mediaType },
+      body: JSON.stringify(manifest),
+    });
+    assert.equal(put.status, 201);
+    const keys = await keysIn(bucket);
+    assert.ok(
+      keys.some((k) => k.endsWith(digest.slice('sha256:'.length))),
+      keys.join('\n'),
+    );
+    assert.ok(keys.filter((k) => k.includes('blobs/sha256/')).length >= 4, keys.join('\n'));
+    assert.equal(blobsIn(join(arca.dataDir, 'storage')).length, before, 'nothing in the default storage');
+    // Blob reads redirect to a presigned URL of the bucket by default (registry:2's behaviour).
+    const pulled = await api('GET', `/v2/models/tiny/blobs/${digest}`);
+    assert.equal(pulled.status, 307);
+    const location = new URL(pulled.headers.get('location')!);
+    assert.equal(location.origin, rgw.endpoint);
+    assert.match(location.search, /X-Amz-Signature=/);
+  });
+
+  test('missing CORS rules, refused credentials and an unreachable endpoint each show Error with the reason', async () => {
+    const bucket = bucketName('cors');
+    await rgw.createBucket(bucket);
+    assert.equal((await registryOn('corsreg', bucket, 'rgw')).body.state, 'Active');
+    await rgw.client().send(new DeleteBucketCorsCommand({ Bucket: bucket }));
+    const probed = await api('POST', '/api/v1/registries/corsreg/probe');
+    assert.equal(probed.body.state, 'Error');
+    assert.match(
+      String(probed.body.state_reason),
+      /CORS rules missing: the bucket does not allow browser uploads from http:\/\/127\.0\.0\.1:\d+/,
+    );
+
+    const wrong = await registryOn('wrongkeys', bucketName('never'), 'rgw-wrong');
+    assert.equal(wrong.status, 201);
+    assert.equal(wrong.body.state, 'Error');
+    assert.match(String(wrong.body.state_reason), /credentials refused/);
+
+    const nowhere = await registryOn('nowhere', bucket, 'rgw', 'https://127.0.0.1:1');
+    assert.equal(nowhere.body.state, 'Error');
+    assert.match(String(nowhere.body.state_reason), /unreachable|ECONNREFUSED/);
+
+    const noBucket = await registryOn('nobucket', bucketName('missing'), 'rgw');
+    assert.equal(noBucket.body.state, 'Error');
+    assert.match(String(noBucket.body.state_reason), /does not exist/);
+
+    const noCredential = await registryOn('nocred', bucket, 'no-such-credential');
+    assert.equal(noCredential.status, 400);
+    assert.match(String(noCredential.body.detail), /no credential 'no-such-credential' in namespace default/);
+    const push = await skopeoCopy(image.ref, dockerRef(arca.host, 'wrongkeys/app', 'v1'), {
+      destCreds: admin,
+      check: false,
+    });
+    assert.notEqual(push.code, 0);
+  });
+
+  test('a forced delete removes the content from the bucket', async () => {
+    const bucket = bucketName('gone');
+    await rgw.createBucket(bucket);
+    assert.equal((await registryOn('gone', bucket, 'rgw')).status, 201);
+    await skopeoCopy(image.ref, dockerRef(arca.host, 'gone/app', 'v1'), { destCreds: admin });
+    assert.ok((await keysIn(bucket)).some((k) => k.includes('blobs/sha256/')));
+    assert.equal((await api('DELETE', '/api/v1/registries/gone')).status, 409);
+    const deleted = await api('DELETE', '/api/v1/registries/gone?force=true');
+    assert.equal(deleted.status, 200);
+    assert.deepEqual(
+      (await keysIn(bucket)).filter((k) => k.includes('blobs/sha256/')),
+      [],
+    );
   });
 });

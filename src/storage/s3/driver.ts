@@ -14,6 +14,7 @@ import { describeAccessError, isNotFound } from './errors.js';
 import { getStream, headSize, listObjects, putObject } from './objects.js';
 import { putStream } from './put.js';
 import { S3Uploads } from './uploads.js';
+import { checkCors, ensureCors } from './cors.js';
 
 /** How long a presigned blob URL stays valid (registry:2 uses 20 minutes too). */
 const REDIRECT_EXPIRY_SECONDS = 20 * 60;
@@ -26,7 +27,10 @@ export class S3Driver implements StorageDriver {
   private readonly endpoint: string;
   private readonly redirectExpiry: number;
 
-  constructor(config: S3StorageConfig, options: S3DriverOptions = {}) {
+  constructor(
+    private readonly config: S3StorageConfig,
+    options: S3DriverOptions = {},
+  ) {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
     this.ctx = createContext(createS3Client(config, options), config);
     this.uploads = new S3Uploads(this.ctx);
@@ -123,6 +127,19 @@ export class S3Driver implements StorageDriver {
       }
       throw new Error(describeAccessError(cause, bucket, this.endpoint), { cause });
     }
+  }
+
+  ensureCors(origin: string): Promise<void> {
+    return ensureCors(this.ctx, origin);
+  }
+
+  /** A browser's preflight against the bucket (path style, as the driver addresses it). */
+  checkCors(origin: string): Promise<string | null> {
+    const endpoint = endpointOf(this.config);
+    const bucketUrl = endpoint
+      ? `${endpoint.replace(/\/+$/, '')}/${this.ctx.bucket}`
+      : `https://${this.ctx.bucket}.s3.${this.config.region}.amazonaws.com`;
+    return checkCors(bucketUrl, origin);
   }
 
   /** Close the client's sockets. */

@@ -371,7 +371,9 @@ describe('S3 driver on Ceph RGW', () => {
     const appending = driver.appendUpload('f', 0, failing);
     failing.push(block('f', 0));
     failing.push(block('f', 1));
-    await new Promise((r) => setTimeout(r, 100));
+    // Fail once the driver has taken both blocks (after loading the upload's state).
+    for (let i = 0; i < 500 && failing.readableLength > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(failing.readableLength, 0);
     failing.destroy(new Error('client went away'));
     await assert.rejects(appending, /client went away/);
     assert.equal(await driver.uploadSize('f'), 2 * MiB);
@@ -416,11 +418,12 @@ describe('S3 driver on Ceph RGW', () => {
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body, body);
 
-    const short = driverFor(config, { redirectExpirySeconds: 1 });
+    // X-Amz-Date has whole seconds, so a URL may lose up to one second of its life at once.
+    const short = driverFor(config, { redirectExpirySeconds: 3 });
     const expiring = await short.redirectURL('blobs/p');
     assert.ok(expiring);
     assert.equal((await httpsGet(expiring)).status, 200);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await new Promise((r) => setTimeout(r, 4_000));
     assert.equal((await httpsGet(expiring)).status, 403);
   });
 

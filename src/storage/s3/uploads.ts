@@ -32,6 +32,9 @@ export class S3Uploads {
   }
 
   async append(key: string, offset: number, data: Readable): Promise<number> {
+    // The stream is ours from now on: an error while the state loads must not go unhandled
+    // (iterating it below still throws that error).
+    data.on('error', () => {});
     const state = await this.load(key);
     if (state.size !== offset) {
       data.resume();

@@ -10,6 +10,7 @@ import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js'
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
 import {
+  BrowserTransfers,
   RegistryService,
   openRegistries,
   registryProber,
@@ -185,7 +186,7 @@ export async function startServer(
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
     credentials: { credentials },
-    registries: { service: registryService },
+    registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 
   const { host, port } = parseListenAddress(config.http.addr);

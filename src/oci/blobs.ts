@@ -74,6 +74,22 @@ export class BlobService {
     return true;
   }
 
+  /**
+   * Record a blob whose bytes were put at its path in the repository's store by other means (a
+   * browser upload verified by the caller), and link it into the repository.
+   */
+  async register(repository: string, digest: string, size: number): Promise<void> {
+    assertDigest(digest);
+    const { location, driver } = this.stores.storeFor(repository);
+    const stored = await driver.stat(blobPath(digest));
+    if (stored?.size !== size) throw new AppError('BLOB_UNKNOWN', 'the blob is not in storage', { digest });
+    const now = Date.now();
+    await this.meta.db.transaction().execute(async (tx) => {
+      await ensureRepository(tx, repository, now);
+      await linkBlob(tx, repository, digest, size, now, location);
+    });
+  }
+
   /** Remove a blob from a repository. The bytes stay until garbage collection finds them unused. */
   async delete(repository: string, digest: string): Promise<void> {
     assertDigest(digest);

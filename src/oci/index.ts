@@ -6,7 +6,7 @@ import { deleteRepositoryRows, listRepositories, repositoryExists } from './stor
 import type { StoreRouter } from './stores.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
-export { assertDigest, parseDigest, blobPath, type DigestAlgorithm } from './digest.js';
+export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
 export { rangeHeader, type ChunkRange } from './uploads.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService };

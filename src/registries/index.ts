@@ -4,3 +4,4 @@ export { registryProber, type ProbeOutcome } from './prober.js';
 export { parseRegistryDefinition, type RegistryBackend } from './definition.js';
 export { registryKey } from './names.js';
 export { openRegistries, ownS3Config, type OpenedRegistries } from './open.js';
+export { BrowserTransfers } from './browser-transfers.js';

@@ -46,6 +46,10 @@ export interface StorageDriver {
   /** Throws if the backend is unreachable or unusable. */
   ping(): Promise<void>;
 
+  /** Object stores: a short-lived URL a client may PUT an object's bytes to, directly. */
+  presignPut?(path: string, expiresInSeconds: number): Promise<string>;
+  /** Copy an object within the backend (server-side where the backend can). */
+  copy?(from: string, to: string): Promise<void>;
   /** Object stores: let browsers at `origin` upload and download directly (write the bucket's CORS rules). */
   ensureCors?(origin: string): Promise<void>;
   /** Object stores: null when a browser at `origin` may upload directly, else what is wrong. */

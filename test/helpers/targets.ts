@@ -48,7 +48,9 @@ export function arcaTarget(dialect: Dialect, storage: StorageKind = 'filesystem'
       }
       let server: RunningArca;
       try {
-        server = await startArca({ dialect, storage, config });
+        // Real clients follow registry:2's default on S3: blob GETs redirect to the bucket.
+        const redirect = storage === 's3' ? { storage: { redirect: { disable: false } } } : {};
+        server = await startArca({ dialect, storage, config: { ...redirect, ...config } });
       } catch (e) {
         await authDir?.cleanup();
         throw e;

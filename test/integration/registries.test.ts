@@ -490,6 +490,87 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
     assert.notEqual(push.code, 0);
   });
 
+  test('browser uploads go straight to the bucket through a presigned URL, verified on completion', async () => {
+    const bucket = bucketName('browser');
+    await rgw.createBucket(bucket);
+    assert.equal((await registryOn('browser', bucket, 'rgw')).body.state, 'Active');
+    const origin = new URL(arca.url).origin;
+    const putFromBrowser = (url: string, data: Buffer) =>
+      new Promise<{ status: number; allowOrigin?: string }>((resolve, reject) => {
+        const req = httpsRequest(
+          url,
+          {
+            method: 'PUT',
+            agent: rgw.httpsAgent(),
+            headers: { Origin: origin, 'Content-Length': data.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                allowOrigin: res.headers['access-control-allow-origin'] as string | undefined,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(data);
+      });
+    const data = Buffer.from('a dataset shard, uploaded by a browser');
+    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+    const first = await api('POST', '/api/v1/registries/browser/browser-uploads', {
+      repository: 'datasets/train',
+    });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(new URL(first.body.url as string).origin, rgw.endpoint);
+    const sent = await putFromBrowser(first.body.url as string, data);
+    assert.equal(sent.status, 200);
+    assert.equal(sent.allowOrigin, origin);
+    const wrongDigest = `sha256:${'0'.repeat(64)}`;
+    const refused = await api(
+      'POST',
+      `/api/v1/registries/browser/browser-uploads/${first.body.id}/complete`,
+      {
+        repository: 'datasets/train',
+        digest: wrongDigest,
+      },
+    );
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.code, 'DIGEST_INVALID');
+    const again = await api('POST', `/api/v1/registries/browser/browser-uploads/${first.body.id}/complete`, {
+      repository: 'datasets/train',
+      digest,
+    });
+    assert.equal(again.status, 404, 'a refused upload is discarded');
+    assert.equal((await api('HEAD', `/v2/browser/datasets/train/blobs/${wrongDigest}`)).status, 404);
+
+    const second = await api('POST', '/api/v1/registries/browser/browser-uploads', {
+      repository: 'datasets/train',
+    });
+    assert.equal((await putFromBrowser(second.body.url as string, data)).status, 200);
+    const done = await api('POST', `/api/v1/registries/browser/browser-uploads/${second.body.id}/complete`, {
+      repository: 'datasets/train',
+      digest,
+    });
+    assert.equal(done.status, 201, JSON.stringify(done.body));
+    const head = await api('HEAD', `/v2/browser/datasets/train/blobs/${digest}`);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(data.length));
+    const download = await api('GET', `/v2/browser/datasets/train/blobs/${digest}`);
+    assert.equal(download.status, 307);
+    assert.ok(
+      !(await keysIn(bucket)).some((k) => k.includes('browser-uploads/')),
+      'staging objects are gone',
+    );
+
+    const notHere = await api('POST', '/api/v1/registries/browser/browser-uploads', {
+      repository: '../escape',
+    });
+    assert.equal(notHere.status, 400);
+  });
+
   test('a forced delete removes the content from the bucket', async () => {
     const bucket = bucketName('gone');
     await rgw.createBucket(bucket);

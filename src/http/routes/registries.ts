@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl, Permission } from '../../access/index.js';
 import { AppError, isAppError } from '../../errors/index.js';
-import type { RegistryService, RegistryView } from '../../registries/index.js';
+import type { BrowserTransfers, RegistryService, RegistryView } from '../../registries/index.js';
 import { parseJsonBodies } from '../json-body.js';
 import { sendProblem } from '../problem.js';
 
 export interface RegistryRoutesOptions {
   service: RegistryService;
   access: AccessControl;
+  /** Browser uploads straight to a registry's bucket. */
+  transfers?: BrowserTransfers;
 }
 
 type Params = { Params: { name: string }; Querystring: Record<string, string | undefined> };
@@ -93,6 +95,39 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     await require(request, 'registries/read', await service.get(request.params.name));
     return service.probe(request.params.name);
   });
+
+  // A presigned PUT for a browser to send a blob straight to the registry's bucket, then completion.
+  app.post<Params>('/registries/:name/browser-uploads', signedIn, async (request, reply) => {
+    const view = await service.get(request.params.name);
+    await require(request, 'registries/assets/write', view);
+    if (!options.transfers) throw new AppError('UNSUPPORTED', 'browser uploads are not available');
+    const body = (request.body ?? {}) as { repository?: unknown };
+    if (typeof body.repository !== 'string')
+      throw new AppError('REGISTRY_INVALID', 'body.repository: required');
+    const started = await options.transfers.start(view.path, body.repository);
+    return reply.code(201).header('Cache-Control', 'no-store').send(started);
+  });
+
+  app.post<{ Params: { name: string; id: string } }>(
+    '/registries/:name/browser-uploads/:id/complete',
+    signedIn,
+    async (request, reply) => {
+      const view = await service.get(request.params.name);
+      await require(request, 'registries/assets/write', view);
+      if (!options.transfers) throw new AppError('UNSUPPORTED', 'browser uploads are not available');
+      const body = (request.body ?? {}) as { repository?: unknown; digest?: unknown };
+      if (typeof body.repository !== 'string' || typeof body.digest !== 'string') {
+        throw new AppError('REGISTRY_INVALID', 'body: repository and digest are required');
+      }
+      const done = await options.transfers.complete(
+        view.path,
+        request.params.id,
+        body.repository,
+        body.digest,
+      );
+      return reply.code(201).header('Location', done.location).send(done);
+    },
+  );
 
   app.delete<Params>('/registries/:name', signedIn, async (request) => {
     await require(request, 'registries/delete', await service.get(request.params.name));

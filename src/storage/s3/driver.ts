@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
@@ -15,6 +16,7 @@ import { getStream, headSize, listObjects, putObject } from './objects.js';
 import { putStream } from './put.js';
 import { S3Uploads } from './uploads.js';
 import { checkCors, ensureCors } from './cors.js';
+import { copyObject } from './copy.js';
 
 /** How long a presigned blob URL stays valid (registry:2 uses 20 minutes too). */
 const REDIRECT_EXPIRY_SECONDS = 20 * 60;
@@ -127,6 +129,19 @@ export class S3Driver implements StorageDriver {
       }
       throw new Error(describeAccessError(cause, bucket, this.endpoint), { cause });
     }
+  }
+
+  /** A presigned PUT of one object (a browser upload straight to the bucket). */
+  async presignPut(path: string, expiresInSeconds: number): Promise<string> {
+    const command = new PutObjectCommand({ Bucket: this.ctx.bucket, Key: this.key(path) });
+    return getSignedUrl(this.ctx.client, command, { expiresIn: expiresInSeconds });
+  }
+
+  /** Server-side copy (multipart above multipartcopythresholdsize). */
+  async copy(from: string, to: string): Promise<void> {
+    const size = await headSize(this.ctx, this.key(from));
+    if (size === null) throw new StorageNotFound(from);
+    await copyObject(this.ctx, this.key(from), this.key(to), size);
   }
 
   ensureCors(origin: string): Promise<void> {

@@ -13,6 +13,9 @@ export function serveCommand(): Command {
         opts.config ?? positional ?? process.env.ARCA_CONFIG ?? process.env.REGISTRY_CONFIGURATION_PATH;
       const { config, warnings } = loadConfigWithWarnings({ file, env: process.env });
       const log = createLogger(config);
+      // Node's own warnings (a library's deprecation notices) as log lines like the rest, not bare stderr text.
+      process.removeAllListeners('warning');
+      process.on('warning', (w) => log.warn({ warning: w.name }, w.message.replace(/\s+/g, ' ').trim()));
       for (const warning of warnings) log.warn(warning);
       const server = await startServer(config, log);
       log.info({ url: server.url, storage: config.storage.driver }, 'arca is serving');

@@ -16,7 +16,7 @@ import {
   registryProber,
   type OpenedRegistries,
 } from './registries/index.js';
-import { CredentialService, MasterKeys, catalogCredentials } from './credentials/index.js';
+import { CredentialService, MasterKeys, catalogCredentials, testBucketAccess } from './credentials/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -185,7 +185,7 @@ export async function startServer(
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
-    credentials: { credentials },
+    credentials: { credentials, testBucket: testBucketAccess },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 

@@ -8,3 +8,4 @@ export { MasterKeys } from './master-keys.js';
 export { credentialTypes, type CredentialType, type CredentialPayload } from './payload.js';
 export { testRegistryLogin, registryBase, type CredentialTestResult } from './registry-login.js';
 export { catalogCredentials } from './catalog-credentials.js';
+export { testBucketAccess } from './bucket-test.js';

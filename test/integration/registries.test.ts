@@ -571,6 +571,27 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
     assert.equal(notHere.status, 400);
   });
 
+  test('credential test of a DATA credential lists the bucket, or the buckets', async () => {
+    const bucket = bucketName('listed');
+    await rgw.createBucket(bucket);
+    const test = async (name: string, query = '') =>
+      (await api('POST', `/api/v1/credentials/${name}/test${query}`)).body as {
+        ok: boolean;
+        message: string;
+      };
+    const listed = await test('rgw', `?bucket=${bucket}`);
+    assert.equal(listed.ok, true, listed.message);
+    const all = await test('rgw');
+    assert.equal(all.ok, true, all.message);
+    assert.match(all.message, /\d+ buckets listed/);
+    const refused = await test('rgw-wrong', `?bucket=${bucket}`);
+    assert.equal(refused.ok, false);
+    assert.match(refused.message, /credentials refused/);
+    const missing = await test('rgw', `?bucket=${bucketName('absent')}`);
+    assert.equal(missing.ok, false);
+    assert.match(missing.message, /does not exist/);
+  });
+
   test('a forced delete removes the content from the bucket', async () => {
     const bucket = bucketName('gone');
     await rgw.createBucket(bucket);

@@ -1,2 +1,3 @@
 export { S3Driver } from './driver.js';
 export type { S3DriverOptions } from './client.js';
+export { createS3Client } from './client.js';

@@ -1,0 +1,73 @@
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import type { S3StorageConfig } from '../config/index.js';
+import { S3Driver, createS3Client } from '../storage/index.js';
+import type { CredentialTestResult } from './registry-login.js';
+import type { OpenedCredential } from './service.js';
+
+function s3Config(payload: Record<string, string>, bucket: string): S3StorageConfig {
+  const endpoint = payload.endpoint;
+  return {
+    accesskey: payload.access_key_id,
+    secretkey: payload.access_key,
+    region: payload.region ?? 'us-east-1',
+    regionendpoint: endpoint,
+    forcepathstyle: endpoint !== undefined,
+    bucket,
+    encrypt: false,
+    secure: true,
+    skipverify: false,
+    v4auth: true,
+    chunksize: 10 * 1024 * 1024,
+    multipartcopychunksize: 32 * 1024 * 1024,
+    multipartcopythresholdsize: 32 * 1024 * 1024,
+    multipartcopymaxconcurrency: 4,
+    rootdirectory: '',
+    storageclass: 'STANDARD',
+  };
+}
+
+/**
+ * Try a DATA credential: list the given bucket (HeadBucket, then one listing to learn why not), or,
+ * without one, list the account's buckets. The answer says what failed, never the secret.
+ */
+export async function testBucketAccess(
+  credential: OpenedCredential,
+  bucket: string | undefined,
+): Promise<CredentialTestResult> {
+  const started = performance.now();
+  const config = s3Config(credential.payload, bucket ?? 'unused');
+  const where = credential.payload.endpoint ?? `the ${config.region} S3 endpoint`;
+  const done = (ok: boolean, target: string, message: string): CredentialTestResult => ({
+    ok,
+    target,
+    status_code: null,
+    message,
+    latency_ms: Math.round(performance.now() - started),
+  });
+  if (bucket !== undefined) {
+    const driver = new S3Driver(config);
+    try {
+      await driver.ping();
+      return done(true, `bucket ${bucket} at ${where}`, 'bucket listed');
+    } catch (err) {
+      return done(false, `bucket ${bucket} at ${where}`, (err as Error).message);
+    } finally {
+      driver.close();
+    }
+  }
+  const client = createS3Client(config);
+  try {
+    const answer = await client.send(new ListBucketsCommand({}));
+    return done(true, `buckets at ${where}`, `${answer.Buckets?.length ?? 0} buckets listed`);
+  } catch (err) {
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const refused = /InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/.test(e.name ?? '');
+    return done(
+      false,
+      `buckets at ${where}`,
+      refused ? `credentials refused (${e.name})` : `${e.name ?? 'error'}: ${e.message ?? ''}`,
+    );
+  } finally {
+    client.destroy();
+  }
+}

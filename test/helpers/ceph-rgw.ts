@@ -98,7 +98,7 @@ osd max object name len = 460
 osd max object namespace len = 64
 
 [client.rgw]
-rgw frontends = beast ssl_endpoint=127.0.0.1:${rgwPort} ssl_certificate=${dir}/tls/server.pem ssl_private_key=${dir}/tls/server.key
+rgw frontends = beast ssl_endpoint=127.0.0.1:${rgwPort} ssl_certificate=${dir}/tls/server.pem ssl_private_key=${dir}/tls/server.key tcp_nodelay=1
 # deleted objects give their RAM back soon, not after two hours
 rgw gc obj min wait = 10
 rgw gc processor period = 10

@@ -2,12 +2,15 @@ import { Command, Option } from 'commander';
 import { configFileFromEnv, loadConfigWithWarnings } from '../config/index.js';
 import {
   assertSeparate,
+  assertSeparateBucket,
   createReporter,
   filesystemSource,
   importRegistry2,
   openArca,
   readRegistry2Storage,
   renderSummary,
+  s3Source,
+  type SourceTree,
 } from '../import/index.js';
 
 interface Registry2Options {
@@ -32,7 +35,10 @@ export function importCommand(): Command {
       'import a registry:2 (CNCF distribution) storage tree: repositories, tags, manifests and blobs; safe to re-run',
     )
     .option('--root <dir>', 'the registry:2 storage root directory (the one holding docker/registry/v2)')
-    .option('--config <file>', 'a registry:2 config file: its storage.filesystem.rootdirectory is the source')
+    .option(
+      '--config <file>',
+      'a registry:2 config file: its storage.filesystem.rootdirectory, or its storage.s3 bucket and rootdirectory, is the source',
+    )
     .option(
       '--arca-config <file>',
       "Arca's configuration (default: $ARCA_CONFIG or $REGISTRY_CONFIGURATION_PATH, as for serve)",
@@ -52,19 +58,31 @@ export function importCommand(): Command {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
         throw new Error('import registry2: --concurrency must be an integer from 1 to 64');
       }
-      const root = opts.root ?? readRegistry2Storage(opts.config!).rootdirectory;
-      const source = await filesystemSource(root);
+      const storage =
+        opts.root !== undefined
+          ? { driver: 'filesystem' as const, rootdirectory: opts.root }
+          : readRegistry2Storage(opts.config!);
 
       const { config, warnings } = loadConfigWithWarnings({
         file: opts.arcaConfig ?? configFileFromEnv(process.env),
         env: process.env,
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      if (source.localRoot) assertSeparate(source.localRoot, config);
+      let source: SourceTree;
+      if (storage.driver === 's3') {
+        assertSeparateBucket(storage.s3, config);
+        source = await s3Source(storage.s3);
+      } else {
+        source = await filesystemSource(storage.rootdirectory);
+        if (source.localRoot) assertSeparate(source.localRoot, config);
+      }
 
       const dryRun = opts.dryRun ?? false;
       const json = opts.output === 'json';
-      const target = await openArca(config, dryRun);
+      const target = await openArca(config, dryRun).catch((err: unknown) => {
+        source.close?.();
+        throw err;
+      });
       try {
         const summary = await importRegistry2({
           source,
@@ -83,6 +101,7 @@ export function importCommand(): Command {
         process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
         if (summary.errors.length > 0) process.exitCode = 2;
       } finally {
+        source.close?.();
         await target.close();
       }
     });

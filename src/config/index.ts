@@ -1,6 +1,8 @@
 export type { ArcaConfig } from './arca-config.js';
 export type { S3StorageConfig } from './schema.js';
 export { ConfigError } from './config-error.js';
+export { parseS3Params } from './s3-params.js';
+export { parseYamlTree } from './yaml-tree.js';
 export { loadConfig, loadConfigWithWarnings, configFileFromEnv, type ConfigSource } from './load.js';
 export { parseDuration } from './duration.js';
 export { parseListenAddress } from './listen-address.js';

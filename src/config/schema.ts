@@ -92,9 +92,10 @@ const httpSchema = z
   })
   .prefault({});
 
-const s3Schema = z.strictObject({
+export const s3Schema = z.strictObject({
   accesskey: str.optional(),
   secretkey: str.optional(),
+  sessiontoken: str.optional().describe('with accesskey and secretkey: temporary credentials'),
   region: str.default('us-east-1'),
   regionendpoint: str.optional(),
   forcepathstyle: bool.default(false),
@@ -114,6 +115,7 @@ const s3Schema = z.strictObject({
   loglevel: str.optional(),
   usedualstack: bool.optional(),
   accelerate: bool.optional(),
+  useragent: str.optional().describe("appended to the S3 client's User-Agent"),
 });
 
 /** The s3 storage driver's parameters, registry:2's keys, defaults applied. */

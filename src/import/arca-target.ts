@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import type { ArcaConfig } from '../config/index.js';
+import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
+import { endpointOf } from '../storage/s3/client.js';
 import { openDatabase, type MetadataDb } from '../db/index.js';
 import { OciRegistry } from '../oci/index.js';
 import { CredentialService, MasterKeys } from '../credentials/index.js';
@@ -48,6 +49,37 @@ export function assertSeparate(sourceRoot: string, config: ArcaConfig): void {
     throw new Error(
       `Arca's database (${real(db)}) lies inside the source (${source}): choose another database.url`,
     );
+  }
+}
+
+/** A bucket's root directory as key prefix segments ('' for the whole bucket). */
+function rootOf(config: S3StorageConfig): string {
+  return config.rootdirectory.replace(/^\/+|\/+$/g, '');
+}
+
+function prefixesOverlap(a: string, b: string): boolean {
+  return a === '' || b === '' || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
+/** The same bucket at the same endpoint (or the same AWS region without one). */
+function sameBucket(a: S3StorageConfig, b: S3StorageConfig): boolean {
+  const where = (c: S3StorageConfig) =>
+    (endpointOf(c) ?? `aws:${c.region}`).replace(/\/+$/, '').toLowerCase();
+  return a.bucket === b.bucket && where(a) === where(b);
+}
+
+/** Refuse an Arca that keeps its bytes (by default or in a location) under the source bucket's tree. */
+export function assertSeparateBucket(source: S3StorageConfig, config: ArcaConfig): void {
+  const targets = [
+    ...(config.storage.driver === 's3' && config.storage.s3 ? [config.storage.s3] : []),
+    ...Object.values(config.locations).flatMap((l) => (l.storage.s3 ? [l.storage.s3] : [])),
+  ];
+  for (const target of targets) {
+    if (sameBucket(source, target) && prefixesOverlap(rootOf(source), rootOf(target))) {
+      throw new Error(
+        `Arca's storage (bucket ${JSON.stringify(target.bucket)}, rootdirectory ${JSON.stringify(target.rootdirectory)}) and the source overlap: the import never writes into its source; give Arca another bucket or a rootdirectory outside the source's`,
+      );
+    }
   }
 }
 

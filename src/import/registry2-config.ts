@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { parseS3Params, parseYamlTree, type S3StorageConfig } from '../config/index.js';
 
 /** registry:2's default `storage.filesystem.rootdirectory`. */
 export const registry2DefaultRoot = '/var/lib/registry';
@@ -8,7 +9,8 @@ export const registry2DefaultRoot = '/var/lib/registry';
 const storageSettings = new Set(['delete', 'redirect', 'cache', 'maintenance', 'tag']);
 
 /** Where a registry:2 configuration keeps its storage. */
-export type Registry2Storage = { driver: 'filesystem'; rootdirectory: string };
+export type Registry2Storage =
+  { driver: 'filesystem'; rootdirectory: string } | { driver: 's3'; s3: S3StorageConfig };
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -17,7 +19,8 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 /**
  * The storage a registry:2 configuration file names. Only the file is read: `REGISTRY_*` variables
  * are Arca's own overrides here, so they do not apply to the source (use --root to point elsewhere).
- * Drivers other than filesystem are refused by name until Arca has a driver to read them with.
+ * filesystem and s3 (registry:2's keys, read as Arca reads its own) can be imported from; other
+ * drivers are refused by name.
  */
 export function readRegistry2Storage(file: string): Registry2Storage {
   let text: string;
@@ -42,9 +45,20 @@ export function readRegistry2Storage(file: string): Registry2Storage {
     );
   }
   const driver = drivers[0]!;
+  if (driver === 's3') {
+    // Numbers as written, as Arca reads its own file: the keys are converted by their type.
+    const tree = parseYamlTree(text) as { storage: Record<string, unknown> };
+    const params = tree.storage.s3;
+    if (!isMapping(params)) throw new Error(`registry:2 config ${file}: storage.s3 must be a mapping`);
+    try {
+      return { driver: 's3', s3: parseS3Params(params, 'storage.s3') };
+    } catch (err) {
+      throw new Error(`registry:2 config ${file}:\n${(err as Error).message}`, { cause: err });
+    }
+  }
   if (driver !== 'filesystem') {
     throw new Error(
-      `registry:2 config ${file}: storage driver '${driver}' cannot be imported from yet; only filesystem trees can (copy the tree to a directory and use --root)`,
+      `registry:2 config ${file}: storage driver '${driver}' cannot be imported from; only filesystem and s3 can (copy the tree to a directory and use --root)`,
     );
   }
   const params = doc.storage.filesystem;

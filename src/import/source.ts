@@ -17,6 +17,8 @@ export interface SourceTree {
   read(path: string): Promise<Readable>;
   /** Every object under a prefix, in no particular order. */
   list(prefix: string): AsyncIterable<string>;
+  /** Release connections (an object store's client), when the source has any. */
+  close?(): void;
 }
 
 /**

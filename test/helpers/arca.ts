@@ -42,6 +42,13 @@ export interface ArcaOptions {
   auth?: 'none' | 'arca';
   /** How long to wait for `GET /v2/`. Default 20 000 ms. */
   startTimeoutMs?: number;
+  /**
+   * No configuration file: the server is configured by the environment alone, as a container
+   * given an `.env` would be. `env` must then say everything (`REGISTRY_STORAGE`, …); the harness
+   * adds only `REGISTRY_HTTP_ADDR`, `ARCA_DATADIR` and `ARCA_DATABASE_URL`. `config`, `storage`
+   * and `auth` do not apply.
+   */
+  envOnly?: boolean;
 }
 
 export interface RunningArca extends RunningServer {
@@ -50,6 +57,7 @@ export interface RunningArca extends RunningServer {
   /** Remove a stored object (e.g. `blobs/sha256/ab/ab…`) behind the server's back. */
   deleteStored(path: string): Promise<void>;
   readonly databaseUrl: string;
+  /** The config file; '' when the environment alone configures the server (`envOnly`). */
   readonly configPath: string;
   /** The full config as written (after the merge). */
   readonly config: Record<string, unknown>;
@@ -155,7 +163,8 @@ class ArcaServer implements RunningArca {
     }
     const fd = openSync(this.logPath, 'a');
     try {
-      this.child = spawn(process.execPath, [ARCA_MAIN, 'serve', '--config', this.configPath], {
+      const args = this.configPath ? ['serve', '--config', this.configPath] : ['serve'];
+      this.child = spawn(process.execPath, [ARCA_MAIN, ...args], {
         cwd: REPO_ROOT,
         env: this.env,
         stdio: ['ignore', fd, fd],
@@ -225,40 +234,53 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
       databaseUrl = `sqlite:${join(dataDir, 'arca.db')}`;
     }
   }
-  const storage = opts.storage ?? 'filesystem';
-  let bucket: { gw: CephRgw; name: string } | undefined;
-  let storageConfig: Json = { filesystem: { rootdirectory: join(dataDir, 'storage') } };
-  const env = { ...opts.env };
-  if (storage === 's3') {
-    bucket = { gw: await sharedCephRgw(), name: bucketName() };
-    await bucket.gw.createBucket(bucket.name);
-    storageConfig = { s3: bucket.gw.storageConfig(bucket.name) };
-    Object.assign(env, bucket.gw.serverEnv(), opts.env);
-  }
   const port = await freePort();
-  const base: Json = {
-    version: 0.1,
-    log: { level: 'warn' },
-    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
-    // On S3, blob bytes come through Arca unless a test asks for redirects: the test process's
-    // fetch does not trust the gateway's generated CA (real clients follow redirects in the client tests).
-    storage: {
-      ...storageConfig,
-      delete: { enabled: true },
-      ...(storage === 's3' ? { redirect: { disable: true } } : {}),
-    },
-    datadir: dataDir,
-    database: { url: databaseUrl },
-  };
-  if (opts.config?.auth === undefined && opts.auth !== 'arca') base.auth = { none: {} };
-  const config = deepMerge(base, opts.config ?? {});
-  const addr = (config.http as Json | undefined)?.addr;
-  if (typeof addr !== 'string' || !addr.startsWith('127.0.0.1:')) {
-    throw new Error(`startArca: http.addr must be 127.0.0.1:<port>, got ${JSON.stringify(addr)}`);
+  let host = `127.0.0.1:${port}`;
+  const env = { ...opts.env };
+  let storage = opts.storage ?? 'filesystem';
+  let bucket: { gw: CephRgw; name: string } | undefined;
+  let config: Json = {};
+  let configPath = '';
+  if (opts.envOnly) {
+    storage = env.REGISTRY_STORAGE === 's3' ? 's3' : 'filesystem';
+    if (storage === 's3') bucket = { gw: await sharedCephRgw(), name: env.REGISTRY_STORAGE_S3_BUCKET ?? '' };
+    Object.assign(env, {
+      REGISTRY_HTTP_ADDR: host,
+      ARCA_DATADIR: dataDir,
+      ARCA_DATABASE_URL: databaseUrl,
+    });
+  } else {
+    let storageConfig: Json = { filesystem: { rootdirectory: join(dataDir, 'storage') } };
+    if (storage === 's3') {
+      bucket = { gw: await sharedCephRgw(), name: bucketName() };
+      await bucket.gw.createBucket(bucket.name);
+      storageConfig = { s3: bucket.gw.storageConfig(bucket.name) };
+      Object.assign(env, bucket.gw.serverEnv(), opts.env);
+    }
+    const base: Json = {
+      version: 0.1,
+      log: { level: 'warn' },
+      http: { addr: host, secret: randomBytes(16).toString('hex') },
+      // On S3, blob bytes come through Arca unless a test asks for redirects: the test process's
+      // fetch does not trust the gateway's generated CA (real clients follow redirects in the client tests).
+      storage: {
+        ...storageConfig,
+        delete: { enabled: true },
+        ...(storage === 's3' ? { redirect: { disable: true } } : {}),
+      },
+      datadir: dataDir,
+      database: { url: databaseUrl },
+    };
+    if (opts.config?.auth === undefined && opts.auth !== 'arca') base.auth = { none: {} };
+    config = deepMerge(base, opts.config ?? {});
+    const addr = (config.http as Json | undefined)?.addr;
+    if (typeof addr !== 'string' || !addr.startsWith('127.0.0.1:')) {
+      throw new Error(`startArca: http.addr must be 127.0.0.1:<port>, got ${JSON.stringify(addr)}`);
+    }
+    host = addr;
+    configPath = join(dataDir, `arca-${port}.yml`);
+    writeFileSync(configPath, stringify(config));
   }
-  const host = addr;
-  const configPath = join(dataDir, `arca-${port}.yml`);
-  writeFileSync(configPath, stringify(config));
   const logPath = join(dataDir, `arca-${port}.log`);
   const server = new ArcaServer(
     `http://${host}`,

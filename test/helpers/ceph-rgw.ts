@@ -5,7 +5,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { exec, execOk } from './exec.js';
 import { freePort } from './ports.js';
@@ -33,10 +41,16 @@ export interface CephRgw {
   /** A client for the test process (path style, trusting the CA). */
   client(): S3Client;
   createBucket(name: string): Promise<void>;
+  /** Every object of a bucket: key → ETag (an object's bytes and its key stand for the whole bucket). */
+  objects(bucket: string): Promise<Map<string, string>>;
+  /** Abort the bucket's multipart uploads, delete its objects, then the bucket (its RAM is freed soon after). */
+  deleteBucket(name: string): Promise<void>;
   /** registry:2's `storage.s3` keys for a bucket on this gateway. */
   storageConfig(bucket: string, extra?: Record<string, unknown>): Record<string, unknown>;
   /** Environment for a server process that talks to this gateway (trusts the CA). */
   serverEnv(): Record<string, string>;
+  /** The daemons' PIDs (radosgw, OSD, monitor), e.g. to measure what they use. */
+  pids(): number[];
   /** Stop the daemons by the PIDs from their pid files, then remove the directory. */
   stop(): Promise<void>;
 }
@@ -84,7 +98,7 @@ osd max object name len = 460
 osd max object namespace len = 64
 
 [client.rgw]
-rgw frontends = beast ssl_endpoint=127.0.0.1:${rgwPort} ssl_certificate=${dir}/tls/server.pem ssl_private_key=${dir}/tls/server.key
+rgw frontends = beast ssl_endpoint=127.0.0.1:${rgwPort} ssl_certificate=${dir}/tls/server.pem ssl_private_key=${dir}/tls/server.key tcp_nodelay=1
 # deleted objects give their RAM back soon, not after two hours
 rgw gc obj min wait = 10
 rgw gc processor period = 10
@@ -182,7 +196,7 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 class Gateway implements CephRgw {
-  private readonly pids = new Map<string, number>();
+  private readonly daemons = new Map<string, number>();
   private stopped = false;
   private readonly onExit = () => this.killNow();
   ca: Buffer | undefined;
@@ -203,6 +217,10 @@ class Gateway implements CephRgw {
     return this.tmp.path;
   }
 
+  pids(): number[] {
+    return [...this.daemons.values()];
+  }
+
   get caFile(): string {
     return join(this.dir, 'tls', 'ca.pem');
   }
@@ -217,7 +235,7 @@ class Gateway implements CephRgw {
     await this.tool(cmd, args);
     const pid = readPid(join(this.dir, 'run', `${name}.pid`));
     if (pid === undefined) throw new Error(`ceph-rgw: ${cmd} left no pid file for ${name}`);
-    this.pids.set(name, pid);
+    this.daemons.set(name, pid);
   }
 
   /**
@@ -259,6 +277,48 @@ exit 0`;
     }
   }
 
+  async objects(bucket: string): Promise<Map<string, string>> {
+    const client = this.client();
+    const out = new Map<string, string>();
+    try {
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) if (o.Key) out.set(o.Key, o.ETag ?? '');
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } finally {
+      client.destroy();
+    }
+    return out;
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const client = this.client();
+    try {
+      for (;;) {
+        const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: name }));
+        for (const u of uploads.Uploads ?? []) {
+          await client.send(
+            new AbortMultipartUploadCommand({ Bucket: name, Key: u.Key, UploadId: u.UploadId }),
+          );
+        }
+        if (!uploads.IsTruncated) break;
+      }
+      for (;;) {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: name }));
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length === 0) break;
+        await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
+      }
+      await client.send(new DeleteBucketCommand({ Bucket: name }));
+    } finally {
+      client.destroy();
+    }
+  }
+
   storageConfig(bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
       accesskey: this.accessKey,
@@ -277,7 +337,7 @@ exit 0`;
   }
 
   private killNow(): void {
-    for (const [, pid] of this.pids) {
+    for (const [, pid] of this.daemons) {
       if (isOurs(pid, this.confPath)) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -294,7 +354,7 @@ exit 0`;
     // The gateway first (it would wait for the OSD), then the OSD, then the monitor. Their data
     // is in RAM and thrown away, so a short grace is enough before SIGKILL.
     for (const name of DAEMONS) {
-      const pid = this.pids.get(name);
+      const pid = this.daemons.get(name);
       if (pid === undefined || !isOurs(pid, this.confPath)) continue;
       try {
         process.kill(pid, 'SIGTERM');
@@ -427,9 +487,13 @@ export async function startCephRgw(opts: CephRgwOptions = {}): Promise<CephRgw> 
 
 let shared: Promise<CephRgw> | undefined;
 
-/** One gateway for this test process, started on first use and stopped when the process exits. */
+/**
+ * One gateway for this test process, started on first use and stopped when the process exits.
+ * `ARCA_TEST_S3_MEMSTORE_GIB` sets its RAM cap for data (default 16 GiB).
+ */
 export function sharedCephRgw(): Promise<CephRgw> {
-  shared ??= startCephRgw();
+  const gib = Number(process.env.ARCA_TEST_S3_MEMSTORE_GIB);
+  shared ??= startCephRgw(gib > 0 ? { memstoreBytes: gib * 1024 ** 3 } : {});
   return shared;
 }
 

@@ -19,6 +19,7 @@ import {
   sha256,
 } from '../helpers/images.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
+import { freePort } from '../helpers/ports.js';
 import { serverEnv, trackChild, waitForExit } from '../helpers/server.js';
 import { dockerRef, skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -606,9 +607,23 @@ describe('arca import registry2', () => {
       await mkdir(join(scratch.path, 'empty'));
       await fails(['--root', join(scratch.path, 'empty')], /not a registry:2 storage tree/);
       await fails(['--config', join(scratch.path, 'missing.yml')], /cannot read registry:2 config/);
+      const gcs = join(scratch.path, 'gcs.yml');
+      await writeFile(gcs, stringify({ version: 0.1, storage: { gcs: { bucket: 'b' } } }));
+      await fails(['--config', gcs], /storage driver 'gcs' cannot be imported from/);
       const s3 = join(scratch.path, 's3.yml');
-      await writeFile(s3, stringify({ version: 0.1, storage: { s3: { bucket: 'b', region: 'us-east-1' } } }));
-      await fails(['--config', s3], /storage driver 's3' cannot be imported from yet/);
+      const closed = `https://127.0.0.1:${await freePort()}`;
+      const s3Params = {
+        bucket: 'b',
+        region: 'auto',
+        regionendpoint: closed,
+        accesskey: 'k',
+        secretkey: 's',
+      };
+      await writeFile(s3, stringify({ version: 0.1, storage: { s3: s3Params } }));
+      await fails(
+        ['--config', s3],
+        new RegExp(`source s3://b \\(${closed}\\) is not usable: endpoint .* is unreachable`),
+      );
       const broken = join(scratch.path, 'broken.yml');
       await writeFile(broken, 'storage: [unclosed\n');
       await fails(['--config', broken], /is not valid YAML/);

@@ -72,7 +72,7 @@ test('manifests are ordered children first, nested indexes too', () => {
   assert.deepEqual(childDigests(Buffer.from('not json')), []);
 });
 
-test('a registry:2 config names its filesystem root; other drivers are refused by name', async () => {
+test('a registry:2 config names its filesystem root or its s3 bucket; other drivers are refused by name', async () => {
   await withTempDir(async (dir) => {
     const file = (name: string, text: string) => {
       const path = join(dir, name);
@@ -87,18 +87,72 @@ test('a registry:2 config names its filesystem root; other drivers are refused b
       ),
       { driver: 'filesystem', rootdirectory: '/srv/r' },
     );
-    assert.equal(
+    assert.deepEqual(
       readRegistry2Storage(
         await file('bare.yml', 'storage:\n  filesystem:\n  cache:\n    blobdescriptor: inmemory\n'),
-      ).rootdirectory,
-      '/var/lib/registry',
+      ),
+      { driver: 'filesystem', rootdirectory: '/var/lib/registry' },
+    );
+    const s3 = readRegistry2Storage(
+      await file(
+        's3.yml',
+        [
+          'storage:',
+          '  s3:',
+          '    bucket: images',
+          '    region: auto',
+          '    regionendpoint: https://s3.example.com',
+          '    accesskey: 0123',
+          '    secretkey: secret',
+          '    chunksize: 5242880',
+          '    secure: true',
+          '    v4auth: yes',
+          '    rootdirectory: /registry',
+          '    keyid:',
+          '  redirect:',
+          '    disable: true',
+          '',
+        ].join('\n'),
+      ),
+    );
+    assert.equal(s3.driver, 's3');
+    assert.ok(s3.driver === 's3');
+    assert.deepEqual(
+      {
+        bucket: s3.s3.bucket,
+        region: s3.s3.region,
+        endpoint: s3.s3.regionendpoint,
+        accesskey: s3.s3.accesskey,
+        chunksize: s3.s3.chunksize,
+        v4auth: s3.s3.v4auth,
+        rootdirectory: s3.s3.rootdirectory,
+        keyid: s3.s3.keyid,
+        copychunk: s3.s3.multipartcopychunksize,
+      },
+      {
+        bucket: 'images',
+        region: 'auto',
+        endpoint: 'https://s3.example.com',
+        accesskey: '0123',
+        chunksize: 5242880,
+        v4auth: true,
+        rootdirectory: '/registry',
+        keyid: undefined,
+        copychunk: 32 * 1024 * 1024,
+      },
     );
     assert.throws(
       () => readRegistry2Storage(join(dir, 'absent.yml')),
       /cannot read registry:2 config .*absent\.yml/,
     );
     for (const [name, text, pattern] of [
-      ['s3.yml', 'storage:\n  s3:\n    bucket: b\n', /storage driver 's3' cannot be imported from yet/],
+      ['s3-nobucket.yml', 'storage:\n  s3:\n    region: auto\n', /storage\.s3\.bucket: required/],
+      [
+        's3-unknown.yml',
+        'storage:\n  s3:\n    bucket: b\n    colour: red\n',
+        /unknown key 'storage\.s3\.colour'/,
+      ],
+      ['s3-chunk.yml', 'storage:\n  s3:\n    bucket: b\n    chunksize: 1024\n', /storage\.s3\.chunksize/],
       ['gcs.yml', 'storage:\n  gcs:\n    bucket: b\n', /storage driver 'gcs'/],
       [
         'two.yml',

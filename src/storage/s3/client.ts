@@ -24,7 +24,7 @@ export function endpointOf(config: S3StorageConfig): string | undefined {
  * - Checksums only when an operation requires them: many S3-compatible servers (Ceph before 18,
  *   Swift, older MinIO) refuse the SDK's default aws-chunked bodies with checksum trailers.
  * - Path-style addressing whenever an endpoint is given (as registry:2 2.x does), or on request.
- * - Static keys when both are set, otherwise the SDK's default chain (environment, profile,
+ * - Static keys (and `sessiontoken`) when both keys are set, otherwise the SDK's default chain (environment, profile,
  *   web identity, instance metadata).
  * - Requests are always signed with SigV4 (`v4auth` is accepted; the SDK has no other signer).
  */
@@ -43,8 +43,13 @@ export function createS3Client(config: S3StorageConfig, options: S3DriverOptions
     useAccelerateEndpoint: config.accelerate,
     credentials:
       config.accesskey && config.secretkey
-        ? { accessKeyId: config.accesskey, secretAccessKey: config.secretkey }
+        ? {
+            accessKeyId: config.accesskey,
+            secretAccessKey: config.secretkey,
+            ...(config.sessiontoken ? { sessionToken: config.sessiontoken } : {}),
+          }
         : undefined,
+    customUserAgent: config.useragent,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({

@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/index.js';
-import { StorageNotFound, type ByteRange } from '../storage/index.js';
+import { StorageNotFound, type ByteRange, type OpenFile } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { ensureRepository } from './store/repositories.js';
 import { blobSizeIn, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import type { StoreRouter } from './stores.js';
+
+/** A blob's bytes for a GET: an open file to send from (storage on a local filesystem), or a stream. */
+export type BlobBody = { file: OpenFile; stream?: undefined } | { stream: Readable; file?: undefined };
 
 export class BlobService {
   constructor(
@@ -21,9 +24,12 @@ export class BlobService {
     return size;
   }
 
-  async read(repository: string, digest: string, range?: ByteRange): Promise<Readable> {
+  /** Open a blob's bytes, or a range of them; BLOB_UNKNOWN when the storage does not have them. */
+  async read(repository: string, digest: string, range?: ByteRange): Promise<BlobBody> {
+    const driver = this.stores.storeFor(repository).driver;
     try {
-      return await this.stores.storeFor(repository).driver.read(blobPath(digest), range);
+      if (driver.open) return { file: await driver.open(blobPath(digest), range) };
+      return { stream: await driver.read(blobPath(digest), range) };
     } catch (err) {
       if (err instanceof StorageNotFound) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
       throw err;

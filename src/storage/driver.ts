@@ -7,6 +7,18 @@ export interface ByteRange {
 }
 
 /**
+ * An open file descriptor over a committed object (or a range of it), for callers that move the
+ * bytes themselves. The caller owns `fd` and must close it.
+ */
+export interface OpenFile {
+  fd: number;
+  /** Offset of the first byte to send. */
+  start: number;
+  /** Bytes to send from `start`. */
+  length: number;
+}
+
+/**
  * Where blob bytes live. Paths are relative, '/'-separated and validated by the caller
  * (see `checkPath`). Every method streams; none holds a whole object in memory.
  *
@@ -19,6 +31,11 @@ export interface StorageDriver {
   stat(path: string): Promise<{ size: number } | null>;
   /** Stream an object or a range of it; throws StorageNotFound when absent. */
   read(path: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Backends on a local filesystem: open an object (or a range of it) for the caller to read from
+   * the descriptor; throws StorageNotFound when absent. `range` must lie within the object.
+   */
+  open?(path: string, range?: ByteRange): Promise<OpenFile>;
   /** Write a whole object atomically. */
   put(path: string, data: Readable | Buffer): Promise<void>;
   delete(path: string): Promise<void>;

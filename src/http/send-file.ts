@@ -1,7 +1,6 @@
 import { close, read } from 'node:fs';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { OpenFile } from '../storage/index.js';
 
 /** Bytes per read and per socket write: 1 MiB keeps the syscalls and thread-pool hops per GiB few. */
 const chunkSize = 1 << 20;
@@ -13,6 +12,13 @@ const keep = 4;
 const small = 64 * 1024;
 
 const free: Buffer[] = [];
+
+/** Bytes of an open file to send: `length` bytes from `start`. */
+export interface FileSlice {
+  fd: number;
+  start: number;
+  length: number;
+}
 
 function take(left: number): Buffer {
   if (left < small) return Buffer.allocUnsafe(left);
@@ -36,7 +42,7 @@ function noop(): void {}
  * away, or when a read fails (the connection is then destroyed, as the headers are already out).
  * Fastify's onResponse hooks still run, on the response's 'finish'.
  */
-export function sendFile(reply: FastifyReply, file: OpenFile): void {
+export function sendFile(reply: FastifyReply, file: FileSlice): void {
   const res = reply.raw;
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
@@ -52,7 +58,7 @@ export function sendFile(reply: FastifyReply, file: OpenFile): void {
   pump(res, file, (err) => reply.log.error({ err }, 'blob read failed after the headers were sent'));
 }
 
-function pump(res: ServerResponse, file: OpenFile, onError: (err: Error) => void): void {
+function pump(res: ServerResponse, file: FileSlice, onError: (err: Error) => void): void {
   const { fd } = file;
   let position = file.start;
   /** Bytes still to read. */
@@ -104,6 +110,9 @@ function pump(res: ServerResponse, file: OpenFile, onError: (err: Error) => void
       }
       position += bytes;
       left -= bytes;
+      // Corked, the head goes out with the first bytes, and a small blob in one write.
+      const socket = res.socket;
+      socket?.cork();
       res.write(bytes === target.length ? target : target.subarray(0, bytes), (writeError) => {
         if (writeError || stopped || left === 0) {
           release(target);
@@ -116,7 +125,9 @@ function pump(res: ServerResponse, file: OpenFile, onError: (err: Error) => void
       if (left === 0) {
         closeFile();
         res.end();
-      } else next();
+      }
+      socket?.uncork();
+      next();
     });
   };
 

@@ -1,14 +1,17 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/index.js';
-import { StorageNotFound, type ByteRange, type OpenFile } from '../storage/index.js';
+import { StorageNotFound, type ByteRange } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { ensureRepository } from './store/repositories.js';
 import { blobSizeIn, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import type { StoreRouter } from './stores.js';
 
-/** A blob's bytes for a GET: an open file to send from (storage on a local filesystem), or a stream. */
-export type BlobBody = { file: OpenFile; stream?: undefined } | { stream: Readable; file?: undefined };
+/**
+ * A blob's bytes for a GET: a descriptor on the whole file to send the range from (storage on a
+ * local filesystem; the caller closes it), or a stream of the range.
+ */
+export type BlobBody = { fd: number; stream?: undefined } | { stream: Readable; fd?: undefined };
 
 export class BlobService {
   constructor(
@@ -28,7 +31,7 @@ export class BlobService {
   async read(repository: string, digest: string, range?: ByteRange): Promise<BlobBody> {
     const driver = this.stores.storeFor(repository).driver;
     try {
-      if (driver.open) return { file: await driver.open(blobPath(digest), range) };
+      if (driver.open) return { fd: await driver.open(blobPath(digest)) };
       return { stream: await driver.read(blobPath(digest), range) };
     } catch (err) {
       if (err instanceof StorageNotFound) throw new AppError('BLOB_UNKNOWN', undefined, { digest });

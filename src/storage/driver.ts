@@ -7,18 +7,6 @@ export interface ByteRange {
 }
 
 /**
- * An open file descriptor over a committed object (or a range of it), for callers that move the
- * bytes themselves. The caller owns `fd` and must close it.
- */
-export interface OpenFile {
-  fd: number;
-  /** Offset of the first byte to send. */
-  start: number;
-  /** Bytes to send from `start`. */
-  length: number;
-}
-
-/**
  * Where blob bytes live. Paths are relative, '/'-separated and validated by the caller
  * (see `checkPath`). Every method streams; none holds a whole object in memory.
  *
@@ -32,10 +20,10 @@ export interface StorageDriver {
   /** Stream an object or a range of it; throws StorageNotFound when absent. */
   read(path: string, range?: ByteRange): Promise<Readable>;
   /**
-   * Backends on a local filesystem: open an object (or a range of it) for the caller to read from
-   * the descriptor; throws StorageNotFound when absent. `range` must lie within the object.
+   * Backends on a local filesystem: a read-only descriptor on a committed object, for callers that
+   * move the bytes themselves (and close it); throws StorageNotFound when absent.
    */
-  open?(path: string, range?: ByteRange): Promise<OpenFile>;
+  open?(path: string): Promise<number>;
   /** Write a whole object atomically. */
   put(path: string, data: Readable | Buffer): Promise<void>;
   delete(path: string): Promise<void>;

@@ -1,17 +1,10 @@
-import { close, createReadStream, createWriteStream, fstat, open as openCallback } from 'node:fs';
+import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import {
-  checkPath,
-  StorageConflict,
-  StorageNotFound,
-  type ByteRange,
-  type OpenFile,
-  type StorageDriver,
-} from './driver.js';
+import { checkPath, StorageConflict, StorageNotFound, type ByteRange, type StorageDriver } from './driver.js';
 
 /** Reads in large chunks (fewer syscalls for pulls); writes buffer little, so many concurrent uploads stay small. */
 const readBuffer = 1 << 20;
@@ -73,16 +66,9 @@ export class FilesystemDriver implements StorageDriver {
     });
   }
 
-  /** The descriptor for a pull: HTTP sends from it with reused buffers (see `src/http/send-file.ts`). */
-  async open(path: string, range?: ByteRange): Promise<OpenFile> {
-    const fd = await openForReading(this.full(path), path);
-    if (range) return { fd, start: range.start, length: range.end - range.start + 1 };
-    return new Promise((resolve, reject) =>
-      fstat(fd, (err, stats) => {
-        if (err) close(fd, () => reject(err));
-        else resolve({ fd, start: 0, length: stats.size });
-      }),
-    );
+  /** The descriptor a blob GET sends from, through reused buffers (`src/http/send-file.ts`). */
+  open(path: string): Promise<number> {
+    return openForReading(this.full(path), path);
   }
 
   async put(path: string, data: Readable | Buffer): Promise<void> {

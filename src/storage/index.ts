@@ -1,4 +1,4 @@
-export type { StorageDriver, ByteRange, OpenFile } from './driver.js';
+export type { StorageDriver, ByteRange } from './driver.js';
 export { StorageNotFound, StorageConflict, checkPath } from './driver.js';
 export { FilesystemDriver } from './filesystem.js';
 export { createStorage, createDriver, type BackendSpec } from './create.js';

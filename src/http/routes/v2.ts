@@ -176,7 +176,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const length = range ? range.end - range.start + 1 : size;
     reply.header('Content-Length', length);
     // Exactly Content-Length bytes, whatever the file's size; one that ends early cuts the connection.
-    if (body?.file) return sendFile(reply, { ...body.file, length });
+    if (body?.fd !== undefined) return sendFile(reply, { fd: body.fd, start: range?.start ?? 0, length });
     return reply.send(body?.stream);
   }
 

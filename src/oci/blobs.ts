@@ -7,6 +7,12 @@ import { ensureRepository } from './store/repositories.js';
 import { blobSizeIn, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import type { StoreRouter } from './stores.js';
 
+/**
+ * A blob's bytes for a GET: a descriptor on the whole file to send the range from (storage on a
+ * local filesystem; the caller closes it), or a stream of the range.
+ */
+export type BlobBody = { fd: number; stream?: undefined } | { stream: Readable; fd?: undefined };
+
 export class BlobService {
   constructor(
     private readonly meta: MetadataDb,
@@ -21,9 +27,12 @@ export class BlobService {
     return size;
   }
 
-  async read(repository: string, digest: string, range?: ByteRange): Promise<Readable> {
+  /** Open a blob's bytes, or a range of them; BLOB_UNKNOWN when the storage does not have them. */
+  async read(repository: string, digest: string, range?: ByteRange): Promise<BlobBody> {
+    const driver = this.stores.storeFor(repository).driver;
     try {
-      return await this.stores.storeFor(repository).driver.read(blobPath(digest), range);
+      if (driver.open) return { fd: await driver.open(blobPath(digest)) };
+      return { stream: await driver.read(blobPath(digest), range) };
     } catch (err) {
       if (err instanceof StorageNotFound) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
       throw err;

@@ -10,6 +10,7 @@ export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } fr
 export { rangeHeader, type ChunkRange } from './uploads.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService };
+export type { BlobBody } from './blobs.js';
 
 /** The OCI distribution services over one metadata database and the stores repositories write to. */
 export class OciRegistry {

@@ -19,6 +19,11 @@ export interface StorageDriver {
   stat(path: string): Promise<{ size: number } | null>;
   /** Stream an object or a range of it; throws StorageNotFound when absent. */
   read(path: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Backends on a local filesystem: a read-only descriptor on a committed object, for callers that
+   * move the bytes themselves (and close it); throws StorageNotFound when absent.
+   */
+  open?(path: string): Promise<number>;
   /** Write a whole object atomically. */
   put(path: string, data: Readable | Buffer): Promise<void>;
   delete(path: string): Promise<void>;

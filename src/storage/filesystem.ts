@@ -66,6 +66,11 @@ export class FilesystemDriver implements StorageDriver {
     });
   }
 
+  /** The descriptor a blob GET sends from, through reused buffers (`src/http/send-file.ts`). */
+  open(path: string): Promise<number> {
+    return openForReading(this.full(path), path);
+  }
+
   async put(path: string, data: Readable | Buffer): Promise<void> {
     const file = this.full(path);
     const temp = `${file}.${randomUUID()}.tmp`;

@@ -133,5 +133,39 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
       assert.ok(large < limit, `RSS ${mb(large)} MB for a 1 GiB blob`);
       assert.ok(large < small + (48 << 20), `RSS grew from ${mb(small)} MB to ${mb(large)} MB`);
     });
+
+    test('memory stays flat while sending a 1 GiB blob', async () => {
+      arca ??= await startArca({ dialect });
+      const size = 1 << 30;
+      const digest = digestOfPattern(size);
+      const head = await fetch(`${arca.url}/v2/memory/blob/blobs/${digest}`, { method: 'HEAD' });
+      if (head.status !== 200) {
+        const r = await send(
+          arca.url,
+          'POST',
+          `/v2/memory/blob/blobs/uploads/?digest=${digest}`,
+          Readable.from(pattern(size)),
+          { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+        );
+        assert.equal(r.status, 201);
+      }
+      let peak = 0;
+      const timer = setInterval(() => (peak = Math.max(peak, rssOf(arca!.pid))), 50);
+      const got = await new Promise<string>((resolve, reject) => {
+        request(`${arca!.url}/v2/memory/blob/blobs/${digest}`, (res) => {
+          const hash = createHash('sha256');
+          res.on('data', (chunk: Buffer) => hash.update(chunk));
+          res.on('end', () => resolve(`sha256:${hash.digest('hex')}`));
+          res.on('error', reject);
+        })
+          .on('error', reject)
+          .end();
+      });
+      clearInterval(timer);
+      assert.equal(got, digest);
+      const mb = Math.round(peak / (1 << 20));
+      console.log(`# RSS peak while sending a 1 GiB blob: ${mb} MB`);
+      assert.ok(peak < 200 << 20, `RSS ${mb} MB while sending a 1 GiB blob`);
+    });
   });
 }

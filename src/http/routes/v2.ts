@@ -3,6 +3,7 @@ import { AppError } from '../../errors/index.js';
 import { assertRepositoryName, mediaTypes, rangeHeader, type OciRegistry } from '../../oci/index.js';
 import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
 import { sendOciError } from '../oci-errors.js';
+import { sendFile } from '../send-file.js';
 import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited } from '../request-body.js';
 
 export interface V2Options {
@@ -172,8 +173,11 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     if (range) {
       reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     }
-    reply.header('Content-Length', range ? range.end - range.start + 1 : size);
-    return reply.send(body);
+    const length = range ? range.end - range.start + 1 : size;
+    reply.header('Content-Length', length);
+    // Exactly Content-Length bytes, whatever the file's size; one that ends early cuts the connection.
+    if (body?.fd !== undefined) return sendFile(reply, { fd: body.fd, start: range?.start ?? 0, length });
+    return reply.send(body?.stream);
   }
 
   async function startUpload(name: string, request: FastifyRequest, reply: FastifyReply) {

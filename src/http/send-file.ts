@@ -1,0 +1,140 @@
+import { close, read } from 'node:fs';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+
+/** Bytes per read and per socket write: 1 MiB keeps the syscalls and thread-pool hops per GiB few. */
+const chunkSize = 1 << 20;
+/** Buffers one transfer holds at most: one being filled while the other is on its way out. */
+const depth = 2;
+/** Free buffers kept for the next transfers; more concurrent transfers allocate and let go. */
+const keep = 4;
+/** A file smaller than this is read into a buffer of its own size, not a pooled one. */
+const small = 64 * 1024;
+
+const free: Buffer[] = [];
+
+/** Bytes of an open file to send: `length` bytes from `start`. */
+export interface FileSlice {
+  fd: number;
+  start: number;
+  length: number;
+}
+
+function take(left: number): Buffer {
+  if (left < small) return Buffer.allocUnsafe(left);
+  return free.pop() ?? Buffer.allocUnsafeSlow(chunkSize);
+}
+
+function release(buffer: Buffer): void {
+  if (buffer.length === chunkSize && free.length < keep) free.push(buffer);
+}
+
+function noop(): void {}
+
+/**
+ * Send the reply's status and headers, then `file`'s bytes, outside Fastify's stream path: read
+ * with `fs.read` into a few buffers reused for the whole transfer (and across transfers), write
+ * with `res.write(buffer, callback)`, and refill a buffer only after its write has completed. A
+ * stream would allocate a fresh buffer per chunk, and with large chunks the external memory makes
+ * V8 run full garbage collections over the whole heap, which cost more than moving the bytes.
+ *
+ * Takes ownership of `file.fd`: it is closed when the last byte is read, when the client goes
+ * away, or when a read fails (the connection is then destroyed, as the headers are already out).
+ * Fastify's onResponse hooks still run, on the response's 'finish'.
+ */
+export function sendFile(reply: FastifyReply, file: FileSlice): void {
+  const res = reply.raw;
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) headers[name] = value;
+  }
+  try {
+    res.writeHead(reply.statusCode, headers); // sends nothing yet: the head goes out with the first bytes
+  } catch (err) {
+    close(file.fd, noop);
+    throw err;
+  }
+  reply.hijack();
+  pump(res, file, (err) => reply.log.error({ err }, 'blob read failed after the headers were sent'));
+}
+
+function pump(res: ServerResponse, file: FileSlice, onError: (err: Error) => void): void {
+  const { fd } = file;
+  let position = file.start;
+  /** Bytes still to read. */
+  let left = file.length;
+  let reading = false;
+  /** The client went away or a read failed: read nothing more. */
+  let stopped = false;
+  let open = true;
+  /** Buffers of this transfer whose writes have completed. */
+  const spare: Buffer[] = [];
+  let held = 0;
+
+  // Never while a read is in flight: the descriptor number could be reused under it.
+  const closeFile = () => {
+    if (open && !reading) {
+      open = false;
+      close(fd, noop);
+    }
+  };
+  const stop = () => {
+    stopped = true;
+    closeFile();
+    for (const buffer of spare.splice(0)) release(buffer);
+  };
+
+  const next = (): void => {
+    if (stopped || reading || left === 0) return;
+    let buffer = spare.pop();
+    if (!buffer) {
+      if (held === depth) return; // a write callback calls next()
+      held++;
+      buffer = take(left);
+    }
+    const target = buffer;
+    reading = true;
+    read(fd, target, 0, Math.min(target.length, left), position, (err, bytes) => {
+      reading = false;
+      if (stopped) {
+        release(target);
+        closeFile();
+        return;
+      }
+      if (err || bytes === 0) {
+        release(target);
+        stop();
+        onError(err ?? new Error(`file ended ${left} bytes early`));
+        res.destroy();
+        return;
+      }
+      position += bytes;
+      left -= bytes;
+      // Corked, the head goes out with the first bytes, and a small blob in one write.
+      const socket = res.socket;
+      socket?.cork();
+      res.write(bytes === target.length ? target : target.subarray(0, bytes), (writeError) => {
+        if (writeError || stopped || left === 0) {
+          release(target);
+          if (writeError) stop();
+          return;
+        }
+        spare.push(target);
+        next();
+      });
+      if (left === 0) {
+        closeFile();
+        res.end();
+      }
+      socket?.uncork();
+      next();
+    });
+  };
+
+  res.once('close', stop);
+  if (res.destroyed) stop();
+  else if (left === 0) {
+    closeFile();
+    res.end();
+  } else next();
+}

@@ -165,7 +165,9 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
       assert.equal(got, digest);
       const mb = Math.round(peak / (1 << 20));
       console.log(`# RSS peak while sending a 1 GiB blob: ${mb} MB`);
-      assert.ok(peak < 200 << 20, `RSS ${mb} MB while sending a 1 GiB blob`);
+      // On S3 Arca relays the bucket's bytes, with the SDK's socket buffers: the issue's 250 MB bound.
+      const sendLimit = storage === 's3' ? 250 << 20 : 200 << 20;
+      assert.ok(peak < sendLimit, `RSS ${mb} MB while sending a 1 GiB blob`);
     });
   });
 }

@@ -9,6 +9,8 @@ export const usage = `Arca against registry:2 (CNCF distribution), interleaved o
   npm run bench -- --quick         smoke test: small sizes, 1 round, under a minute; exit 1 on any error
 
   --rounds N           rounds per server (default 3, quick 1)
+  --storage filesystem|s3  where both servers keep blobs (default filesystem); s3 starts one Ceph
+                       RGW (TLS, RAM-backed) and gives each server a fresh bucket of it every round
   --only arca|registry2  run one server only
   --phase ID[,ID…]     run only phases whose id starts with one of these (ids: see the list below)
   --profile            start Arca with --cpu-prof, profiles into bench/results/profiles/
@@ -17,8 +19,11 @@ export const usage = `Arca against registry:2 (CNCF distribution), interleaved o
 
 Run \`npm run build\` first: Arca is started from dist/.`;
 
+export type BenchStorage = 'filesystem' | 's3';
+
 export interface Options {
   quick: boolean;
+  storage: BenchStorage;
   rounds: number;
   servers: ServerName[];
   phases: string[];
@@ -57,6 +62,7 @@ export function parseOptions(argv: string[]): Options {
     options: {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
+      storage: { type: 'string', default: 'filesystem' },
       only: { type: 'string' },
       phase: { type: 'string', multiple: true },
       profile: { type: 'boolean', default: false },
@@ -79,5 +85,16 @@ export function parseOptions(argv: string[]): Options {
     servers = [values.only as ServerName];
   }
   const phases = (values.phase ?? []).flatMap((p) => p.split(',')).filter((p) => p !== '');
-  return { quick: values.quick, rounds, servers, phases, profile: values.profile, sizes, help: values.help };
+  if (values.storage !== 'filesystem' && values.storage !== 's3')
+    throw new Error('--storage must be filesystem or s3');
+  return {
+    quick: values.quick,
+    storage: values.storage,
+    rounds,
+    servers,
+    phases,
+    profile: values.profile,
+    sizes,
+    help: values.help,
+  };
 }

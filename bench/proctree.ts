@@ -68,6 +68,8 @@ export interface ResourceUse {
   peakRssMiB: number;
   /** CPU seconds of the bench process itself (the Node client; wrk runs in its own process). */
   clientCpuSeconds: number;
+  /** With S3 storage: CPU seconds of the S3 gateway's daemons during the section. */
+  backendCpuSeconds?: number;
 }
 
 /**
@@ -83,9 +85,16 @@ export class ResourceMeter {
   private readonly started = performance.now();
   private readonly clientStart = process.cpuUsage();
 
-  constructor(private readonly root: number) {
+  private readonly backendStart: number;
+
+  constructor(
+    private readonly root: number,
+    /** Other processes the server makes work (the S3 gateway), metered for CPU only. */
+    private readonly backend: number[] = [],
+  ) {
     this.pids = processTree(root);
     this.cpuStart = cpuSeconds(this.pids);
+    this.backendStart = cpuSeconds(backend);
     this.peak = rssBytes(this.pids);
     this.timer = setInterval(() => this.sample(), 50);
   }
@@ -105,6 +114,7 @@ export class ResourceMeter {
       cpuSeconds: existsSync(`/proc/${this.root}`) ? cpuSeconds(this.pids) - this.cpuStart : NaN,
       peakRssMiB: this.peak / 1048576,
       clientCpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(this.clientStart)),
+      ...(this.backend.length > 0 ? { backendCpuSeconds: cpuSeconds(this.backend) - this.backendStart } : {}),
     };
   }
 }

@@ -92,20 +92,29 @@ export function resultsTable(records: PhaseRecord[]): string {
   return lines.join('\n');
 }
 
-/** Server CPU seconds and peak RSS per phase (medians), markdown; lower is better for both. */
+/**
+ * Server CPU seconds and peak RSS per phase (medians), markdown; lower is better for both. With S3
+ * storage, also the CPU seconds the gateway spent for each server (the work a server's S3 requests cost).
+ */
 export function resourceTable(records: PhaseRecord[]): string {
+  const backend = records.some((r) => r.use?.backendCpuSeconds !== undefined);
+  const extra = backend ? ` S3 CPU s ${label.registry2} | S3 CPU s ${label.arca} | ratio |` : '';
   const lines = [
-    `| phase | CPU s ${label.registry2} | CPU s ${label.arca} | ratio | peak RSS MiB ${label.registry2} | peak RSS MiB ${label.arca} | ratio |`,
-    '|---|---:|---:|---:|---:|---:|---:|',
+    `| phase | CPU s ${label.registry2} | CPU s ${label.arca} | ratio | peak RSS MiB ${label.registry2} | peak RSS MiB ${label.arca} | ratio |${extra}`,
+    `|---|---:|---:|---:|---:|---:|---:|${backend ? '---:|---:|---:|' : ''}`,
   ];
   const titles = [...new Set(records.map((r) => r.title))];
   for (const title of titles) {
     const cpu = (s: ServerName) => medianOf(records, s, title, (r) => (r.use ? [r.use.cpuSeconds] : []));
     const rss = (s: ServerName) => medianOf(records, s, title, (r) => (r.use ? [r.use.peakRssMiB] : []));
+    const s3 = (s: ServerName) =>
+      medianOf(records, s, title, (r) =>
+        r.use?.backendCpuSeconds !== undefined ? [r.use.backendCpuSeconds] : [],
+      );
     const [c2, ca, m2, ma] = [cpu('registry2'), cpu('arca'), rss('registry2'), rss('arca')];
-    lines.push(
-      `| ${title} | ${fmt(c2)} | ${fmt(ca)} | ${ratio(ca, c2)} | ${fmt(m2)} | ${fmt(ma)} | ${ratio(ma, m2)} |`,
-    );
+    const row = `| ${title} | ${fmt(c2)} | ${fmt(ca)} | ${ratio(ca, c2)} | ${fmt(m2)} | ${fmt(ma)} | ${ratio(ma, m2)} |`;
+    const [b2, ba] = [s3('registry2'), s3('arca')];
+    lines.push(backend ? `${row} ${fmt(b2)} | ${fmt(ba)} | ${ratio(ba, b2)} |` : row);
   }
   return lines.join('\n');
 }

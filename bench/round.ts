@@ -4,7 +4,8 @@ import type { Options } from './options.js';
 import { RoundContext } from './phases/context.js';
 import type { Phase } from './phases/index.js';
 import { fmt, type PhaseRecord } from './report.js';
-import { label, serverNames, startServer, type ServerName } from './servers.js';
+import type { BenchGateway } from './s3.js';
+import { label, serverNames, startServer, type S3Target, type ServerName } from './servers.js';
 
 /** Longest a phase may take (setup included) before the round is given up and its server stopped. */
 const phaseTimeout = (o: Options) => (o.quick ? 60 : 600) * 1000 + o.sizes.loadSeconds * 2000;
@@ -24,6 +25,8 @@ export interface RoundSetup {
   arcaMain: string;
   profileDir?: string;
   profileName: string;
+  /** With `--storage s3`: the gateway whose buckets the servers store in. */
+  gateway?: BenchGateway;
 }
 
 export interface RoundOutcome {
@@ -55,17 +58,31 @@ export async function runRound(
   const failures: string[] = [];
   console.log(`round ${round}, ${label[name]}:`);
   let server;
+  let bucket: { name: string; target: S3Target } | undefined;
+  const removeBucket = async () => {
+    if (bucket) await setup.gateway?.remove(bucket.name);
+  };
   try {
+    bucket = await setup.gateway?.bucket(name, round);
     server = await startServer(name, join(setup.workDir, name), {
       arcaMain: setup.arcaMain,
       profileDir: setup.profileDir,
       profileName: setup.profileName,
+      s3: bucket?.target,
     });
   } catch (err) {
     console.log(`  could not start: ${(err as Error).message}`);
+    await removeBucket().catch(() => {});
     return { records, failures: [`round ${round} ${label[name]}: start: ${(err as Error).message}`] };
   }
-  const ctx = new RoundContext(round, serverNames.indexOf(name), server, o.sizes, setup.workDir);
+  const ctx = new RoundContext(
+    round,
+    serverNames.indexOf(name),
+    server,
+    o.sizes,
+    setup.workDir,
+    setup.gateway?.pids,
+  );
   for (const phase of phases) {
     const record: PhaseRecord = {
       round,
@@ -93,6 +110,10 @@ export async function runRound(
     if (!server.alive() || timedOut) break;
   }
   await server.stop();
+  // The gateway keeps objects in RAM: empty and remove the bucket before the next round.
+  await removeBucket().catch((err: unknown) =>
+    failures.push(`round ${round} ${label[name]}: removing bucket: ${(err as Error).message}`),
+  );
   const profile =
     setup.profileDir && existsSync(join(setup.profileDir, setup.profileName))
       ? join(setup.profileDir, setup.profileName)

@@ -3,7 +3,7 @@
  * (registry:2, Arca, registry:2, Arca, …; each server fresh every round). `--help` for the options.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MiB } from './content.js';
@@ -12,6 +12,7 @@ import { parseOptions, usage, type Options } from './options.js';
 import { runRound } from './round.js';
 import { phases as allPhases, type Phase } from './phases/index.js';
 import { machineTable, resourceTable, resultsTable, summary, fmt, type PhaseRecord } from './report.js';
+import { BenchGateway } from './s3.js';
 import { label, versions, type ServerName } from './servers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,9 +37,30 @@ function newest(dir: string): number {
   return t;
 }
 
+/** Bytes one round of one server stores: both monolithic and both chunked blobs, the concurrent pushes. */
+function roundBytes(o: Options): number {
+  return 2 * (o.sizes.small + o.sizes.large) + o.sizes.concurrent * o.sizes.concurrentSize;
+}
+
+/** MemAvailable of /proc/meminfo, in bytes. */
+function availableMemory(): number {
+  const kb = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
 /** What must be there before anything starts; warnings for what is merely suspicious. */
 function preflight(o: Options, phases: Phase[], workDir: string): void {
   const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (o.storage === 's3') {
+    for (const cmd of ['radosgw', 'ceph-mon', 'ceph-osd', 'openssl'])
+      if (!has(cmd)) throw new Error(`${cmd} is not installed (Debian packages ceph-mon ceph-osd radosgw)`);
+    // Objects live in the gateway's RAM; an upload's bytes exist twice until its commit has copied them.
+    const need = 2 * roundBytes(o) + 2 ** 30;
+    if (availableMemory() < need)
+      throw new Error(
+        `${fmt(availableMemory() / 2 ** 30)} GiB of memory available, S3 mode needs about ${fmt(need / 2 ** 30)} GiB`,
+      );
+  }
   if (o.servers.includes('registry2') && !has('docker-registry'))
     throw new Error('docker-registry is not installed (Debian package docker-registry)');
   if (phases.some((p) => p.id === 'manifest-put' || p.id === 'manifest-get') && !has('wrk'))
@@ -51,10 +73,9 @@ function preflight(o: Options, phases: Phase[], workDir: string): void {
   if (o.profile && !o.servers.includes('arca')) console.warn('warning: --profile applies to Arca only');
   const storage = storageOf(workDir);
   if (storage.fsType === 'tmpfs') console.warn('warning: the data directory is on tmpfs, not a disk');
-  // The biggest round: both monolithic and both chunked blobs, the concurrent pushes, slack.
-  const need =
-    (2 * (o.sizes.small + o.sizes.large) + o.sizes.concurrent * o.sizes.concurrentSize) / 2 ** 30 + 1;
-  if (storage.freeGiB < need)
+  // The biggest round (on the filesystem), with slack.
+  const need = roundBytes(o) / 2 ** 30 + 1;
+  if (o.storage === 'filesystem' && storage.freeGiB < need)
     throw new Error(`${fmt(storage.freeGiB)} GiB free for the data, a round needs about ${fmt(need)} GiB`);
 }
 
@@ -75,8 +96,8 @@ async function main(): Promise<number> {
   preflight(o, phases, workDir);
 
   console.log(
-    `bench: ${o.quick ? 'quick' : 'full'} run, ${o.rounds} round(s) of ${o.servers.map((s) => label[s]).join(', ')}; ` +
-      `phases: ${phases.map((p) => p.id).join(', ')}`,
+    `bench: ${o.quick ? 'quick' : 'full'} run, ${o.rounds} round(s) of ${o.servers.map((s) => label[s]).join(', ')}` +
+      ` on ${o.storage === 's3' ? 'S3 (Ceph RGW)' : 'the filesystem'}; phases: ${phases.map((p) => p.id).join(', ')}`,
   );
   const machine = await measureMachine(workDir, o.quick ? 64 * MiB : 1024 * MiB);
   console.log(
@@ -85,21 +106,34 @@ async function main(): Promise<number> {
       `loopback HTTP ${fmt(machine.loopbackMiBps)} MiB/s`,
   );
 
+  let gateway: BenchGateway | undefined;
+  if (o.storage === 's3') {
+    gateway = await BenchGateway.start(Math.max(16 * 2 ** 30, 2 * roundBytes(o) + 2 ** 30));
+    console.log(
+      `S3: Ceph RGW at ${gateway.endpoint} (TLS, memstore), started in ${fmt(gateway.startMs / 1000)} s`,
+    );
+  }
+
   const records: PhaseRecord[] = [];
   const failures: string[] = [];
   const profiles: string[] = [];
-  for (let round = 1; round <= o.rounds; round++) {
-    for (const name of o.servers) {
-      const out = await runRound(name, round, phases, o, {
-        workDir,
-        arcaMain,
-        profileDir: o.profile && name === 'arca' ? profileDir : undefined,
-        profileName: `arca-round${round}-${stamp}.cpuprofile`,
-      });
-      records.push(...out.records);
-      failures.push(...out.failures);
-      if (out.profile) profiles.push(relative(root, out.profile));
+  try {
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const name of o.servers) {
+        const out = await runRound(name, round, phases, o, {
+          workDir,
+          arcaMain,
+          profileDir: o.profile && name === 'arca' ? profileDir : undefined,
+          profileName: `arca-round${round}-${stamp}.cpuprofile`,
+          gateway,
+        });
+        records.push(...out.records);
+        failures.push(...out.failures);
+        if (out.profile) profiles.push(relative(root, out.profile));
+      }
     }
+  } finally {
+    await gateway?.stop();
   }
 
   const counted = (s: ServerName) => new Set(records.filter((r) => r.server === s).map((r) => r.round)).size;
@@ -121,6 +155,7 @@ async function main(): Promise<number> {
         finished: new Date(),
         mode: o.quick ? 'quick' : 'full',
         options: {
+          storage: o.storage,
           rounds: o.rounds,
           servers: o.servers,
           phases: phases.map((p) => p.id),

@@ -20,9 +20,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** A bucket on the bench's S3 gateway, and how to reach it. */
+export interface S3Target {
+  /** registry:2's `storage.s3` keys (endpoint, bucket, keys, region). */
+  params: Record<string, unknown>;
+  /** PEM of the CA the gateway's certificate is signed by. */
+  caFile: string;
+}
+
 export interface StartOptions {
   /** dist/cli/main.js of the Arca build under test. */
   arcaMain: string;
+  /** Store blobs in this bucket instead of the data directory; both servers proxy blob GETs. */
+  s3?: S3Target;
   /** Start Arca with --cpu-prof into this directory. */
   profileDir?: string;
   profileName?: string;
@@ -70,22 +80,38 @@ async function waitReady(url: string, child: ChildProcess, dir: string): Promise
   throw new Error(`${url}: not ready in 30 s:\n${logTail(dir)}`);
 }
 
-/** The environment without variables that either server reads as config overrides. */
-function cleanEnv(): NodeJS.ProcessEnv {
+/**
+ * The environment without variables that either server reads as config overrides. On S3 each
+ * trusts the gateway's CA its own way: Node through NODE_EXTRA_CA_CERTS, Go through SSL_CERT_FILE
+ * (and registry 2.8's AWS SDK crashes at start-up when AWS_CA_BUNDLE is set).
+ */
+function serverEnv(name: ServerName, s3: S3Target | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('REGISTRY_') && !k.startsWith('ARCA_')) env[k] = v;
+  if (s3 && name === 'arca') env.NODE_EXTRA_CA_CERTS = s3.caFile;
+  if (s3 && name === 'registry2') {
+    delete env.AWS_CA_BUNDLE;
+    env.SSL_CERT_FILE = s3.caFile;
+  }
   return env;
 }
 
-/** The registry:2 style YAML both servers take; Arca adds its database and data directory. */
-function configYaml(name: ServerName, dir: string, addr: string): string {
+/**
+ * The registry:2 style YAML both servers take; Arca adds its database and data directory. On S3
+ * both get the same `storage.s3` keys and proxy blob GETs (`redirect: {disable: true}`), so a pull
+ * measures the server, not a redirect.
+ */
+function configYaml(name: ServerName, dir: string, addr: string, s3: S3Target | undefined): string {
   const q = JSON.stringify; // a JSON string is a valid YAML flow scalar
+  const storage = s3
+    ? `storage: {s3: ${q(s3.params)}, delete: {enabled: true}, redirect: {disable: true}}`
+    : `storage: {filesystem: {rootdirectory: ${q(join(dir, 'storage'))}}, delete: {enabled: true}}`;
   const lines = [
     'version: 0.1',
     'log: {level: warn, accesslog: {disabled: true}}',
     `http: {addr: ${q(addr)}, secret: bench}`,
-    `storage: {filesystem: {rootdirectory: ${q(join(dir, 'storage'))}}, delete: {enabled: true}}`,
+    storage,
   ];
   // registry:2 runs without authentication unless configured; Arca needs to be told (it defaults to its accounts).
   if (name === 'arca')
@@ -107,18 +133,18 @@ export async function startServer(
   mkdirSync(dir, { recursive: true });
   const addr = `127.0.0.1:${await freePort()}`;
   const config = join(dir, 'config.yml');
-  writeFileSync(config, configYaml(name, dir, addr));
+  writeFileSync(config, configYaml(name, dir, addr, options.s3));
   const log = openSync(join(dir, 'server.log'), 'a');
   const stdio: ['ignore', number, number] = ['ignore', log, log];
   let child: ChildProcess;
   if (name === 'registry2') {
-    child = spawn('docker-registry', ['serve', config], { stdio, env: cleanEnv() });
+    child = spawn('docker-registry', ['serve', config], { stdio, env: serverEnv(name, options.s3) });
   } else {
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
     if (options.profileDir && options.profileName) profile.push('--cpu-prof-name', options.profileName);
     child = spawn(process.execPath, [...profile, options.arcaMain, 'serve', '--config', config], {
       stdio,
-      env: cleanEnv(),
+      env: serverEnv(name, options.s3),
     });
   }
   closeSync(log);

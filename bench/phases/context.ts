@@ -19,6 +19,8 @@ export class RoundContext implements PhaseContext {
     readonly server: BenchServer,
     readonly sizes: Sizes,
     readonly workDir: string,
+    /** Processes of the storage backend (the S3 gateway) to meter with the server. */
+    private readonly backendPids: number[] = [],
   ) {}
 
   /** What the last `measure` saw, once: the next phase starts with nothing. */
@@ -51,7 +53,7 @@ export class RoundContext implements PhaseContext {
   }
 
   async measure<T>(run: () => Promise<T>): Promise<{ result: T; use: ResourceUse }> {
-    const meter = new ResourceMeter(this.server.pid);
+    const meter = new ResourceMeter(this.server.pid, this.backendPids);
     let use: ResourceUse | undefined;
     try {
       const result = await run();

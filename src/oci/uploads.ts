@@ -2,7 +2,7 @@ import { randomUUID, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/index.js';
-import { StorageConflict, type StorageDriver } from '../storage/index.js';
+import { StorageConflict, StorageNotFound, type StorageDriver } from '../storage/index.js';
 import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
@@ -159,7 +159,12 @@ export class UploadService {
     range?: ChunkRange,
     length?: number,
   ): Promise<number> {
-    const offset = await this.size(storage, id);
+    // A chunk that starts where this process stored the last one: the driver checks that offset
+    // against storage as it appends (a conflict means the client's range is wrong), so the upload's
+    // state is read once per chunk instead of twice (on S3 a listing and a ListParts each time).
+    const cached = this.live.get(id);
+    const offset =
+      range && cached && range.start === cached.offset ? cached.offset : await this.size(storage, id);
     if (range) {
       if (range.start !== offset || range.end < range.start) {
         body.resume();
@@ -176,9 +181,11 @@ export class UploadService {
     this.live.delete(id);
     let newSize: number;
     try {
-      newSize = await storage.appendUpload(id, offset, pipelineSource(body, tap));
+      const announced = length ?? (range ? range.end - range.start + 1 : undefined);
+      newSize = await storage.appendUpload(id, offset, pipelineSource(body, tap), announced);
     } catch (err) {
       if (err instanceof StorageConflict) throw outOfOrder(await this.size(storage, id));
+      if (err instanceof StorageNotFound) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
       throw err;
     }
     if (newSize !== offset + tap.bytes) {

@@ -36,8 +36,10 @@ export interface StorageDriver {
   /**
    * Append a stream at `offset` (which must equal the current size) and resolve to the new size.
    * If the stream fails midway, the bytes that reached storage stay and `uploadSize` reports them.
+   * `sizeHint`, the length the client announced, may shape how the backend lays the bytes out
+   * (object stores: part sizes); it is never trusted for correctness.
    */
-  appendUpload(key: string, offset: number, data: Readable): Promise<number>;
+  appendUpload(key: string, offset: number, data: Readable, sizeHint?: number): Promise<number>;
   /** Stream the bytes of an upload so far (to rebuild a hash after a restart). */
   readUpload(key: string): Promise<Readable>;
   /** Make an upload's bytes the object at `path`, atomically; the upload is gone afterwards. */

@@ -83,8 +83,8 @@ export class S3Driver implements StorageDriver {
     return this.uploads.size(checkPath(key));
   }
 
-  appendUpload(key: string, offset: number, data: Readable): Promise<number> {
-    return this.uploads.append(checkPath(key), offset, data);
+  appendUpload(key: string, offset: number, data: Readable, sizeHint?: number): Promise<number> {
+    return this.uploads.append(checkPath(key), offset, data, sizeHint);
   }
 
   readUpload(key: string): Promise<Readable> {

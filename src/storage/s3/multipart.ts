@@ -38,10 +38,18 @@ export async function createMultipart(ctx: S3Context, key: string, partBase?: nu
   return res.UploadId;
 }
 
-/** All parts of a multipart upload in part order (ListParts, 1,000 a page), or null when it is gone. */
-export async function listParts(ctx: S3Context, key: string, uploadId: string): Promise<Part[] | null> {
+/**
+ * The parts of a multipart upload numbered above `after`, in part order (ListParts, 1,000 a page),
+ * or null when it is gone.
+ */
+export async function listParts(
+  ctx: S3Context,
+  key: string,
+  uploadId: string,
+  after = 0,
+): Promise<Part[] | null> {
   const parts: Part[] = [];
-  let marker: string | undefined;
+  let marker: string | undefined = after > 0 ? String(after) : undefined;
   try {
     do {
       const page = await ctx.client.send(

@@ -62,6 +62,16 @@ export function newPartBase(ctx: S3Context, fragmentBytes: number): number {
 }
 
 /**
+ * The first part's size for an upload whose first chunk announces `length` bytes: that length when
+ * it is a valid part no larger than `chunksize` (the memory a part may take), else `chunksize`.
+ */
+export function hintedPartBase(ctx: S3Context, length: number): number {
+  return Number.isSafeInteger(length) && length >= MIN_PART_SIZE && length < partSize(1, ctx.chunkSize)
+    ? length
+    : ctx.chunkSize;
+}
+
+/**
  * Read an upload's state: one listing of `_uploads/<key>/` and ListParts of the multipart upload
  * its marker names. Returns null when the upload does not exist.
  */
@@ -86,9 +96,13 @@ export async function loadUploadState(ctx: S3Context, key: string): Promise<Uplo
   const garbage: string[] = [];
   const live: { uploadId: string; partBase: number; marker: string; parts: Part[] }[] = [];
   for (const m of markers) {
-    const parts = await listParts(ctx, keys.data(key), m.uploadId);
-    if (parts === null) garbage.push(m.key);
-    else live.push({ uploadId: m.uploadId, partBase: m.partBase, marker: m.key, parts });
+    const known = ctx.parts.get(m.uploadId);
+    const rest = await listParts(ctx, keys.data(key), m.uploadId, known.length);
+    if (rest === null) {
+      ctx.parts.delete(m.uploadId);
+      garbage.push(m.key);
+    } else
+      live.push({ uploadId: m.uploadId, partBase: m.partBase, marker: m.key, parts: [...known, ...rest] });
   }
   live.sort((a, b) => b.parts.length - a.parts.length);
   const chosen = live[0];
@@ -103,6 +117,7 @@ export async function loadUploadState(ctx: S3Context, key: string): Promise<Uplo
   if (chosen) {
     partBase = chosen.partBase;
     const parts = scheduledParts(key, chosen.parts, partBase);
+    ctx.parts.set(chosen.uploadId, parts);
     if (parts.length < chosen.parts.length) shortPart = chosen.parts[parts.length];
     multipart = { uploadId: chosen.uploadId, marker: chosen.marker, parts };
     for (const p of chosen.parts) if (p.modified > modified) modified = p.modified;

@@ -12,7 +12,7 @@ import {
 import { deleteKeys, getStream, headSize, listObjects, putObject, readInto } from './objects.js';
 import { ensureMultipart } from './resume.js';
 import { TailWriter } from './tail-writer.js';
-import { CorruptUpload, loadUploadState, type UploadState } from './upload-state.js';
+import { CorruptUpload, hintedPartBase, loadUploadState, type UploadState } from './upload-state.js';
 
 /**
  * Resumable uploads on S3. An upload is a multipart upload at `_uploads/<key>/data` whose parts
@@ -31,7 +31,7 @@ export class S3Uploads {
     return (await loadUploadState(this.ctx, key))?.size ?? null;
   }
 
-  async append(key: string, offset: number, data: Readable): Promise<number> {
+  async append(key: string, offset: number, data: Readable, sizeHint?: number): Promise<number> {
     // The stream is ours from now on: an error while the state loads must not go unhandled
     // (iterating it below still throws that error).
     data.on('error', () => {});
@@ -40,15 +40,23 @@ export class S3Uploads {
       data.resume();
       throw new StorageConflict(`upload ${key} is at ${state.size}, not ${offset}`);
     }
+    // The first bytes of an upload choose its part size: a client sending chunks of a part's
+    // size or less (at least S3's minimum) gets one part per chunk, and no tail to fold.
+    const fresh = !state.multipart && !state.base && state.fragments.length === 0;
+    if (fresh && sizeHint !== undefined) state.partBase = hintedPartBase(this.ctx, sizeHint);
     const writer = new TailWriter(this.ctx, state);
     try {
-      for await (const chunk of data as AsyncIterable<Buffer>) await writer.write(chunk);
-    } catch (err) {
-      // Keep what arrived before the failure, as a file would.
-      await writer.flush().catch(() => {});
-      throw err;
+      try {
+        for await (const chunk of data as AsyncIterable<Buffer>) await writer.write(chunk);
+      } catch (err) {
+        // Keep what arrived before the failure, as a file would.
+        await writer.flush().catch(() => {});
+        throw err;
+      }
+      await writer.flush();
+    } finally {
+      writer.release();
     }
-    await writer.flush();
     return state.size;
   }
 
@@ -118,7 +126,10 @@ export class S3Uploads {
     }
     // Also those created just before a crash, before their marker was written.
     for await (const u of listMultipartUploads(ctx, prefix)) uploadIds.add(u.uploadId);
-    for (const id of uploadIds) await abortMultipart(ctx, ctx.keys.data(key), id);
+    for (const id of uploadIds) {
+      await abortMultipart(ctx, ctx.keys.data(key), id);
+      ctx.parts.delete(id);
+    }
     // The start marker last: until it is gone the upload is still listed, so a purge can retry.
     const started = ctx.keys.started(key);
     await deleteKeys(
@@ -171,6 +182,7 @@ export class S3Uploads {
     const parts = state.shortPart ? [...multipart.parts, state.shortPart] : multipart.parts;
     const expected = parts.reduce((sum, p) => sum + p.size, 0);
     await completeMultipart(this.ctx, dataKey, multipart.uploadId, parts);
+    this.ctx.parts.delete(multipart.uploadId);
     // Ceph's Complete response has an empty ETag; HEAD tells what was made.
     const size = await headSize(this.ctx, dataKey);
     if (size !== expected) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { blocks, MiB, type BlobSpec } from './content.js';
+import { countWithCurl, hashOverSocket } from './pull-client.js';
 
 /** Keep-alive connections for everything but the HEAD load (which has its own agent of 32). */
 export const defaultAgent = new Agent({ keepAlive: true, maxSockets: 128 });
@@ -153,13 +154,11 @@ export async function pushChunked(
   expectDigest(r, blob.digest, 'chunked PUT');
 }
 
-/** GET a blob; the client counts its bytes and, with `verify`, hashes them and compares. */
+/** GET a blob: curl counts its bytes or, with `verify`, a socket client here hashes them. */
 export async function pull(base: string, repo: string, blob: BlobSpec, verify: boolean): Promise<void> {
-  const r = expectStatus(
-    await call(base, 'GET', `/v2/${repo}/blobs/${blob.digest}`, { hash: verify }),
-    200,
-    'pull',
-  );
+  const url = `${base}/v2/${repo}/blobs/${blob.digest}`;
+  const r = verify ? await hashOverSocket(url) : await countWithCurl(url);
+  if (r.status !== 200) throw new Error(`pull: expected 200, got ${r.status}`);
   if (r.bytes !== blob.size) throw new Error(`pull: ${r.bytes} bytes, expected ${blob.size}`);
   if (verify && r.digest !== blob.digest)
     throw new Error(`pull: digest ${r.digest}, expected ${blob.digest}`);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
-import { get } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MiB } from './content.js';
+import { countWithCurl } from './pull-client.js';
 
 export interface MachineLimits {
   cpu: string;
@@ -83,7 +83,7 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-/** GET `bytes` from the bare server; the client discards what it reads. */
+/** GET `bytes` from the bare server with the pull phases' client (curl), which discards them. */
 async function loopbackRate(bytes: number): Promise<number> {
   const child = spawn(process.execPath, ['-e', loopbackServer, String(bytes)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -94,14 +94,7 @@ async function loopbackRate(bytes: number): Promise<number> {
       child.once('exit', (code) => reject(new Error(`loopback server exited with ${code}`)));
     });
     const t0 = performance.now();
-    const got = await new Promise<number>((resolve, reject) =>
-      get(`http://127.0.0.1:${port}/`, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => (n += c.length));
-        res.on('end', () => resolve(n));
-        res.on('error', reject);
-      }).on('error', reject),
-    );
+    const { bytes: got } = await countWithCurl(`http://127.0.0.1:${port}/`);
     if (got !== bytes) throw new Error(`loopback: got ${got} of ${bytes} bytes`);
     return bytes / MiB / seconds(t0);
   } finally {

@@ -127,6 +127,6 @@ export function machineTable(m: MachineLimits): string {
     '|---|---:|',
     `| sha256 in Node (${size} in 1 MiB updates) | ${fmt(m.sha256MiBps)} |`,
     `| disk write (${size}, fsync at the end, ${m.storage.fsType}) | ${fmt(m.diskWriteMiBps)} |`,
-    `| loopback HTTP (bare Node server → Node client, ${size}) | ${fmt(m.loopbackMiBps)} |`,
+    `| loopback HTTP (bare Node server → curl, ${size}) | ${fmt(m.loopbackMiBps)} |`,
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { S3StorageConfig } from '../config/index.js';
 import { S3Driver, createS3Client } from '../storage/index.js';
+import { createHttpsAgent } from '../storage/s3/client.js';
 import type { CredentialTestResult } from './registry-login.js';
 import type { OpenedCredential } from './service.js';
 
@@ -55,7 +56,7 @@ export async function testBucketAccess(
       driver.close();
     }
   }
-  const client = createS3Client(config);
+  const client = createS3Client(config, createHttpsAgent(config));
   try {
     const answer = await client.send(new ListBucketsCommand({}));
     return done(true, `buckets at ${where}`, `${answer.Buckets?.length ?? 0} buckets listed`);

@@ -43,19 +43,43 @@ function noop(): void {}
  * Fastify's onResponse hooks still run, on the response's 'finish'.
  */
 export function sendFile(reply: FastifyReply, file: FileSlice): void {
-  const res = reply.raw;
-  const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) headers[name] = value;
-  }
   try {
-    res.writeHead(reply.statusCode, headers); // sends nothing yet: the head goes out with the first bytes
+    takeOver(reply);
   } catch (err) {
     close(file.fd, noop);
     throw err;
   }
+  pump(reply.raw, file, (err) => reply.log.error({ err }, 'blob read failed after the headers were sent'));
+}
+
+/** Storage that writes a body to the response itself, with buffers it reuses (S3's object reader). */
+export interface Relayable {
+  relayTo(res: ServerResponse, onError: (err: Error) => void): void;
+}
+
+export function isRelayable(body: unknown): body is Relayable {
+  return typeof (body as Partial<Relayable> | undefined)?.relayTo === 'function';
+}
+
+/** Send the reply's status and headers, then let `body` write itself, outside Fastify's stream path. */
+export function sendRelayed(reply: FastifyReply, body: Relayable & { destroy(): void }): void {
+  try {
+    takeOver(reply);
+  } catch (err) {
+    body.destroy();
+    throw err;
+  }
+  body.relayTo(reply.raw, (err) => reply.log.error({ err }, 'blob read failed after the headers were sent'));
+}
+
+/** Status and headers set on the raw response (sent with the first bytes); Fastify lets go of it. */
+function takeOver(reply: FastifyReply): void {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) headers[name] = value;
+  }
+  reply.raw.writeHead(reply.statusCode, headers); // sends nothing yet: the head goes out with the first bytes
   reply.hijack();
-  pump(res, file, (err) => reply.log.error({ err }, 'blob read failed after the headers were sent'));
 }
 
 function pump(res: ServerResponse, file: FileSlice, onError: (err: Error) => void): void {

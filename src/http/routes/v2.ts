@@ -3,7 +3,7 @@ import { AppError } from '../../errors/index.js';
 import { assertRepositoryName, mediaTypes, rangeHeader, type OciRegistry } from '../../oci/index.js';
 import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
 import { sendOciError } from '../oci-errors.js';
-import { sendFile } from '../send-file.js';
+import { isRelayable, sendFile, sendRelayed } from '../send-file.js';
 import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited } from '../request-body.js';
 
 export interface V2Options {
@@ -177,6 +177,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     reply.header('Content-Length', length);
     // Exactly Content-Length bytes, whatever the file's size; one that ends early cuts the connection.
     if (body?.fd !== undefined) return sendFile(reply, { fd: body.fd, start: range?.start ?? 0, length });
+    if (body?.stream && isRelayable(body.stream)) return sendRelayed(reply, body.stream);
     return reply.send(body?.stream);
   }
 

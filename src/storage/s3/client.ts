@@ -21,6 +21,20 @@ export function endpointOf(config: S3StorageConfig): string | undefined {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${config.secure ? 'https' : 'http'}://${raw}`;
 }
 
+function socketOptions(config: S3StorageConfig) {
+  const maxSockets = Math.max(64, config.multipartcopymaxconcurrency);
+  // Sockets buffer up to 1 MiB of a response (not 16 KiB): reading fragments and copies pauses and
+  // resumes an S3 socket far less often.
+  return { keepAlive: true, maxSockets, highWaterMark: SOCKET_BUFFER };
+}
+
+/** The https agent of the SDK's requests (the tests' own when given: it trusts their CA). */
+export function createHttpsAgent(config: S3StorageConfig, options: S3DriverOptions = {}): HttpsAgent {
+  return (
+    options.httpsAgent ?? new HttpsAgent({ ...socketOptions(config), rejectUnauthorized: !config.skipverify })
+  );
+}
+
 /**
  * The SDK client for registry:2's `storage.s3` keys.
  *
@@ -31,14 +45,8 @@ export function endpointOf(config: S3StorageConfig): string | undefined {
  *   web identity, instance metadata).
  * - Requests are always signed with SigV4 (`v4auth` is accepted; the SDK has no other signer).
  */
-export function createS3Client(config: S3StorageConfig, options: S3DriverOptions = {}): S3Client {
+export function createS3Client(config: S3StorageConfig, httpsAgent: HttpsAgent): S3Client {
   const endpoint = endpointOf(config);
-  const maxSockets = Math.max(64, config.multipartcopymaxconcurrency);
-  // Sockets buffer up to 1 MiB of a response (not 16 KiB): a proxied blob read then pauses and
-  // resumes its S3 socket far less often (measured: a quarter less CPU, a third more throughput).
-  const socket = { keepAlive: true, maxSockets, highWaterMark: SOCKET_BUFFER };
-  const httpsAgent =
-    options.httpsAgent ?? new HttpsAgent({ ...socket, rejectUnauthorized: !config.skipverify });
   return new S3Client({
     region: config.region,
     endpoint,
@@ -59,7 +67,7 @@ export function createS3Client(config: S3StorageConfig, options: S3DriverOptions
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
       httpsAgent,
-      httpAgent: new HttpAgent(socket),
+      httpAgent: new HttpAgent(socketOptions(config)),
       connectionTimeout: 10_000,
     }),
   });

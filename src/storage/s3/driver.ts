@@ -9,7 +9,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
 import { checkPath, StorageNotFound, type ByteRange, type StorageDriver } from '../driver.js';
-import { createS3Client, endpointOf, type S3DriverOptions } from './client.js';
+import { createHttpsAgent, createS3Client, endpointOf, type S3DriverOptions } from './client.js';
 import { createContext, type S3Context } from './context.js';
 import { describeAccessError, isNotFound } from './errors.js';
 import { getStream, headSize, listObjects, putObject } from './objects.js';
@@ -17,9 +17,12 @@ import { putStream } from './put.js';
 import { S3Uploads } from './uploads.js';
 import { checkCors, ensureCors } from './cors.js';
 import { copyObject } from './copy.js';
+import { ObjectReadError, ObjectReader } from './object-reader.js';
 
 /** How long a presigned blob URL stays valid (registry:2 uses 20 minutes too). */
 const REDIRECT_EXPIRY_SECONDS = 20 * 60;
+/** Presigned URLs of Arca's own reads are used at once. */
+const READ_EXPIRY_SECONDS = 5 * 60;
 
 /** Blobs as objects in an S3 bucket (AWS, Ceph RGW, MinIO, Tigris, …), with registry:2's keys. */
 export class S3Driver implements StorageDriver {
@@ -28,13 +31,16 @@ export class S3Driver implements StorageDriver {
   private readonly uploads: S3Uploads;
   private readonly endpoint: string;
   private readonly redirectExpiry: number;
+  private readonly reader: ObjectReader;
 
   constructor(
     private readonly config: S3StorageConfig,
     options: S3DriverOptions = {},
   ) {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
-    this.ctx = createContext(createS3Client(config, options), config);
+    const httpsAgent = createHttpsAgent(config, options);
+    this.ctx = createContext(createS3Client(config, httpsAgent), config);
+    this.reader = new ObjectReader({ tls: { ...httpsAgent.options } });
     this.uploads = new S3Uploads(this.ctx);
     this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;
   }
@@ -48,10 +54,21 @@ export class S3Driver implements StorageDriver {
     return size === null ? null : { size };
   }
 
+  /** Through the object reader (a presigned GET on a socket of its own), else through the SDK. */
   async read(path: string, range?: ByteRange): Promise<Readable> {
+    const key = this.key(path);
     try {
-      return await getStream(this.ctx, this.key(path), range?.start, range?.end);
+      const command = new GetObjectCommand({ Bucket: this.ctx.bucket, Key: key });
+      const url = await getSignedUrl(this.ctx.client, command, { expiresIn: READ_EXPIRY_SECONDS });
+      const body = await this.reader.read(url, range);
+      if (body) return body;
+      return await getStream(this.ctx, key, range?.start, range?.end);
     } catch (err) {
+      if (
+        err instanceof ObjectReadError &&
+        (err.code === 'NoSuchKey' || (err.status === 404 && err.code !== 'NoSuchBucket'))
+      )
+        throw new StorageNotFound(path);
       if (isNotFound(err)) throw new StorageNotFound(path);
       throw err;
     }

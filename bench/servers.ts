@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { nodeFlagsOf } from '../test/helpers/node-flags.js';
 
 export type ServerName = 'registry2' | 'arca';
 export const serverNames: readonly ServerName[] = ['registry2', 'arca'];
@@ -142,7 +143,8 @@ export async function startServer(
   } else {
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
     if (options.profileDir && options.profileName) profile.push('--cpu-prof-name', options.profileName);
-    child = spawn(process.execPath, [...profile, options.arcaMain, 'serve', '--config', config], {
+    const flags = nodeFlagsOf(options.arcaMain);
+    child = spawn(process.execPath, [...flags, ...profile, options.arcaMain, 'serve', '--config', config], {
       stdio,
       env: serverEnv(name, options.s3),
     });

@@ -7,6 +7,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
 import { bucketName, sharedCephRgw, type CephRgw } from './ceph-rgw.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './dialects.js';
+import { nodeFlagsOf } from './node-flags.js';
 import { freePort } from './ports.js';
 import { readLog, serverEnv, terminate, trackChild, waitForV2, type RunningServer } from './server.js';
 import type { StorageKind } from './storages.js';
@@ -164,7 +165,7 @@ class ArcaServer implements RunningArca {
     const fd = openSync(this.logPath, 'a');
     try {
       const args = this.configPath ? ['serve', '--config', this.configPath] : ['serve'];
-      this.child = spawn(process.execPath, [ARCA_MAIN, ...args], {
+      this.child = spawn(process.execPath, [...nodeFlagsOf(ARCA_MAIN), ARCA_MAIN, ...args], {
         cwd: REPO_ROOT,
         env: this.env,
         stdio: ['ignore', fd, fd],

@@ -69,6 +69,10 @@ export function createS3Client(config: S3StorageConfig, httpsAgent: HttpsAgent):
       httpsAgent,
       httpAgent: new HttpAgent(socketOptions(config)),
       connectionTimeout: 10_000,
+      // A request whose socket stays silent this long fails instead of holding its upload forever
+      // (a gateway that lost its storage answers nothing). S3 keeps long copies and completions
+      // alive with whitespace; an idle two minutes is a dead peer.
+      requestTimeout: 120_000,
     }),
   });
 }

@@ -81,6 +81,35 @@ describe('S3 object reader', () => {
     assert.ok(got.equals(data));
   });
 
+  test('relaying a body whose S3 connection already failed cuts the client and reports it', async () => {
+    const { url, server } = await fakeS3((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    servers.push(server);
+    const reported: Error[] = [];
+    const front = createHttpServer(async (_req, res: ServerResponse) => {
+      const body = await reader.read(url);
+      await new Promise((r) => setTimeout(r, 200)); // S3 has hung up by now
+      res.writeHead(200, { 'Content-Length': 1000 });
+      body!.relayTo(res, (err) => reported.push(err));
+    });
+    servers.push(front as unknown as Server);
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        request(`http://127.0.0.1:${(front.address() as AddressInfo).port}/`, (res) => {
+          res.on('data', () => {});
+          res.on('end', resolve);
+          res.on('error', reject);
+        })
+          .on('error', reject)
+          .end();
+      }),
+    );
+    assert.equal(reported.length, 1);
+  });
+
   test('an S3 error answers with its status and code', async () => {
     const xml = '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>gone</Message></Error>';
     const { url, server } = await fakeS3((socket) =>

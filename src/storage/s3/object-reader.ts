@@ -251,6 +251,11 @@ export class ObjectBody extends Readable {
    * two in flight, each reused once its write completes. A failure after the headers cuts `res`.
    */
   relayTo(res: ServerResponse, onError: (err: Error) => void): void {
+    if (this.destroyed) {
+      onError(new Error(`S3 GET ${this.url.pathname}: the connection failed before the body was sent`));
+      res.destroy();
+      return;
+    }
     const relay = new Relay(res, this.socket, onError);
     this.relay = relay;
     res.once('close', () => {

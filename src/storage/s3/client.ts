@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { DEFAULT_CIPHERS } from 'node:tls';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3StorageConfig } from '../../config/index.js';
@@ -28,10 +29,27 @@ function socketOptions(config: S3StorageConfig) {
   return { keepAlive: true, maxSockets, highWaterMark: SOCKET_BUFFER };
 }
 
+/**
+ * TLS 1.3 suites in Go's and the browsers' order: AES-128-GCM first. OpenSSL's default offers
+ * AES-256-GCM first, and the endpoint then spends a third more CPU encrypting what Arca spends a
+ * third more decrypting; TLS 1.2 and older suites stay OpenSSL's.
+ */
+export const PREFERRED_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  ...DEFAULT_CIPHERS.split(':').filter((suite) => !suite.startsWith('TLS_')),
+].join(':');
+
 /** The https agent of the SDK's requests (the tests' own when given: it trusts their CA). */
 export function createHttpsAgent(config: S3StorageConfig, options: S3DriverOptions = {}): HttpsAgent {
   return (
-    options.httpsAgent ?? new HttpsAgent({ ...socketOptions(config), rejectUnauthorized: !config.skipverify })
+    options.httpsAgent ??
+    new HttpsAgent({
+      ...socketOptions(config),
+      rejectUnauthorized: !config.skipverify,
+      ciphers: PREFERRED_CIPHERS,
+    })
   );
 }
 

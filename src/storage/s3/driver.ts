@@ -9,7 +9,13 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
 import { checkPath, StorageNotFound, type ByteRange, type StorageDriver } from '../driver.js';
-import { createHttpsAgent, createS3Client, endpointOf, type S3DriverOptions } from './client.js';
+import {
+  createHttpsAgent,
+  createS3Client,
+  endpointOf,
+  PREFERRED_CIPHERS,
+  type S3DriverOptions,
+} from './client.js';
 import { createContext, type S3Context } from './context.js';
 import { describeAccessError, isNotFound } from './errors.js';
 import { getStream, headSize, listObjects, putObject } from './objects.js';
@@ -40,7 +46,7 @@ export class S3Driver implements StorageDriver {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
     const httpsAgent = createHttpsAgent(config, options);
     this.ctx = createContext(createS3Client(config, httpsAgent), config);
-    this.reader = new ObjectReader({ tls: { ...httpsAgent.options } });
+    this.reader = new ObjectReader({ tls: { ciphers: PREFERRED_CIPHERS, ...httpsAgent.options } });
     this.uploads = new S3Uploads(this.ctx);
     this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;
   }

@@ -23,7 +23,7 @@ import { putStream } from './put.js';
 import { S3Uploads } from './uploads.js';
 import { checkCors, ensureCors } from './cors.js';
 import { copyObject } from './copy.js';
-import { ObjectReadError, ObjectReader } from './object-reader.js';
+import { ObjectReader } from './object-reader.js';
 
 /** How long a presigned blob URL stays valid (registry:2 uses 20 minutes too). */
 const REDIRECT_EXPIRY_SECONDS = 20 * 60;
@@ -64,17 +64,10 @@ export class S3Driver implements StorageDriver {
   async read(path: string, range?: ByteRange): Promise<Readable> {
     const key = this.key(path);
     try {
-      const command = new GetObjectCommand({ Bucket: this.ctx.bucket, Key: key });
-      const url = await getSignedUrl(this.ctx.client, command, { expiresIn: READ_EXPIRY_SECONDS });
-      const body = await this.reader.read(url, range);
+      const body = await this.reader.read(await this.presign(key, READ_EXPIRY_SECONDS), range);
       if (body) return body;
       return await getStream(this.ctx, key, range?.start, range?.end);
     } catch (err) {
-      if (
-        err instanceof ObjectReadError &&
-        (err.code === 'NoSuchKey' || (err.status === 404 && err.code !== 'NoSuchBucket'))
-      )
-        throw new StorageNotFound(path);
       if (isNotFound(err)) throw new StorageNotFound(path);
       throw err;
     }
@@ -128,8 +121,12 @@ export class S3Driver implements StorageDriver {
 
   /** A presigned GET, valid for 20 minutes unless told otherwise. */
   async redirectURL(path: string): Promise<string | null> {
-    const command = new GetObjectCommand({ Bucket: this.ctx.bucket, Key: this.key(path) });
-    return getSignedUrl(this.ctx.client, command, { expiresIn: this.redirectExpiry });
+    return this.presign(this.key(path), this.redirectExpiry);
+  }
+
+  private presign(key: string, expiresIn: number): Promise<string> {
+    const command = new GetObjectCommand({ Bucket: this.ctx.bucket, Key: key });
+    return getSignedUrl(this.ctx.client, command, { expiresIn });
   }
 
   /**

@@ -1,5 +1,8 @@
+import { ObjectReadError } from './object-reader.js';
+
 /** The S3 error code (e.g. 'NoSuchKey'), or for errors without a body the SDK's name ('NotFound'). */
 export function errorCode(err: unknown): string | undefined {
+  if (err instanceof ObjectReadError) return err.code;
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { Code?: unknown; name?: unknown };
   if (typeof e.Code === 'string') return e.Code;
@@ -7,6 +10,7 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 export function httpStatus(err: unknown): number | undefined {
+  if (err instanceof ObjectReadError) return err.status;
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 

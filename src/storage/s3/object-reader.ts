@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { BufferPool } from './limit.js';
 
 /** Bytes per downstream write: 16 KiB TLS records gathered into 256 KiB. */
 const GATHER = 256 * 1024;
@@ -16,15 +17,7 @@ const MAX_HEAD = 64 * 1024;
 /** An object read that receives nothing for this long fails (a wedged gateway, a lost peer). */
 const IDLE_MS = 60_000;
 
-const free: Buffer[] = [];
-
-function takeBuffer(): Buffer {
-  return free.pop() ?? Buffer.allocUnsafeSlow(GATHER);
-}
-
-function releaseBuffer(buffer: Buffer): void {
-  if (free.length < KEEP) free.push(buffer);
-}
+const idle = new BufferPool(KEEP * GATHER);
 
 /** An S3 error response to a GET: its status and, when the body says it, the S3 error code. */
 export class ObjectReadError extends Error {
@@ -297,7 +290,7 @@ class Relay {
 
   accept(chunk: Buffer, last: boolean): boolean {
     for (let at = 0; at < chunk.length;) {
-      this.current ??= takeBuffer();
+      this.current ??= idle.take(GATHER);
       const n = chunk.copy(this.current, this.filled, at);
       at += n;
       this.filled += n;
@@ -328,7 +321,7 @@ class Relay {
     socket?.cork(); // the head goes out with the first bytes
     this.res.write(length === buffer.length ? buffer : buffer.subarray(0, length), (err) => {
       this.inFlight--;
-      releaseBuffer(buffer);
+      idle.give(buffer);
       if (err || this.stopped) return;
       if (this.paused && this.inFlight < DEPTH && !this.socket.destroyed) {
         this.paused = false;
@@ -347,7 +340,7 @@ class Relay {
 
   release(): void {
     this.stopped = true;
-    if (this.current) releaseBuffer(this.current);
+    if (this.current) idle.give(this.current);
     this.current = undefined;
   }
 }

@@ -132,6 +132,12 @@ export async function startServer(
   }
   const catalog = new CatalogService(meta, {
     healthcheck: config.catalog.healthcheck,
+    limits: {
+      maxValues: config.catalog.query.maxvalues,
+      maxTerms: config.catalog.query.maxterms,
+      maxScan: config.catalog.query.maxscan,
+      timeout: config.catalog.query.timeout,
+    },
     credentials: catalogCredentials(credentials),
   });
   let publicUrl = config.http.host ?? '';

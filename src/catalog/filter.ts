@@ -1,6 +1,7 @@
 import { AppError } from '../errors/index.js';
 import { isObject, typeName, type Json } from './json.js';
 import { parsePath, type Path } from './paths.js';
+import { compileRegex, type Regex } from './regex.js';
 
 /** A parsed query filter (MongoDB's query language over JSON). */
 export type Filter =
@@ -12,7 +13,7 @@ export type Condition =
   | { op: Comparison; value: Json }
   | { op: '$in' | '$nin' | '$all'; values: Json[] }
   | { op: '$exists'; value: boolean }
-  | { op: '$regex'; regex: RegExp }
+  | { op: '$regex'; regex: Regex }
   | { op: '$size'; value: number }
   | { op: '$elemMatch'; conditions: Condition[] }
   | { op: '$elemMatch'; filter: Filter }
@@ -37,22 +38,60 @@ export const fieldOperators = [
 ] as const;
 const logical = ['$and', '$or', '$nor'] as const;
 const maxDepth = 20;
-const maxRegexLength = 1000;
+
+/**
+ * How wide a filter may be. Every term costs SQL parameters and expression depth (SQLite refuses
+ * more than 32,766 variables, PostgreSQL 65,535 parameters) and matcher time on every candidate,
+ * so a filter wider than this is refused up front with a 400 naming the limit (catalog.query).
+ */
+export interface FilterLimits {
+  /** Values in one $in/$nin/$all, clauses in one $and/$or/$nor (catalog.query.maxvalues). */
+  maxValues: number;
+  /** Conditions, clauses and values in the whole filter (catalog.query.maxterms). */
+  maxTerms: number;
+}
+
+export const defaultFilterLimits: FilterLimits = { maxValues: 1000, maxTerms: 5000 };
 
 function invalid(message: string): AppError {
   return new AppError('CATALOG_REQUEST_INVALID', message);
+}
+
+function tooExpensive(message: string): AppError {
+  return new AppError('CATALOG_QUERY_TOO_EXPENSIVE', message);
+}
+
+/** One parse: the limits and the terms counted so far. */
+class Parse {
+  private terms = 0;
+  constructor(readonly limits: FilterLimits) {}
+
+  /** Count `n` terms at `where`; `values` when they are one operator's list. */
+  count(n: number, where: string, values = false): void {
+    if (values && n > this.limits.maxValues) {
+      throw tooExpensive(
+        `${where}: ${n} values, more than the ${this.limits.maxValues} one operator may have (catalog.query.maxvalues)`,
+      );
+    }
+    this.terms += n;
+    if (this.terms > this.limits.maxTerms) {
+      throw tooExpensive(
+        `${where}: the filter has more than ${this.limits.maxTerms} terms (conditions, clauses and values; catalog.query.maxterms)`,
+      );
+    }
+  }
 }
 
 /**
  * Parse a filter such as `{"container_registry_tags": {"$in": ["ai", "internal"]}}`. Unknown
  * operators, unknown fields and arguments of the wrong type are 400s that say what is wrong.
  */
-export function parseFilter(input: unknown): Filter {
-  return parseQuery(input, 'filter', 0, false);
+export function parseFilter(input: unknown, limits: FilterLimits = defaultFilterLimits): Filter {
+  return parseQuery(new Parse(limits), input, 'filter', 0, false);
 }
 
 /** `relative`: inside $elemMatch paths name fields of the array's elements, not of the entry. */
-function parseQuery(input: unknown, where: string, depth: number, relative: boolean): Filter {
+function parseQuery(p: Parse, input: unknown, where: string, depth: number, relative: boolean): Filter {
   if (depth > maxDepth) throw invalid(`${where}: nested more than ${maxDepth} levels deep`);
   if (!isObject(input)) throw invalid(`${where}: expected an object, got ${typeName(input)}`);
   const clauses: Filter[] = [];
@@ -65,13 +104,14 @@ function parseQuery(input: unknown, where: string, depth: number, relative: bool
       if (!Array.isArray(value) || value.length === 0) {
         throw invalid(`${where}.${key}: expected a non-empty array of filters`);
       }
+      p.count(value.length, `${where}.${key}`, true);
       clauses.push({
         kind: key.slice(1) as 'and' | 'or' | 'nor',
-        of: value.map((v, i) => parseQuery(v, `${where}.${key}.${i}`, depth + 1, relative)),
+        of: value.map((v, i) => parseQuery(p, v, `${where}.${key}.${i}`, depth + 1, relative)),
       });
     } else {
       const path = relative ? relativePath(key, where) : parsePath(key, where);
-      clauses.push({ kind: 'field', path, conditions: parseConditions(value, `${where}.${key}`, depth) });
+      clauses.push({ kind: 'field', path, conditions: parseConditions(p, value, `${where}.${key}`, depth) });
     }
   }
   return clauses.length === 1 ? clauses[0]! : { kind: 'and', of: clauses };
@@ -90,8 +130,9 @@ function isOperatorObject(value: unknown): value is Record<string, Json> {
 }
 
 /** A field's value: an operator object (`{"$gt": 1}`) or a value to equal. */
-function parseConditions(value: unknown, where: string, depth: number): Condition[] {
+function parseConditions(p: Parse, value: unknown, where: string, depth: number): Condition[] {
   if (depth > maxDepth) throw invalid(`${where}: nested more than ${maxDepth} levels deep`);
+  p.count(1, where);
   if (!isOperatorObject(value)) return [{ op: '$eq', value: value as Json }];
   const keys = Object.keys(value);
   const plain = keys.find((k) => !k.startsWith('$'));
@@ -104,12 +145,13 @@ function parseConditions(value: unknown, where: string, depth: number): Conditio
       if (!('$regex' in value)) throw invalid(`${where}: $options needs $regex`);
       continue;
     }
-    conditions.push(parseOperator(key, value[key]!, value, `${where}.${key}`, depth));
+    conditions.push(parseOperator(p, key, value[key]!, value, `${where}.${key}`, depth));
   }
   return conditions;
 }
 
 function parseOperator(
+  p: Parse,
   op: string,
   arg: Json,
   all: Record<string, Json>,
@@ -133,6 +175,7 @@ function parseOperator(
     case '$all':
       if (!Array.isArray(arg)) throw invalid(`${where}: expected an array, got ${typeName(arg)}`);
       if (arg.some(isOperatorObject)) throw invalid(`${where}: operators inside ${op} are not supported`);
+      p.count(arg.length, where, true);
       return { op, values: arg };
     case '$exists':
       if (typeof arg !== 'boolean' && typeof arg !== 'number') {
@@ -145,35 +188,22 @@ function parseOperator(
       }
       return { op, value: arg };
     case '$regex':
-      return { op, regex: parseRegex(arg, all.$options, where) };
+      return { op, regex: compileRegex(arg, all.$options, where) };
     case '$elemMatch':
       if (!isObject(arg)) throw invalid(`${where}: expected an object, got ${typeName(arg)}`);
       if (isOperatorObject(arg) && Object.keys(arg).every((k) => !['$and', '$or', '$nor'].includes(k))) {
-        return { op, conditions: parseConditions(arg, where, depth + 1) };
+        return { op, conditions: parseConditions(p, arg, where, depth + 1) };
       }
-      return { op, filter: parseQuery(arg, where, depth + 1, true) };
+      return { op, filter: parseQuery(p, arg, where, depth + 1, true) };
     case '$not':
       if (!isOperatorObject(arg)) {
         throw invalid(
           `${where}: expected an operator object such as {"$regex": "..."}, got ${typeName(arg)}`,
         );
       }
-      return { op, conditions: parseConditions(arg, where, depth + 1) };
+      return { op, conditions: parseConditions(p, arg, where, depth + 1) };
     default:
       throw invalid(`${where}: unknown operator ${op} (known: ${fieldOperators.join(' ')})`);
-  }
-}
-
-function parseRegex(pattern: Json, options: Json | undefined, where: string): RegExp {
-  if (typeof pattern !== 'string') throw invalid(`${where}: expected a string, got ${typeName(pattern)}`);
-  if (pattern.length > maxRegexLength) throw invalid(`${where}: longer than ${maxRegexLength} characters`);
-  if (options !== undefined && (typeof options !== 'string' || !/^[imsu]*$/.test(options))) {
-    throw invalid(`${where}: $options may hold only the flags i, m, s and u`);
-  }
-  try {
-    return new RegExp(pattern, [...new Set(options ?? '')].join(''));
-  } catch (err) {
-    throw invalid(`${where}: invalid regular expression: ${(err as Error).message}`);
   }
 }
 
@@ -183,12 +213,17 @@ export type ElementCondition =
   | { kind: 'filter'; filter: Filter }
   | { kind: 'value'; value: Json };
 
-export function parseElementCondition(value: unknown, where: string): ElementCondition {
+export function parseElementCondition(
+  value: unknown,
+  where: string,
+  limits: FilterLimits = defaultFilterLimits,
+): ElementCondition {
+  const p = new Parse(limits);
   if (isOperatorObject(value)) {
     return Object.keys(value).every((k) => !['$and', '$or', '$nor'].includes(k))
-      ? { kind: 'conditions', conditions: parseConditions(value, where, 1) }
-      : { kind: 'filter', filter: parseQuery(value, where, 1, true) };
+      ? { kind: 'conditions', conditions: parseConditions(p, value, where, 1) }
+      : { kind: 'filter', filter: parseQuery(p, value, where, 1, true) };
   }
-  if (isObject(value)) return { kind: 'filter', filter: parseQuery(value, where, 1, true) };
+  if (isObject(value)) return { kind: 'filter', filter: parseQuery(p, value, where, 1, true) };
   return { kind: 'value', value: value as Json };
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/index.js';
 import { compareValues, isObject, typeName, type Json, type JsonObject } from './json.js';
-import { parseFilter, type Filter } from './filter.js';
+import { parseFilter, type Filter, type FilterLimits } from './filter.js';
 import { MISSING, parsePath, resolvePath, type Path } from './paths.js';
 
 export interface SortKey {
@@ -44,14 +44,14 @@ function invalid(message: string): AppError {
 
 export function parseQuery(
   input: QueryInput,
-  limits: { defaultLimit?: number; maxLimit?: number } = {},
+  limits: { defaultLimit?: number; maxLimit?: number; filter?: FilterLimits } = {},
 ): Query {
   const limit = parseCount(input.limit, 'limit') ?? limits.defaultLimit ?? 0;
   if (limits.maxLimit !== undefined && (limit === 0 || limit > limits.maxLimit)) {
     throw invalid(`limit: at most ${limits.maxLimit}`);
   }
   return {
-    filter: parseFilter(input.filter ?? {}),
+    filter: parseFilter(input.filter ?? {}, limits.filter),
     sort: parseSort(input.sort),
     projection: parseProjection(input.projection),
     limit,

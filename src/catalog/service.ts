@@ -5,6 +5,8 @@ import { normalizeEntry, type CatalogEntry } from './entry.js';
 import { jsonEquals, type JsonObject } from './json.js';
 import { matches } from './matcher.js';
 import { project, sortDocuments, type Query } from './query.js';
+import { defaultFilterLimits, type Filter, type FilterLimits } from './filter.js';
+import { defaultScanLimits, QueryBudget, type ScanLimits } from './budget.js';
 import { compileFilter, scalarColumns, tagSetKey, tagSets, type CompileOptions } from './sql-filter.js';
 import { applyUpdate, parseUpdate, touchedFields } from './update.js';
 import { noCredentials, type CatalogCredentials } from './credentials.js';
@@ -32,8 +34,13 @@ export interface CatalogServiceOptions {
   credentials?: CatalogCredentials;
   /** Extra CA certificates probes trust (private CAs, tests). */
   ca?: string | Buffer;
+  /** catalog.query: how wide a filter and how long a scan may be. */
+  limits?: Partial<QueryLimits>;
   now?: () => number;
 }
+
+/** What one query may cost (config `catalog.query`). */
+export type QueryLimits = FilterLimits & ScanLimits;
 
 /** One page of a query; `more` when entries follow it. */
 export interface QueryPage {
@@ -46,6 +53,10 @@ const curatedFields = new Set(['container_registry_metadata', 'container_registr
 const maxAttempts = 5;
 /** Below this many tag rows, a tag set is rare enough to drive a SQLite query. */
 const rareTagRows = 2000;
+/** Tag sets whose rarity is asked per query; the rest are probed per row, which is never wrong. */
+const maxRareTagProbes = 32;
+/** Rows read per page of a scan at most: one SQLite read holds the event loop while it runs. */
+const maxBatch = 4096;
 
 /**
  * The container-registry catalog: entries with the AIOS schema, MongoDB-style queries and updates,
@@ -56,6 +67,8 @@ export class CatalogService {
   private readonly dialect: Dialect;
   private readonly credentials: CatalogCredentials;
   private readonly now: () => number;
+  /** How wide a filter (parse with these) and how long a scan may be. */
+  readonly limits: QueryLimits;
 
   constructor(
     meta: Pick<MetadataDb, 'db' | 'dialect'>,
@@ -65,6 +78,7 @@ export class CatalogService {
     this.dialect = meta.dialect;
     this.credentials = options.credentials ?? noCredentials;
     this.now = options.now ?? Date.now;
+    this.limits = { ...defaultFilterLimits, ...defaultScanLimits, ...options.limits };
   }
 
   /** Onboard an entry (a missing id gets a UUID). 409 when the id exists. */
@@ -145,72 +159,75 @@ export class CatalogService {
 
   /**
    * Run a query. Filters on the indexed fields (id, name, tags, registry_type, storage_type, public_url,
-   * image_prefix) are answered by SQL; the rest is matched here over the rows SQL narrowed down.
+   * image_prefix) are answered by SQL; the rest is matched here over the rows SQL narrowed down,
+   * within the budget of `limits` (CATALOG_QUERY_TOO_EXPENSIVE beyond).
    */
   async query(query: Query): Promise<QueryPage> {
-    const { where, exact } = compileFilter(query.filter, await this.compileOptions(query));
+    const budget = new QueryBudget(this.limits);
+    const { where, exact } = compileFilter(query.filter, await this.compileOptions(query, budget));
     const want = query.limit === 0 ? Infinity : query.limit;
     const order = sqlOrder(query);
+    // An exact filter needs no matcher; in SQL order SQL also skips.
+    const filter = exact ? undefined : query.filter;
     let docs: JsonObject[];
-    if (order && exact) {
-      const rows = await selectDocuments(
-        this.db,
-        where,
-        order,
-        want === Infinity ? undefined : want + 1,
-        query.skip,
-      );
-      docs = rows.map((r) => JSON.parse(r.document) as JsonObject);
-    } else if (order) {
-      docs = await this.scanInOrder(query, where, order, want);
+    if (order) {
+      const sqlSkip = exact ? query.skip : 0;
+      docs = await this.scan(where, order, filter, sqlSkip, query.skip - sqlSkip, want + 1, budget);
     } else {
-      const rows = await selectDocuments(this.db, where, []);
-      const candidates = rows.map((r) => JSON.parse(r.document) as JsonObject);
-      const matching = exact ? candidates : candidates.filter((d) => matches(d, query.filter));
+      const matching = await this.scan(where, [], filter, 0, 0, Infinity, budget);
       docs = sortDocuments(matching, query.sort).slice(query.skip, query.skip + want + 1);
     }
     const more = docs.length > want;
     return { items: docs.slice(0, want).map((d) => project(d, query.projection)), more };
   }
 
-  /** Read candidates in SQL order, batch by batch, until the page is full. */
-  private async scanInOrder(
-    query: Query,
+  /**
+   * Read candidates in SQL order from row `offset`, page by page, keep those `filter` matches (all
+   * without one), drop the first `skip` of them and return once `enough` are kept or rows run out.
+   * Every row counts against the budget, and the scan yields to other requests as it goes.
+   */
+  private async scan(
     where: RawBuilder<SqlBool>,
     order: OrderColumn[],
-    want: number,
+    filter: Filter | undefined,
+    offset: number,
+    skip: number,
+    enough: number,
+    budget: QueryBudget,
   ): Promise<JsonObject[]> {
     const out: JsonObject[] = [];
     let skipped = 0;
-    let offset = 0;
     // SQL narrows well for most filters: start with about as many rows as the page needs.
-    let batch = Number.isFinite(want) ? Math.min(Math.max(query.skip + want + 1, 32), 4096) : 4096;
+    let batch = Math.min(Math.max(skip + enough, 32), maxBatch);
     for (;;) {
       const rows = await selectDocuments(this.db, where, order, batch, offset);
       for (const row of rows) {
+        if (budget.examine()) await budget.pause();
         const doc = JSON.parse(row.document) as JsonObject;
-        if (!matches(doc, query.filter)) continue;
-        if (skipped < query.skip) skipped++;
+        if (filter && !matches(doc, filter)) continue;
+        if (skipped < skip) skipped++;
         else out.push(doc);
-        if (out.length > want) return out;
+        if (out.length >= enough) return out;
       }
       if (rows.length < batch) return out;
       offset += rows.length;
-      batch = Math.min(batch * 4, 16_384);
+      batch = Math.min(batch * 4, maxBatch);
+      await budget.pause();
     }
   }
 
   /**
    * SQLite has no statistics on how many entries a tag has; ask the tag index (a bounded count) so
-   * rare tags drive the query and common ones are probed per row.
+   * rare tags drive the query and common ones are probed per row. A wide filter asks for a few only.
    */
-  private async compileOptions(query: Query): Promise<CompileOptions> {
+  private async compileOptions(query: Query, budget: QueryBudget): Promise<CompileOptions> {
     if (this.dialect !== 'sqlite') return { dialect: this.dialect };
     const rareTags = new Set<string>();
-    for (const set of tagSets(query.filter)) {
-      const key = tagSetKey(set);
-      if (!rareTags.has(key) && (await countTagRows(this.db, set, rareTagRows)) < rareTagRows)
-        rareTags.add(key);
+    const keys = [...new Set(tagSets(query.filter).map(tagSetKey))].slice(0, maxRareTagProbes);
+    for (const key of keys) {
+      budget.check();
+      const set = JSON.parse(key) as string[];
+      if ((await countTagRows(this.db, set, rareTagRows)) < rareTagRows) rareTags.add(key);
     }
     return { dialect: this.dialect, rareTags };
   }

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/index.js';
 import type { Condition, Filter } from './filter.js';
+import type { Json } from './json.js';
 import { entryFields } from './entry.js';
 import { pathText } from './paths.js';
 
@@ -87,13 +88,23 @@ function toSql(value: RawBuilder<SqlBool> | boolean): RawBuilder<SqlBool> {
   return value;
 }
 
+/**
+ * Terms joined as a balanced tree, `((a or b) or (c or d))`: a flat `a or b or …` parses n levels
+ * deep, and SQLite refuses expressions deeper than 1,000 ("Expression tree is too large").
+ */
+function balanced(terms: RawBuilder<SqlBool>[], op: 'and' | 'or'): RawBuilder<SqlBool> {
+  if (terms.length === 1) return terms[0]!;
+  const half = terms.length >> 1;
+  return sql<SqlBool>`(${balanced(terms.slice(0, half), op)} ${sql.raw(op)} ${balanced(terms.slice(half), op)})`;
+}
+
 function and(parts: Part[]): Part {
   const exact = parts.every((p) => p.exact);
   if (parts.some((p) => p.sql === false && p.exact)) return FALSE;
   const terms = parts.map((p) => p.sql).filter((s): s is RawBuilder<SqlBool> => s !== true);
   if (terms.length === 0) return { sql: true, exact };
   if (terms.length === 1) return { sql: terms[0]!, exact };
-  return { sql: sql<SqlBool>`(${sql.join(terms, sql` and `)})`, exact };
+  return { sql: balanced(terms, 'and'), exact };
 }
 
 function or(parts: Part[]): Part {
@@ -103,7 +114,7 @@ function or(parts: Part[]): Part {
   const terms = parts.map((p) => p.sql).filter((s): s is RawBuilder<SqlBool> => s !== false);
   if (terms.length === 0) return { sql: false, exact };
   if (terms.length === 1) return { sql: terms[0]!, exact };
-  return { sql: sql<SqlBool>`(${sql.join(terms, sql` or `)})`, exact };
+  return { sql: balanced(terms, 'or'), exact };
 }
 
 /** Negating a superset gives nothing sound: only exact parts are negated in SQL. */
@@ -113,7 +124,61 @@ function not(part: Part): Part {
   return { sql: sql<SqlBool>`not (${part.sql})`, exact: true };
 }
 
+/** Substring tests on documents one query may make (see `contains`). */
+const maxSubstringTests = 16;
+/** Tag subqueries one query may make (see `hasTag`). */
+const maxTagSubqueries = 32;
+
+/**
+ * `$or` clauses that each ask one indexed field for string values, merged into one `$in` per field:
+ * SQL answers `id in (…)` from the index, where a thousand `id = ?` or-ed together is a scan.
+ * Other clauses are kept as they are.
+ */
+function mergeEqualities(clauses: Filter[]): Filter[] {
+  const merged = new Map<string, Filter & { kind: 'field' }>();
+  const out: Filter[] = [];
+  for (const clause of clauses) {
+    const values =
+      clause.kind === 'field' && clause.conditions.length === 1
+        ? stringsAsked(clause.conditions[0]!)
+        : undefined;
+    const path = clause.kind === 'field' ? pathText(clause.path) : '';
+    if (
+      clause.kind !== 'field' ||
+      values === undefined ||
+      !(Object.hasOwn(scalarColumns, path) || path === 'container_registry_tags')
+    ) {
+      out.push(clause);
+      continue;
+    }
+    const existing = merged.get(path);
+    if (existing) (existing.conditions[0] as { values: Json[] }).values.push(...values);
+    else {
+      const field = {
+        kind: 'field' as const,
+        path: clause.path,
+        conditions: [{ op: '$in' as const, values: [...values] }],
+      };
+      merged.set(path, field);
+      out.push(field);
+    }
+  }
+  return out;
+}
+
+/** The strings an `$eq` or `$in` of strings only asks for. */
+function stringsAsked(c: Condition): string[] | undefined {
+  if (c.op === '$eq' && typeof c.value === 'string') return [c.value];
+  if (c.op === '$in' && c.values.length > 0 && c.values.every((v) => typeof v === 'string')) {
+    return c.values as string[];
+  }
+  return undefined;
+}
+
 class Compiler {
+  private substringTests = 0;
+  private tagSubqueries = 0;
+
   constructor(private readonly options: CompileOptions) {}
 
   compile(filter: Filter): Part {
@@ -121,7 +186,7 @@ class Compiler {
       case 'and':
         return and(filter.of.map((f) => this.compile(f)));
       case 'or':
-        return or(filter.of.map((f) => this.compile(f)));
+        return or(mergeEqualities(filter.of).map((f) => this.compile(f)));
       case 'nor':
         return not(or(filter.of.map((f) => this.compile(f))));
       case 'field':
@@ -175,12 +240,33 @@ class Compiler {
     }
   }
 
-  private hasTag(values: string[]): RawBuilder<SqlBool> {
+  /**
+   * Entries with any of `values` as a tag. Each is a subquery, and PostgreSQL's planner takes
+   * minutes over a thousand of them and-ed together: past a few the matcher decides instead.
+   */
+  private hasTag(values: string[]): Part {
+    if (++this.tagSubqueries > maxTagSubqueries) return RESIDUAL;
     const list = sql.join(values);
     if (this.options.rareTags?.has(tagSetKey(values))) {
-      return sql<SqlBool>`${sql.ref('catalog_entries.id')} in (select t.entry_id from ${sql.table('catalog_entry_tags')} as t where t.tag in (${list}))`;
+      return {
+        sql: sql<SqlBool>`${sql.ref('catalog_entries.id')} in (select t.entry_id from ${sql.table('catalog_entry_tags')} as t where t.tag in (${list}))`,
+        exact: true,
+      };
     }
-    return sql<SqlBool>`exists (select 1 from ${sql.table('catalog_entry_tags')} as t where t.entry_id = ${sql.ref('catalog_entries.id')} and t.tag in (${list}))`;
+    return {
+      sql: sql<SqlBool>`exists (select 1 from ${sql.table('catalog_entry_tags')} as t where t.entry_id = ${sql.ref('catalog_entries.id')} and t.tag in (${list}))`,
+      exact: true,
+    };
+  }
+
+  /** Entries with every one of the distinct `values` as a tag: one subquery however many there are. */
+  private hasAllTags(values: string[]): Part {
+    if (values.length === 1) return this.hasTag(values);
+    if (++this.tagSubqueries > maxTagSubqueries) return RESIDUAL;
+    return {
+      sql: sql<SqlBool>`(select count(distinct t.tag) from ${sql.table('catalog_entry_tags')} as t where t.entry_id = ${sql.ref('catalog_entries.id')} and t.tag in (${sql.join(values)})) = ${values.length}`,
+      exact: true,
+    };
   }
 
   /** The tags array, through the tag table: membership compiles, the rest is the matcher's. */
@@ -188,19 +274,25 @@ class Compiler {
     switch (c.op) {
       case '$eq':
         if (Array.isArray(c.value)) return RESIDUAL;
-        return typeof c.value === 'string' ? { sql: this.hasTag([c.value]), exact: true } : FALSE;
+        return typeof c.value === 'string' ? this.hasTag([c.value]) : FALSE;
       case '$ne':
         return not(this.tags({ op: '$eq', value: c.value }));
       case '$in': {
         if (c.values.some(Array.isArray)) return RESIDUAL;
         const values = strings(c.values);
-        return values.length === 0 ? FALSE : { sql: this.hasTag(values), exact: true };
+        return values.length === 0 ? FALSE : this.hasTag(values);
       }
       case '$nin':
         return not(this.tags({ op: '$in', values: c.values }));
-      case '$all':
-        if (c.values.length === 0) return FALSE;
-        return and(c.values.map((value) => this.tags({ op: '$eq', value })));
+      case '$all': {
+        // Like an $eq per value: a value neither string nor array is in no tag list.
+        if (c.values.length === 0 || c.values.some((v) => !Array.isArray(v) && typeof v !== 'string')) {
+          return FALSE;
+        }
+        const values = [...new Set(strings(c.values))];
+        const part = values.length === 0 ? TRUE : this.hasAllTags(values);
+        return c.values.some(Array.isArray) ? and([part, RESIDUAL]) : part;
+      }
       case '$exists':
         return c.value ? TRUE : FALSE;
       case '$not':
@@ -248,13 +340,19 @@ class Compiler {
     }
   }
 
+  /**
+   * Each substring test reads every candidate's whole document (in SQLite, on the event loop), so a
+   * query gets a few; past them the matcher decides, within the query's budget and yielding.
+   */
   private contains(values: string[]): Part {
+    if (this.substringTests + values.length > maxSubstringTests) return RESIDUAL;
+    this.substringTests += values.length;
     const test = this.options.dialect === 'postgres' ? 'strpos' : 'instr';
     const terms = values.map(
       (v) => sql<SqlBool>`${sql.raw(test)}(${sql.ref('document')}, ${JSON.stringify(v)}) > 0`,
     );
     return {
-      sql: terms.length === 1 ? terms[0]! : sql<SqlBool>`(${sql.join(terms, sql` or `)})`,
+      sql: balanced(terms, 'or'),
       exact: false,
     };
   }

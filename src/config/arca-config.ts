@@ -76,7 +76,11 @@ export interface ArcaConfig {
   locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
   registries: { probeinterval: number };
   /** The container-registry catalog's background health checks; concurrency and history aside, ms. */
-  catalog: { healthcheck: { interval: number; timeout: number; concurrency: number; history: number } };
+  catalog: {
+    healthcheck: { interval: number; timeout: number; concurrency: number; history: number };
+    /** What one query may cost; timeout in ms. */
+    query: { maxvalues: number; maxterms: number; maxscan: number; timeout: number };
+  };
 }
 
 /** Resolve the validated file into ArcaConfig: pick the driver and auth mode, derive paths from datadir. */
@@ -102,7 +106,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     database: { url: file.database?.url ?? `sqlite:${join(file.datadir, 'arca.db')}` },
     datadir: file.datadir,
     limits: file.limits,
-    catalog: { healthcheck: file.catalog.healthcheck },
+    catalog: { healthcheck: file.catalog.healthcheck, query: file.catalog.query },
     locations: file.locations,
     registries: file.registries,
   };

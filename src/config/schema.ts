@@ -267,6 +267,19 @@ const catalogSchema = z
         history: positiveDuration.prefault('168h'),
       })
       .prefault({}),
+    /** What one query may cost; beyond, it is refused with CATALOG_QUERY_TOO_EXPENSIVE (400). */
+    query: z
+      .strictObject({
+        /** Values in one $in/$nin/$all, clauses in one $and/$or/$nor. */
+        maxvalues: int(1).default(1000),
+        /** Conditions, clauses and values in a whole filter. */
+        maxterms: int(1).default(5000),
+        /** Candidate entries read and examined by the matcher. */
+        maxscan: int(1).default(100_000),
+        /** Time spent evaluating one query. */
+        timeout: positiveDuration.prefault('5s'),
+      })
+      .prefault({}),
   })
   .prefault({});
 

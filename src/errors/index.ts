@@ -29,6 +29,7 @@ export const errorCodes = {
   CATALOG_ENTRY_UNKNOWN: { status: 404, message: 'container registry not found' },
   CATALOG_ENTRY_EXISTS: { status: 409, message: 'container registry already exists' },
   CATALOG_ENTRY_MANAGED: { status: 409, message: 'container registry is managed by Arca' },
+  CATALOG_QUERY_TOO_EXPENSIVE: { status: 400, message: 'catalog query too expensive' },
   ACCESS_REQUEST_INVALID: { status: 400, message: 'invalid request' },
   ACCESS_NOT_FOUND: { status: 404, message: 'not found' },
   ACCESS_CONFLICT: { status: 409, message: 'conflict' },

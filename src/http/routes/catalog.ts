@@ -108,7 +108,8 @@ async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): 
     '/container_registries',
     read,
     async (request) => {
-      const page = await catalog.query(parseQuery(aiosQuery(request.body, request.query)));
+      const query = parseQuery(aiosQuery(request.body, request.query), { filter: catalog.limits });
+      const page = await catalog.query(query);
       return { success: true, data: page.items };
     },
   );
@@ -163,7 +164,7 @@ async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): P
         throw new AppError('CATALOG_REQUEST_INVALID', `filter: invalid JSON: ${(err as Error).message}`);
       }
     }
-    const query = parseQuery({ ...request.query, filter }, apiLimits);
+    const query = parseQuery({ ...request.query, filter }, { ...apiLimits, filter: catalog.limits });
     return listResponse(await catalog.query(query), query.skip, query.limit);
   });
 
@@ -181,7 +182,7 @@ async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): P
         `query: unknown key '${stray}' (known: ${queryEnvelopeKeys.join(', ')})`,
       );
     }
-    const query = parseQuery(body, apiLimits);
+    const query = parseQuery(body, { ...apiLimits, filter: catalog.limits });
     return listResponse(await catalog.query(query), query.skip, query.limit);
   });
 

@@ -1,0 +1,270 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CatalogService, matches, parseFilter, parseQuery } from '../../src/catalog/index.js';
+import { QueryBudget } from '../../src/catalog/budget.js';
+import { isAppError, type AppError } from '../../src/errors/index.js';
+import type { MetadataDb } from '../../src/db/index.js';
+import { dialects } from '../helpers/dialects.js';
+import { freshDatabase } from '../helpers/catalog-db.js';
+
+function entry(i: number, url: string, extra: Record<string, unknown> = {}) {
+  return {
+    container_registry_id: `e${i}`,
+    container_registry_name: `name-${i}`,
+    container_registry_public_url: url,
+    container_registry_tags: [`t${i % 10}`],
+    container_registry_metadata: { index: i, region: `r${i % 7}`, ...extra },
+  };
+}
+
+/** A 400 of `code` whose message matches `message`. */
+function refused(code: string, message: RegExp) {
+  return (err: unknown) => {
+    assert.ok(isAppError(err), `an AppError, not ${String(err)}`);
+    const e = err as AppError;
+    assert.equal(e.status, 400, e.message);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    return true;
+  };
+}
+
+const values = (n: number, prefix = 'v') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('hardening 1: catalog regular expressions run in linear time', () => {
+  test('hardening 1: catastrophic $regex patterns over long values are matched in linear time', (t) => {
+    // Short values first: a backtracking engine takes about a second per value on the first
+    // pattern, so on such an engine this fails here rather than running for hours below.
+    const short = Array.from({ length: 5 }, (_, i) => entry(i, 'a'.repeat(16)));
+    const long = Array.from({ length: 300 }, (_, i) => entry(i, `https://${'a'.repeat(2000)}-${i}.example`));
+    for (const [docs, what] of [
+      [short, '5 values of 16 characters'],
+      [long, '300 values of 2,000 characters'],
+    ] as const) {
+      for (const pattern of ['^((.+)+)+Z$', '^(.*){10}Z$', '^(a+)+$']) {
+        const filter = parseFilter({ container_registry_public_url: { $regex: pattern } });
+        const started = performance.now();
+        const matched = docs.filter((d) => matches(d as never, filter)).length;
+        const ms = performance.now() - started;
+        t.diagnostic(`${pattern} over ${what}: ${ms.toFixed(1)} ms, ${matched} matched`);
+        assert.ok(ms < 1000, `${pattern} over ${what} took ${ms.toFixed(0)} ms`);
+        assert.equal(matched, pattern === '^(a+)+$' && docs === short ? 5 : 0);
+      }
+    }
+  });
+
+  test('hardening 1: $options map to RE2 flags (i, m, s, u); x and unknown flags are a 400', () => {
+    const doc = { container_registry_name: 'Alpha\nbeta' } as never;
+    const hit = (regex: string, options?: string) =>
+      matches(doc, parseFilter({ container_registry_name: { $regex: regex, $options: options } }));
+    assert.equal(hit('^alpha'), false);
+    assert.equal(hit('^alpha', 'i'), true);
+    assert.equal(hit('^beta'), false);
+    assert.equal(hit('^beta', 'm'), true);
+    assert.equal(hit('Alpha.beta'), false);
+    assert.equal(hit('Alpha.beta', 's'), true);
+    assert.equal(hit('^ALPHA.BETA$', 'isu'), true);
+    assert.throws(
+      () => parseFilter({ container_registry_name: { $regex: 'a b', $options: 'x' } }),
+      refused('CATALOG_REQUEST_INVALID', /only the flags i, m, s and u \(x, extended syntax, is not/),
+    );
+    assert.throws(
+      () => parseFilter({ container_registry_name: { $regex: 'a', $options: 'g' } }),
+      refused('CATALOG_REQUEST_INVALID', /only the flags i, m, s and u/),
+    );
+  });
+
+  test('hardening 1: backreferences and lookaround are a 400 naming the reason', () => {
+    for (const [pattern, reason] of [
+      ['^(a+)\\1$', /backreferences are not supported/],
+      ['(?<n>a)\\k<n>', /backreferences are not supported/],
+      ['^(?=a)', /lookahead and lookbehind are not supported/],
+      ['(?<!a)b', /lookahead and lookbehind are not supported/],
+      ['(', /missing closing \)/],
+    ] as const) {
+      assert.throws(
+        () => parseFilter({ container_registry_public_url: { $regex: pattern } }),
+        refused('CATALOG_REQUEST_INVALID', reason),
+        pattern,
+      );
+    }
+  });
+
+  test('hardening 1: one test is bounded: a huge program over a huge value is refused, not run', () => {
+    const filter = parseFilter({ 'container_registry_metadata.blob': { $regex: '(\\pL{100}){10}' } });
+    const doc = entry(1, 'https://x', { blob: `${'a'.repeat(999)}-`.repeat(1000) });
+    const started = performance.now();
+    assert.throws(
+      () => matches(doc as never, filter),
+      refused('CATALOG_QUERY_TOO_EXPENSIVE', /instructions over a value of 1000000 characters/),
+    );
+    assert.ok(performance.now() - started < 100);
+  });
+});
+
+describe('hardening 1: wide filters are refused with the limit named', () => {
+  test('hardening 1: 50,000 $in values, a 20,000-branch $or and too many terms are a 400', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ container_registry_public_url: { $in: values(50_000) } }, /50000 values.*catalog\.query\.maxvalues/],
+      [{ container_registry_tags: { $all: values(1001) } }, /1001 values.*catalog\.query\.maxvalues/],
+      [{ container_registry_tags: { $nin: values(5000) } }, /catalog\.query\.maxvalues/],
+      [
+        { $or: values(20_000).map((v) => ({ container_registry_id: v })) },
+        /filter\.\$or: 20000 values.*catalog\.query\.maxvalues/,
+      ],
+      [
+        { $and: Array.from({ length: 6 }, () => ({ container_registry_id: { $in: values(1000) } })) },
+        /more than 5000 terms.*catalog\.query\.maxterms/,
+      ],
+    ];
+    for (const [filter, message] of cases) {
+      assert.throws(() => parseFilter(filter), refused('CATALOG_QUERY_TOO_EXPENSIVE', message));
+    }
+    assert.throws(
+      () => parseFilter({ container_registry_id: { $in: values(11) } }, { maxValues: 10, maxTerms: 100 }),
+      refused('CATALOG_QUERY_TOO_EXPENSIVE', /more than the 10 one operator may have/),
+    );
+  });
+
+  test('hardening 1: a query budget ends in a 400 at its time limit, and pauses let the loop run', async () => {
+    let now = 0;
+    const budget = new QueryBudget({ maxScan: 1000, timeout: 50 }, () => now);
+    assert.equal(budget.examine(), false);
+    now = 10;
+    assert.equal(budget.examine(), true, 'a 10 ms slice is over: time to yield');
+    await budget.pause();
+    assert.equal(budget.examine(), false);
+    now = 51;
+    assert.throws(
+      () => budget.examine(),
+      refused(
+        'CATALOG_QUERY_TOO_EXPENSIVE',
+        /ran longer than 50 ms \(catalog\.query\.timeout\) after examining 4/,
+      ),
+    );
+  });
+});
+
+for (const dialect of dialects()) {
+  describe(`hardening 1: catalog query budgets (${dialect})`, () => {
+    let meta: MetadataDb;
+    let drop: () => Promise<void>;
+    let catalog: CatalogService;
+    const count = 3000;
+    before(async () => {
+      ({ meta, drop } = await freshDatabase(dialect));
+      catalog = new CatalogService(meta, { healthcheck: { timeout: 1000, history: 60_000 } });
+      const padding = 'p'.repeat(1000);
+      await catalog.createMany(
+        Array.from({ length: count }, (_, i) => entry(i, `https://r${i}.example`, { padding })),
+      );
+    });
+    after(async () => {
+      await drop?.();
+    });
+
+    test(`hardening 1: filters as wide as the limits allow run on ${dialect} and agree with the matcher`, async (t) => {
+      const wanted = [3, 77, 1500];
+      const cases: [string, unknown, number[]][] = [
+        [
+          '$or of 1,000 clauses',
+          { $or: values(1000, 'e').map((id) => ({ container_registry_id: id })) },
+          values(1000).map((_, i) => i),
+        ],
+        [
+          '$or of 1,000 residual clauses',
+          { $or: values(1000).map((v) => ({ 'container_registry_metadata.region': v })) },
+          [],
+        ],
+        [
+          '$in of 1,000 on an unindexed path',
+          { 'container_registry_metadata.region': { $in: [...values(999), 'r3'] } },
+          values(count)
+            .map((_, i) => i)
+            .filter((i) => i % 7 === 3),
+        ],
+        ['$all of 1,000 tags', { container_registry_tags: { $all: values(1000, 't') } }, []],
+        [
+          '$and of 1,000 tag clauses',
+          { $and: values(1000, 't').map((tag) => ({ container_registry_tags: tag })) },
+          [],
+        ],
+        [
+          '$nin of 1,000 tags and $in of 1,000 ids',
+          {
+            container_registry_tags: { $nin: values(1000, 't').slice(1) },
+            container_registry_id: { $in: [...values(997, 'x'), ...wanted.map((i) => `e${i}`)] },
+          },
+          wanted.filter((i) => i % 10 === 0),
+        ],
+        [
+          '$and of two $or of 1,000',
+          {
+            $and: Array.from({ length: 2 }, () => ({
+              $or: values(1000, 'e').map((id) => ({ container_registry_id: id })),
+            })),
+          },
+          values(1000).map((_, i) => i),
+        ],
+      ];
+      for (const [name, filter, expected] of cases) {
+        const started = performance.now();
+        const page = await catalog.query(parseQuery({ filter }));
+        t.diagnostic(`${name}: ${(performance.now() - started).toFixed(0)} ms, ${page.items.length} entries`);
+        assert.deepEqual(
+          page.items.map((d) => Number(String(d.container_registry_id).slice(1))).sort((a, b) => a - b),
+          expected,
+          name,
+        );
+      }
+    });
+
+    test(`hardening 1: a scan past catalog.query.maxscan or its timeout is a 400 (${dialect})`, async () => {
+      const residual = { 'container_registry_metadata.index': { $gte: 0 } };
+      const small = new CatalogService(meta, {
+        healthcheck: { timeout: 1000, history: 60_000 },
+        limits: { maxScan: 500 },
+      });
+      await assert.rejects(
+        small.query(parseQuery({ filter: residual })),
+        refused('CATALOG_QUERY_TOO_EXPENSIVE', /more than 500 candidate entries \(catalog\.query\.maxscan\)/),
+      );
+      // A page that fills before the limit is fine: the budget counts what is read, not what exists.
+      assert.equal((await small.query(parseQuery({ filter: residual, limit: 10 }))).items.length, 10);
+      const hurried = new CatalogService(meta, {
+        healthcheck: { timeout: 1000, history: 60_000 },
+        limits: { timeout: 1 },
+      });
+      await assert.rejects(
+        hurried.query(parseQuery({ filter: { container_registry_public_url: { $regex: 'r1' } } })),
+        refused('CATALOG_QUERY_TOO_EXPENSIVE', /ran longer than 1 ms \(catalog\.query\.timeout\)/),
+      );
+    });
+
+    test(`hardening 1: a long scan yields: the event loop never waits long (${dialect})`, async (t) => {
+      let worst = 0;
+      let last = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+      }, 2);
+      const started = performance.now();
+      let page;
+      try {
+        // Every entry is a candidate and is parsed and matched: a full scan of 3,000 documents.
+        page = await catalog.query(
+          parseQuery({ filter: { 'container_registry_metadata.padding': { $regex: 'q' } } }),
+        );
+      } finally {
+        clearInterval(timer);
+      }
+      const ms = performance.now() - started;
+      t.diagnostic(
+        `full scan of ${count} entries: ${ms.toFixed(0)} ms; longest event-loop wait ${worst.toFixed(1)} ms`,
+      );
+      assert.equal(page.items.length, 0);
+      assert.ok(worst < 150, `the event loop waited ${worst.toFixed(0)} ms`);
+    });
+  });
+}

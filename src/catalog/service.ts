@@ -121,7 +121,7 @@ export class CatalogService {
    * Concurrent updates of one entry each apply in full (optimistic, retried).
    */
   async update(id: string, input: unknown): Promise<CatalogEntry> {
-    const update = parseUpdate(input);
+    const update = parseUpdate(input, this.limits);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const result = await this.db.transaction().execute(async (tx) => {
         // PostgreSQL: the row lock serializes writers. SQLite: the one connection already does;

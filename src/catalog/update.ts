@@ -1,6 +1,11 @@
 import { AppError } from '../errors/index.js';
 import { cloneJson, isObject, jsonEquals, typeName, type Json, type JsonObject } from './json.js';
-import { parseElementCondition, type ElementCondition } from './filter.js';
+import {
+  defaultFilterLimits,
+  parseElementCondition,
+  type ElementCondition,
+  type FilterLimits,
+} from './filter.js';
 import { holds, matches } from './matcher.js';
 import { isIndex, parsePath, pathText, type Path } from './paths.js';
 import type { EntryField } from './entry.js';
@@ -28,7 +33,7 @@ function invalid(message: string): AppError {
  * Parse `{"$set": {"container_registry_name": "updated-name"}}` and the other operators. A body of
  * plain fields (no operator) is a `$set` of those fields, as the reference's description of PUT says.
  */
-export function parseUpdate(input: unknown): Update {
+export function parseUpdate(input: unknown, limits: FilterLimits = defaultFilterLimits): Update {
   if (!isObject(input)) throw invalid(`update: expected an object, got ${typeName(input)}`);
   const keys = Object.keys(input);
   if (keys.length === 0) throw invalid('update: empty; give fields to change or operators such as $set');
@@ -45,14 +50,16 @@ export function parseUpdate(input: unknown): Update {
     if (!isObject(args))
       throw invalid(`update.${op}: expected an object of field paths, got ${typeName(args)}`);
     for (const [key, arg] of Object.entries(args)) {
-      steps.push(parseStep(op as UpdateOperator, parsePath(key, `update.${op}`), arg, `update.${op}.${key}`));
+      const path = parsePath(key, `update.${op}`);
+      steps.push(parseStep(op as UpdateOperator, path, arg, `update.${op}.${key}`, limits));
     }
   }
   checkConflicts(steps);
   return { steps };
 }
 
-function parseStep(op: UpdateOperator, path: Path, arg: Json, where: string): Step {
+/** `limits`: a `$pull` condition is a filter, as wide as a query's may be. */
+function parseStep(op: UpdateOperator, path: Path, arg: Json, where: string, limits: FilterLimits): Step {
   switch (op) {
     case '$set':
       return { op, path, value: arg };
@@ -72,7 +79,7 @@ function parseStep(op: UpdateOperator, path: Path, arg: Json, where: string): St
       return { op, path, values: [arg] };
     }
     case '$pull':
-      return { op, path, condition: parseElementCondition(arg, where) };
+      return { op, path, condition: parseElementCondition(arg, where, limits) };
   }
 }
 

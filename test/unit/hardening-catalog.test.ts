@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CatalogService, matches, parseFilter, parseQuery } from '../../src/catalog/index.js';
+import { CatalogService, matches, parseFilter, parseQuery, parseUpdate } from '../../src/catalog/index.js';
 import { QueryBudget } from '../../src/catalog/budget.js';
 import { isAppError, type AppError } from '../../src/errors/index.js';
 import type { MetadataDb } from '../../src/db/index.js';
@@ -120,6 +120,10 @@ describe('hardening 1: wide filters are refused with the limit named', () => {
     for (const [filter, message] of cases) {
       assert.throws(() => parseFilter(filter), refused('CATALOG_QUERY_TOO_EXPENSIVE', message));
     }
+    assert.throws(
+      () => parseUpdate({ $pull: { container_registry_tags: { $in: values(50_000) } } }),
+      refused('CATALOG_QUERY_TOO_EXPENSIVE', /update\.\$pull\.container_registry_tags\.\$in: 50000 values/),
+    );
     assert.throws(
       () => parseFilter({ container_registry_id: { $in: values(11) } }, { maxValues: 10, maxTerms: 100 }),
       refused('CATALOG_QUERY_TOO_EXPENSIVE', /more than the 10 one operator may have/),

@@ -188,7 +188,7 @@ class Compiler {
       case 'or':
         return or(mergeEqualities(filter.of).map((f) => this.compile(f)));
       case 'nor':
-        return not(or(filter.of.map((f) => this.compile(f))));
+        return not(or(mergeEqualities(filter.of).map((f) => this.compile(f))));
       case 'field':
         return and(filter.conditions.map((c) => this.condition(pathText(filter.path), c)));
     }

@@ -176,6 +176,11 @@ for (const dialect of dialects()) {
           values(1000).map((_, i) => i),
         ],
         [
+          '$nor of 1,000 clauses',
+          { $nor: values(1000, 'e').map((id) => ({ container_registry_id: id })) },
+          values(count - 1000).map((_, i) => 1000 + i),
+        ],
+        [
           '$or of 1,000 residual clauses',
           { $or: values(1000).map((v) => ({ 'container_registry_metadata.region': v })) },
           [],

@@ -17,6 +17,7 @@ import {
   type OpenedRegistries,
 } from './registries/index.js';
 import { CredentialService, MasterKeys, catalogCredentials, testBucketAccess } from './credentials/index.js';
+import { Outbound } from './net/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -130,9 +131,12 @@ export async function startServer(
     await meta.close();
     throw err;
   }
+  // Every request to another server goes through this one: its timeouts and destination policy.
+  const outbound = new Outbound(config.outbound, log);
   const catalog = new CatalogService(meta, {
     healthcheck: config.catalog.healthcheck,
     credentials: catalogCredentials(credentials),
+    outbound,
   });
   let publicUrl = config.http.host ?? '';
   // Browsers reach Arca here; buckets must let this origin upload and download.
@@ -152,13 +156,15 @@ export async function startServer(
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
-    probe: registryProber(registries, 10_000, async (location) => {
+    probe: registryProber(registries, 10_000, async (location, _row, signal) => {
       const driver = registries.driverOf(location);
-      return driver?.checkCors ? driver.checkCors(publicOrigin()) : null;
+      return driver?.checkCors ? driver.checkCors(publicOrigin(), outbound, signal) : null;
     }),
     prepare: async (row) => {
+      // Bounded like a probe: a bucket endpoint that never answers must not hold the create request.
+      const signal = AbortSignal.timeout(10_000);
       for (const location of [row.primary_location, ...(JSON.parse(row.locations) as string[])]) {
-        await registries.driverOf(location)?.ensureCors?.(publicOrigin());
+        await registries.driverOf(location)?.ensureCors?.(publicOrigin(), signal);
       }
     },
     changed: async () => {
@@ -185,7 +191,7 @@ export async function startServer(
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
-    credentials: { credentials, testBucket: testBucketAccess },
+    credentials: { credentials, testBucket: testBucketAccess, outbound },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 

@@ -77,6 +77,8 @@ export interface ArcaConfig {
   registries: { probeinterval: number };
   /** The container-registry catalog's background health checks; concurrency and history aside, ms. */
   catalog: { healthcheck: { interval: number; timeout: number; concurrency: number; history: number } };
+  /** Requests to other servers: timeouts (ms) and the destination policy (addresses, CIDR ranges). */
+  outbound: { timeout: number; connecttimeout: number; allow: string[]; deny: string[] };
 }
 
 /** Resolve the validated file into ArcaConfig: pick the driver and auth mode, derive paths from datadir. */
@@ -105,6 +107,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     catalog: { healthcheck: file.catalog.healthcheck },
     locations: file.locations,
     registries: file.registries,
+    outbound: file.outbound,
   };
 }
 

@@ -133,6 +133,8 @@ export async function startServer(
   }
   // Every request to another server goes through this one: its timeouts and destination policy.
   const outbound = new Outbound(config.outbound, log);
+  // A backend probe (ping, CORS) and a new bucket's CORS set-up: 10 s, or less if outbound says so.
+  const backendTimeout = Math.min(10_000, config.outbound.timeout);
   const catalog = new CatalogService(meta, {
     healthcheck: config.catalog.healthcheck,
     credentials: catalogCredentials(credentials),
@@ -156,13 +158,13 @@ export async function startServer(
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
-    probe: registryProber(registries, 10_000, async (location, _row, signal) => {
+    probe: registryProber(registries, backendTimeout, async (location, _row, signal) => {
       const driver = registries.driverOf(location);
       return driver?.checkCors ? driver.checkCors(publicOrigin(), outbound, signal) : null;
     }),
     prepare: async (row) => {
       // Bounded like a probe: a bucket endpoint that never answers must not hold the create request.
-      const signal = AbortSignal.timeout(10_000);
+      const signal = AbortSignal.timeout(backendTimeout);
       for (const location of [row.primary_location, ...(JSON.parse(row.locations) as string[])]) {
         await registries.driverOf(location)?.ensureCors?.(publicOrigin(), signal);
       }

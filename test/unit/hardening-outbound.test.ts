@@ -6,6 +6,7 @@ import {
   type Server as HttpServer,
 } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { testRegistryLogin } from '../../src/credentials/index.js';
 import { DestinationPolicy, mayPresent, Outbound, OutboundError, registryBase } from '../../src/net/index.js';
 
@@ -92,6 +93,25 @@ describe('hardening 7: one outbound module, bounded, with a destination policy',
     assert.match(strict.refusal('127.0.0.1') ?? '', /not allowed/);
     assert.throws(() => new DestinationPolicy({ allow: [], deny: ['10.0.0.0/33'] }), /prefix length/);
     assert.throws(() => new DestinationPolicy({ allow: [], deny: ['nvcr.io'] }), /address or a CIDR/);
+  });
+
+  test('hardening 7: outbound.* config keys: defaults, ARCA_OUTBOUND_* overrides, bad ranges refused', () => {
+    const defaults = loadConfig({ env: {} }).outbound;
+    assert.deepEqual(defaults, {
+      timeout: 30_000,
+      connecttimeout: 10_000,
+      allow: [],
+      deny: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254'],
+    });
+    const set = loadConfig({
+      env: { ARCA_OUTBOUND_TIMEOUT: '3s', ARCA_OUTBOUND_DENY: '[10.0.0.0/8, 169.254.0.0/16]' },
+    }).outbound;
+    assert.equal(set.timeout, 3000);
+    assert.deepEqual(set.deny, ['10.0.0.0/8', '169.254.0.0/16']);
+    assert.throws(
+      () => loadConfig({ env: { ARCA_OUTBOUND_ALLOW: '[10.0.0.0/40]' } }),
+      (err: unknown) => err instanceof ConfigError && /outbound\.allow.*prefix length/.test(err.message),
+    );
   });
 
   test('hardening 7: 169.254.169.254 is refused by policy before any connection', async () => {

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { DEFAULT_CIPHERS } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3StorageConfig } from '../../config/index.js';
@@ -41,11 +42,39 @@ export const PREFERRED_CIPHERS = [
   ...DEFAULT_CIPHERS.split(':').filter((suite) => !suite.startsWith('TLS_')),
 ].join(':');
 
+/** How long connecting to the endpoint may take, TLS handshake included. */
+const CONNECT_TIMEOUT = 10_000;
+
+/**
+ * The SDK's `connectionTimeout` ends when TCP connects; an endpoint that accepts and never completes
+ * a TLS handshake (a non-TLS port, a wedged gateway) would hold the socket until the 2-minute
+ * request timeout, on every retry. Here connecting ends at the handshake, within the same bound.
+ */
+class HandshakeBoundedAgent extends HttpsAgent {
+  override createConnection(
+    options: Parameters<HttpsAgent['createConnection']>[0],
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback) as TLSSocket | null | undefined;
+    if (socket) {
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`TLS handshake: no answer within ${CONNECT_TIMEOUT} ms`)),
+        CONNECT_TIMEOUT,
+      );
+      timer.unref();
+      const clear = () => clearTimeout(timer);
+      socket.once('secureConnect', clear);
+      socket.once('close', clear);
+    }
+    return socket;
+  }
+}
+
 /** The https agent of the SDK's requests (the tests' own when given: it trusts their CA). */
 export function createHttpsAgent(config: S3StorageConfig, options: S3DriverOptions = {}): HttpsAgent {
   return (
     options.httpsAgent ??
-    new HttpsAgent({
+    new HandshakeBoundedAgent({
       ...socketOptions(config),
       rejectUnauthorized: !config.skipverify,
       ciphers: PREFERRED_CIPHERS,
@@ -86,7 +115,7 @@ export function createS3Client(config: S3StorageConfig, httpsAgent: HttpsAgent):
     requestHandler: new NodeHttpHandler({
       httpsAgent,
       httpAgent: new HttpAgent(socketOptions(config)),
-      connectionTimeout: 10_000,
+      connectionTimeout: CONNECT_TIMEOUT,
       // A request whose socket stays silent this long fails instead of holding its upload forever
       // (a gateway that lost its storage answers nothing). S3 keeps long copies and completions
       // alive with whitespace; an idle two minutes is a dead peer.

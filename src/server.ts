@@ -85,6 +85,8 @@ export async function startServer(
   } catch (err) {
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
+  // Every request to another server goes through this one: its timeouts and destination policy.
+  const outbound = new Outbound(config.outbound, log);
   let credentials: CredentialService;
   let opened: OpenedRegistries;
   try {
@@ -98,7 +100,7 @@ export async function startServer(
     throw new Error(`credentials: ${(err as Error).message}`);
   }
   try {
-    opened = await openRegistries(config, meta.db, credentials);
+    opened = await openRegistries(config, meta.db, credentials, outbound);
     await opened.defaultStorage.ping().catch((err: unknown) => {
       throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
     });
@@ -131,8 +133,6 @@ export async function startServer(
     await meta.close();
     throw err;
   }
-  // Every request to another server goes through this one: its timeouts and destination policy.
-  const outbound = new Outbound(config.outbound, log);
   // A backend probe (ping, CORS) and a new bucket's CORS set-up: 10 s, or less if outbound says so.
   const backendTimeout = Math.min(10_000, config.outbound.timeout);
   const catalog = new CatalogService(meta, {
@@ -193,7 +193,11 @@ export async function startServer(
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
-    credentials: { credentials, testBucket: testBucketAccess, outbound },
+    credentials: {
+      credentials,
+      testBucket: (credential, bucket) => testBucketAccess(credential, bucket, outbound),
+      outbound,
+    },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 

@@ -1,6 +1,7 @@
 export {
   Outbound,
   defaultOutboundSettings,
+  type DestinationGuard,
   type OutboundLog,
   type OutboundRequest,
   type OutboundResponse,

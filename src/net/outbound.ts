@@ -16,6 +16,9 @@ export interface OutboundSettings {
   deny: readonly string[];
 }
 
+/** What connections made elsewhere (the S3 SDK's agents) need to obey the same policy. */
+export type DestinationGuard = Pick<Outbound, 'lookup' | 'hostRefusal'>;
+
 export const defaultOutboundSettings: OutboundSettings = Object.freeze({
   timeout: 30_000,
   connecttimeout: 10_000,
@@ -99,9 +102,16 @@ export class Outbound {
   /** Why `url` may not be requested before any connection, or undefined. */
   refusal(url: URL): string | undefined {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${url.protocol} is not http or https`;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    // An address literal skips the socket's lookup: check it here.
-    return isIP(host) ? this.policy.refusal(host) : undefined;
+    return this.hostRefusal(url.hostname);
+  }
+
+  /**
+   * Why a connection to `host` may not even start: an address literal skips the socket's lookup,
+   * so it is checked here; a name is checked by `lookup` when the socket resolves it.
+   */
+  hostRefusal(host: string): string | undefined {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return isIP(bare) ? this.policy.refusal(bare) : undefined;
   }
 
   /** Send one request and read its answer; rejects with an OutboundError. */

@@ -369,6 +369,26 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
     assert.equal(set.status, 201);
     const tested = await api(arca, 'POST', '/api/v1/credentials/metadata/test');
     assert.match(String(tested.body.message), /denied by the outbound policy/);
+    // The object-store paths too: a bucket credential test and a registry's own bucket.
+    const bucketCredential = await api(arca, 'PUT', '/api/v1/credentials/metadata-bucket', {
+      type: 'DATA',
+      payload: { access_key_id: 'AKIA', access_key: 'secret', endpoint: 'https://169.254.169.254' },
+    });
+    assert.equal(bucketCredential.status, 201);
+    for (const query of ['', '?bucket=models']) {
+      const bucketTest = await api(arca, 'POST', `/api/v1/credentials/metadata-bucket/test${query}`);
+      assert.equal(bucketTest.body.ok, false);
+      assert.match(String(bucketTest.body.message), /169\.254\.169\.254 is denied by the outbound policy/);
+    }
+    const registryStarted = performance.now();
+    const created = await api(arca, 'POST', '/api/v1/registries', {
+      name: 'metadata',
+      backend: { s3: { endpoint: '169.254.169.254', bucket: 'models', credential: 'metadata-bucket' } },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.state, 'Error');
+    assert.match(String(created.body.state_reason), /169\.254\.169\.254 is denied by the outbound policy/);
+    assert.ok(performance.now() - registryStarted < 1500, 'refused at once');
   });
 
   test('hardening 16c: credential test of a plain-HTTP htpasswd registry works, with the scheme the health check uses', async () => {

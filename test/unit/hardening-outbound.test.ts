@@ -8,6 +8,8 @@ import {
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { testRegistryLogin } from '../../src/credentials/index.js';
+import { S3Driver } from '../../src/storage/index.js';
+import type { S3StorageConfig } from '../../src/config/index.js';
 import { DestinationPolicy, mayPresent, Outbound, OutboundError, registryBase } from '../../src/net/index.js';
 
 /** A TCP server that counts connections and does `behave` with each (never answer, garbage, close). */
@@ -136,6 +138,42 @@ describe('hardening 7: one outbound module, bounded, with a destination policy',
       // The same server by name, with the default policy: reached.
       const ok = await new Outbound().request(`http://localhost:${listener.port}/`);
       assert.equal(ok.status, 200);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test('hardening 7: the S3 client obeys the same policy: a name resolving to a denied address is never connected to', async () => {
+    const listener = await tcpServer(() => undefined);
+    try {
+      const config = {
+        accesskey: 'a',
+        secretkey: 'b',
+        region: 'us-east-1',
+        regionendpoint: `https://localhost:${listener.port}`,
+        forcepathstyle: true,
+        bucket: 'models',
+        encrypt: false,
+        secure: true,
+        skipverify: false,
+        v4auth: true,
+        chunksize: 10 << 20,
+        multipartcopychunksize: 32 << 20,
+        multipartcopythresholdsize: 32 << 20,
+        multipartcopymaxconcurrency: 4,
+        rootdirectory: '',
+        storageclass: 'STANDARD',
+      } as S3StorageConfig;
+      const guard = new Outbound({ deny: ['127.0.0.0/8', '::1'] });
+      const driver = new S3Driver(config, { guard });
+      await assert.rejects(driver.ping(AbortSignal.timeout(5000)), /denied by the outbound policy/);
+      driver.close();
+      assert.equal(listener.accepted(), 0);
+      assert.throws(
+        () =>
+          new S3Driver({ ...config, regionendpoint: 'https://169.254.169.254' }, { guard: new Outbound() }),
+        /169\.254\.169\.254 is denied by the outbound policy/,
+      );
     } finally {
       await listener.close();
     }

@@ -46,7 +46,11 @@ export class S3Driver implements StorageDriver {
   ) {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
     const httpsAgent = createHttpsAgent(config, options);
-    this.ctx = createContext(createS3Client(config, httpsAgent), config);
+    const endpoint = endpointOf(config);
+    const refusal = endpoint ? options.guard?.hostRefusal(new URL(endpoint).hostname) : undefined;
+    // An address literal never reaches a socket's lookup (where names are checked): refuse it here.
+    if (refusal) throw new Error(`endpoint ${endpoint}: ${refusal}`);
+    this.ctx = createContext(createS3Client(config, httpsAgent, options.guard), config);
     this.reader = new ObjectReader({ tls: { ciphers: PREFERRED_CIPHERS, ...httpsAgent.options } });
     this.uploads = new S3Uploads(this.ctx);
     this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;

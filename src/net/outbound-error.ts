@@ -18,18 +18,6 @@ export class OutboundError extends Error {
   }
 }
 
-const unreachableCodes = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EAI_NONAME',
-  'EADDRNOTAVAIL',
-  'ETIMEDOUT',
-]);
-
 /** Certificate problems worth naming: they are about the endpoint the caller chose, not a service behind it. */
 const certificateReasons: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
@@ -73,8 +61,6 @@ export function classifyOutboundError(err: unknown, connected: boolean): Outboun
   if (connected && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))) {
     return new OutboundError('not-http', 'not an HTTP server', detail);
   }
-  if (unreachableCodes.has(code) || code === 'ECONNRESET' || code === 'EPIPE') {
-    return new OutboundError('unreachable', 'unreachable', detail);
-  }
+  // Refused, filtered, unresolvable or anything else: one word, so a port scan learns nothing.
   return new OutboundError('unreachable', 'unreachable', detail);
 }

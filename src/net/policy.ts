@@ -37,10 +37,16 @@ function blockList(entries: readonly string[]): BlockList {
   return list;
 }
 
-/** `::ffff:169.254.169.254` is 169.254.169.254: checked as the IPv4 address it reaches. */
-function unmapped(address: string): string {
+/**
+ * The address a connection really reaches: `::ffff:169.254.169.254` is 169.254.169.254, and the
+ * unspecified addresses (`0.0.0.0/8`, `::`) reach this host, so they are checked as loopback.
+ */
+function reached(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1]! : address;
+  const ip = mapped ? mapped[1]! : address;
+  if (/^0\.\d+\.\d+\.\d+$/.test(ip)) return '127.0.0.1';
+  if (isIP(ip) === 6 && /^[0:]+$/.test(ip)) return '::1';
+  return ip;
 }
 
 export interface DestinationRules {
@@ -65,12 +71,13 @@ export class DestinationPolicy {
 
   /** Why `address` (an IP address) may not be reached, or undefined when it may. */
   refusal(address: string): string | undefined {
-    const ip = unmapped(address.replace(/^\[|\]$/g, ''));
+    const given = address.replace(/^\[|\]$/g, '');
+    const ip = reached(given);
     const family = isIP(ip);
     if (family === 0) return `${address} is not an IP address`;
     const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (this.deny.check(ip, type)) return `${ip} is denied by the outbound policy`;
-    if (this.allow && !this.allow.check(ip, type)) return `${ip} is not allowed by the outbound policy`;
+    if (this.deny.check(ip, type)) return `${given} is denied by the outbound policy`;
+    if (this.allow && !this.allow.check(ip, type)) return `${given} is not allowed by the outbound policy`;
     return undefined;
   }
 }

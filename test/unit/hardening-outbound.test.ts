@@ -93,6 +93,10 @@ describe('hardening 7: one outbound module, bounded, with a destination policy',
     assert.equal(strict.refusal('10.1.2.3'), undefined);
     assert.match(strict.refusal('10.9.1.1') ?? '', /denied/);
     assert.match(strict.refusal('127.0.0.1') ?? '', /not allowed/);
+    // The unspecified addresses reach this host: denying loopback denies them too.
+    const noLoopback = new DestinationPolicy({ allow: [], deny: ['127.0.0.0/8', '::1'] });
+    for (const local of ['0.0.0.0', '::', '::ffff:127.0.0.1'])
+      assert.match(noLoopback.refusal(local) ?? '', /denied/, local);
     assert.throws(() => new DestinationPolicy({ allow: [], deny: ['10.0.0.0/33'] }), /prefix length/);
     assert.throws(() => new DestinationPolicy({ allow: [], deny: ['nvcr.io'] }), /address or a CIDR/);
   });

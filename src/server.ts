@@ -87,6 +87,9 @@ export async function startServer(
   }
   // Every request to another server goes through this one: its timeouts and destination policy.
   const outbound = new Outbound(config.outbound, log);
+  // A backend probe (ping, CORS), a new bucket's CORS set-up, a bucket credential test: 10 s, or
+  // less if outbound says so.
+  const backendTimeout = Math.min(10_000, config.outbound.timeout);
   let credentials: CredentialService;
   let opened: OpenedRegistries;
   try {
@@ -133,8 +136,6 @@ export async function startServer(
     await meta.close();
     throw err;
   }
-  // A backend probe (ping, CORS) and a new bucket's CORS set-up: 10 s, or less if outbound says so.
-  const backendTimeout = Math.min(10_000, config.outbound.timeout);
   const catalog = new CatalogService(meta, {
     healthcheck: config.catalog.healthcheck,
     credentials: catalogCredentials(credentials),
@@ -195,7 +196,7 @@ export async function startServer(
     catalog: { service: catalog },
     credentials: {
       credentials,
-      testBucket: (credential, bucket) => testBucketAccess(credential, bucket, outbound),
+      testBucket: (credential, bucket) => testBucketAccess(credential, bucket, outbound, backendTimeout),
       outbound,
     },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },

@@ -124,6 +124,7 @@ export class Outbound {
     const connectMs = Math.min(this.settings.connecttimeout, total);
     const maxBody = init.maxBodyBytes ?? defaultMaxBody;
     const https = url.protocol === 'https:';
+    if (init.signal?.aborted) return Promise.reject(new OutboundError('cancelled', 'cancelled'));
 
     return new Promise<OutboundResponse>((resolve, reject) => {
       let connected = false;
@@ -159,7 +160,6 @@ export class Outbound {
           if (!connected) fail(new OutboundError('timeout', `could not connect within ${connectMs} ms`));
         }, connectMs),
       );
-      if (init.signal?.aborted) return onAbort();
       init.signal?.addEventListener('abort', onAbort, { once: true });
 
       req.on('socket', (s) => {

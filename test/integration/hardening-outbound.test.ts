@@ -320,6 +320,21 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
           },
         });
         const createMs = Math.round(performance.now() - started);
+        // And a bucket credential test against it.
+        const bucketKeys = await api(arca, 'PUT', '/api/v1/credentials/silent-endpoint', {
+          type: 'DATA',
+          payload: {
+            access_key_id: 'AKIA',
+            access_key: 'secret',
+            endpoint: `https://127.0.0.1:${silent.port}`,
+          },
+        });
+        assert.equal(bucketKeys.status, 201);
+        started = performance.now();
+        const bucketTest = await api(arca, 'POST', '/api/v1/credentials/silent-endpoint/test?bucket=models');
+        const bucketMs = Math.round(performance.now() - started);
+        assert.equal(bucketTest.body.ok, false);
+        assert.match(String(bucketTest.body.message), /no answer within 2000 ms/);
         assert.equal(created.status, 201, JSON.stringify(created.body));
         assert.equal(created.body.state, 'Error');
         assert.match(String(created.body.state_reason), /no answer within 2000 ms/);
@@ -330,12 +345,13 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
           await new Promise((r) => setTimeout(r, 50));
         const socketsAfter = connectionsTo(silent.port);
         t.diagnostic(
-          `silent port: health check ${healthMs} ms, credential test ${testMs} ms, registry create (CORS set-up + probe) ${createMs} ms; ` +
+          `silent port: health check ${healthMs} ms, credential test ${testMs} ms, registry create (CORS set-up + probe) ${createMs} ms, bucket credential test ${bucketMs} ms; ` +
             `Arca's connections to it before ${socketsBefore}, after ${socketsAfter}; open on the server side ${silent.open()}`,
         );
         assert.ok(healthMs < 5000, `health check took ${healthMs} ms`);
         assert.ok(testMs < 5000, `credential test took ${testMs} ms`);
         assert.ok(createMs < 12_000, `registry create took ${createMs} ms`);
+        assert.ok(bucketMs < 5000, `bucket credential test took ${bucketMs} ms`);
         assert.equal(socketsAfter, 0);
         assert.equal(silent.open(), 0);
       } finally {
@@ -353,6 +369,22 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
       const text = JSON.stringify(health.body);
       assert.match(text, /not an HTTP server/);
       assert.doesNotMatch(text, /Parse Error|Expected HTTP|socket hang up|SSH/);
+      // The same garbage as a bucket endpoint (https): the registry's state says as little.
+      const keys = await api(arca, 'PUT', '/api/v1/credentials/junk-bucket', {
+        type: 'DATA',
+        payload: { access_key_id: 'AKIA', access_key: 'secret' },
+      });
+      assert.equal(keys.status, 201);
+      const junk = await api(arca, 'POST', '/api/v1/registries', {
+        name: 'junkbucket',
+        backend: {
+          s3: { endpoint: `127.0.0.1:${garbage.port}`, bucket: 'models', credential: 'junk-bucket' },
+        },
+      });
+      assert.equal(junk.status, 201, JSON.stringify(junk.body));
+      assert.equal(junk.body.state, 'Error');
+      assert.match(String(junk.body.state_reason), /: (TLS failure|not an HTTP server|unreachable)$/);
+      assert.doesNotMatch(String(junk.body.state_reason), /SSL|wrong version|Parse Error|hang up|SSH|ECONN/);
     } finally {
       await garbage.close();
     }

@@ -47,7 +47,8 @@ async function recorder(
   const server: HttpServer = createHttpServer((req, res) => {
     seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
     const [status, headers] = answer(req.url ?? '', req.headers);
-    res.writeHead(status, headers).end('{}');
+    const token = headers['X-Token'];
+    res.writeHead(status, headers).end(token ? JSON.stringify({ token }) : '{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -271,6 +272,25 @@ describe('hardening 2: a secret goes only to the exact origin it was stored for'
       assert.equal(viaRedirect.ok, false);
       assert.match(viaRedirect.message, /redirected to .*not followed with the credential/);
       assert.equal(attacker.seen.length, 0, 'the attacker saw no request at all');
+      // A realm the credential itself names (Docker Hub's auth.docker.io) does get it.
+      const token = 'issued-token-1';
+      const realm = await recorder(() => [200, { 'Content-Type': 'application/json', 'X-Token': token }]);
+      const tokenRegistry = await recorder((_url, headers) =>
+        headers.authorization === `Bearer ${token}`
+          ? [200, {}]
+          : [401, { 'WWW-Authenticate': `Bearer realm="${realm.url}/token",service="s"` }],
+      );
+      try {
+        const named = await testRegistryLogin(
+          outbound,
+          { registry: tokenRegistry.url, username: 'u', auth: secret, realm: `${realm.url}/token` },
+          5000,
+        );
+        assert.equal(named.message, 'logged in (token)');
+        assert.equal(realm.seen.length, 1);
+      } finally {
+        await Promise.all([realm.close(), tokenRegistry.close()]);
+      }
       // The registries themselves did get it: they are where it was stored for.
       assert.ok(realmRegistry.seen.every((r) => r.authorization?.startsWith('Basic ')));
     } finally {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { dialects } from '../helpers/dialects.js';
 import { exec, type ExecResult } from '../helpers/exec.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -72,165 +73,168 @@ function connectionsTo(port: number): number {
   return out.split('\n').filter((l) => l.trim() !== '').length;
 }
 
-describe('hardening 2: stored credentials reach only the origin they were stored for', () => {
-  let arca: RunningArca;
-  let attacker: Awaited<ReturnType<typeof listener>>;
-  const ngcToken = `nvapi-${randomBytes(24).toString('hex')}`;
-  const tlsSecret = `tls-${randomBytes(16).toString('hex')}`;
-  const secrets = () => [ngcToken, tlsSecret];
-  const leaked = () =>
-    attacker.authorizations.filter(
-      (a) =>
-        a !== undefined && secrets().some((s) => Buffer.from(a.slice(6), 'base64').toString().includes(s)),
-    );
+for (const dialect of dialects()) {
+  describe(`hardening 2: stored credentials reach only the origin they were stored for (${dialect})`, () => {
+    let arca: RunningArca;
+    let attacker: Awaited<ReturnType<typeof listener>>;
+    const ngcToken = `nvapi-${randomBytes(24).toString('hex')}`;
+    const tlsSecret = `tls-${randomBytes(16).toString('hex')}`;
+    const secrets = () => [ngcToken, tlsSecret];
+    const leaked = () =>
+      attacker.authorizations.filter(
+        (a) =>
+          a !== undefined && secrets().some((s) => Buffer.from(a.slice(6), 'base64').toString().includes(s)),
+      );
 
-  before(async () => {
-    attacker = await listener();
-    arca = await startArca({
-      auth: 'arca',
-      env: { ARCA_ADMIN_PASSWORD: adminPassword },
-      // The background checker runs every second here, so it is seen presenting (or not) too.
-      config: { catalog: { healthcheck: { interval: '1s', timeout: '2s' } } },
-    });
-    for (const [name, payload] of [
-      ['ngc', { registry: 'nvcr.io', username: '$oauthtoken', auth: ngcToken }],
-      // Stored for https on the attacker's host and port: must never travel over plain http.
-      ['tls-only', { registry: `https://127.0.0.1:${attacker.port}`, username: 'u', auth: tlsSecret }],
-    ] as const) {
-      const set = await api(arca, 'PUT', `/api/v1/credentials/${name}`, { type: 'REGISTRY', payload });
-      assert.equal(set.status, 201, JSON.stringify(set.body));
-    }
-    for (const [name, password] of [
-      ['reader', 'reader-pass-1'],
-      ['writer', 'writer-pass-1'],
-    ] as const) {
-      assert.equal((await api(arca, 'POST', '/api/v1/users', { name, password })).status, 201);
-    }
-    const role = await api(arca, 'POST', '/api/v1/roles', {
-      name: 'CatalogEditor',
-      permissions: ['catalog/read', 'catalog/write'],
-    });
-    assert.equal(role.status, 201, JSON.stringify(role.body));
-    for (const [role, name] of [
-      ['Reader', 'reader'],
-      ['CatalogEditor', 'writer'],
-    ]) {
-      const assigned = await api(arca, 'POST', '/api/v1/role-assignments', {
-        role,
-        principal: { kind: 'user', name },
-        scope: '/',
+    before(async () => {
+      attacker = await listener();
+      arca = await startArca({
+        dialect,
+        auth: 'arca',
+        env: { ARCA_ADMIN_PASSWORD: adminPassword },
+        // The background checker runs every second here, so it is seen presenting (or not) too.
+        config: { catalog: { healthcheck: { interval: '1s', timeout: '2s' } } },
       });
-      assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
-    }
-  });
-  after(async () => {
-    await arca?.stop();
-    await attacker?.close();
-  });
-
-  test('hardening 2: an entry naming a credential stored for another host is checked (by a Reader and the background checker) and the listener never sees the secret', async () => {
-    const created = await api(arca, 'POST', '/container_registry', {
-      container_registry_name: 'attacker',
-      container_registry_public_url: attacker.url,
-      container_registry_config: { credential: 'ngc' },
+      for (const [name, payload] of [
+        ['ngc', { registry: 'nvcr.io', username: '$oauthtoken', auth: ngcToken }],
+        // Stored for https on the attacker's host and port: must never travel over plain http.
+        ['tls-only', { registry: `https://127.0.0.1:${attacker.port}`, username: 'u', auth: tlsSecret }],
+      ] as const) {
+        const set = await api(arca, 'PUT', `/api/v1/credentials/${name}`, { type: 'REGISTRY', payload });
+        assert.equal(set.status, 201, JSON.stringify(set.body));
+      }
+      for (const [name, password] of [
+        ['reader', 'reader-pass-1'],
+        ['writer', 'writer-pass-1'],
+      ] as const) {
+        assert.equal((await api(arca, 'POST', '/api/v1/users', { name, password })).status, 201);
+      }
+      const role = await api(arca, 'POST', '/api/v1/roles', {
+        name: 'CatalogEditor',
+        permissions: ['catalog/read', 'catalog/write'],
+      });
+      assert.equal(role.status, 201, JSON.stringify(role.body));
+      for (const [role, name] of [
+        ['Reader', 'reader'],
+        ['CatalogEditor', 'writer'],
+      ]) {
+        const assigned = await api(arca, 'POST', '/api/v1/role-assignments', {
+          role,
+          principal: { kind: 'user', name },
+          scope: '/',
+        });
+        assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
+      }
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const id = (created.body.data as { id: string }).id;
-    const reader = { authorization: basic('reader', 'reader-pass-1') };
-    const checked = await api(arca, 'GET', `/check_container_health/${id}`, undefined, reader);
-    assert.equal(checked.status, 200, JSON.stringify(checked.body));
-    // Wait for the background checker's own round (every second) to reach the listener too.
-    const deadline = Date.now() + 15_000;
-    while (attacker.authorizations.length < 3 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    assert.ok(attacker.authorizations.length >= 3, `${attacker.authorizations.length} checks arrived`);
-    assert.deepEqual(leaked(), []);
-    assert.ok(
-      attacker.authorizations.every((a) => a === undefined),
-      'no Authorization header at all',
-    );
-  });
-
-  test('hardening 2: a credential stored for https://host:port is not sent to http://host:port', async () => {
-    const before = attacker.authorizations.length;
-    const created = await api(arca, 'POST', '/container_registry', {
-      container_registry_name: 'downgrade',
-      container_registry_public_url: attacker.url,
-      container_registry_config: { credential: 'tls-only' },
+    after(async () => {
+      await arca?.stop();
+      await attacker?.close();
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const id = (created.body.data as { id: string }).id;
-    assert.equal((await api(arca, 'GET', `/check_container_health/${id}`)).status, 200);
-    assert.ok(attacker.authorizations.length > before);
-    assert.deepEqual(leaked(), []);
-    // Nor to the same host by the host-only match of old (no credential named at all).
-    const unnamed = await api(arca, 'POST', '/container_registry', {
-      container_registry_name: 'unnamed',
-      container_registry_public_url: attacker.url,
-    });
-    const unnamedId = (unnamed.body.data as { id: string }).id;
-    assert.equal((await api(arca, 'GET', `/check_container_health/${unnamedId}`)).status, 200);
-    assert.deepEqual(leaked(), []);
-  });
 
-  test('hardening 2: a user with catalog/write but no credential permission cannot name a credential', async () => {
-    const writer = { authorization: basic('writer', 'writer-pass-1') };
-    const refused = await api(
-      arca,
-      'POST',
-      '/container_registry',
-      {
-        container_registry_id: 'writers-entry',
+    test('hardening 2: an entry naming a credential stored for another host is checked (by a Reader and the background checker) and the listener never sees the secret', async () => {
+      const created = await api(arca, 'POST', '/container_registry', {
+        container_registry_name: 'attacker',
         container_registry_public_url: attacker.url,
         container_registry_config: { credential: 'ngc' },
-      },
-      writer,
-    );
-    assert.equal(refused.status, 403, JSON.stringify(refused.body));
-    assert.equal(refused.body.success, false);
-    assert.match(String(refused.body.error), /credentials\/read/);
-    assert.equal(
-      (await api(arca, 'GET', '/container_registry/writers-entry')).status,
-      404,
-      'nothing created',
-    );
-    // Without a credential the same writer may create it; naming one later by update is refused too.
-    const plain = await api(
-      arca,
-      'POST',
-      '/container_registry',
-      { container_registry_id: 'writers-entry', container_registry_public_url: attacker.url },
-      writer,
-    );
-    assert.equal(plain.status, 201, JSON.stringify(plain.body));
-    const update = await api(
-      arca,
-      'PUT',
-      '/container_registry/writers-entry',
-      { $set: { 'container_registry_config.credential': 'ngc' } },
-      writer,
-    );
-    assert.equal(update.status, 403, JSON.stringify(update.body));
-    const api1 = await api(
-      arca,
-      'PATCH',
-      '/api/v1/catalog/entries/writers-entry',
-      { $set: { container_registry_config: { credential: 'NGC' } } },
-      writer,
-    );
-    assert.equal(api1.status, 403, JSON.stringify(api1.body));
-    const after = await api(arca, 'GET', '/container_registry/writers-entry');
-    assert.deepEqual(
-      (after.body.data as { container_registry_config?: unknown }).container_registry_config ?? {},
-      {},
-    );
-    // The admin (credentials/read at /) may.
-    const admin = await api(arca, 'PUT', '/container_registry/writers-entry', {
-      $set: { 'container_registry_config.credential': 'ngc' },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = (created.body.data as { id: string }).id;
+      const reader = { authorization: basic('reader', 'reader-pass-1') };
+      const checked = await api(arca, 'GET', `/check_container_health/${id}`, undefined, reader);
+      assert.equal(checked.status, 200, JSON.stringify(checked.body));
+      // Wait for the background checker's own round (every second) to reach the listener too.
+      const deadline = Date.now() + 15_000;
+      while (attacker.authorizations.length < 3 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      assert.ok(attacker.authorizations.length >= 3, `${attacker.authorizations.length} checks arrived`);
+      assert.deepEqual(leaked(), []);
+      assert.ok(
+        attacker.authorizations.every((a) => a === undefined),
+        'no Authorization header at all',
+      );
     });
-    assert.equal(admin.status, 200, JSON.stringify(admin.body));
+
+    test('hardening 2: a credential stored for https://host:port is not sent to http://host:port', async () => {
+      const before = attacker.authorizations.length;
+      const created = await api(arca, 'POST', '/container_registry', {
+        container_registry_name: 'downgrade',
+        container_registry_public_url: attacker.url,
+        container_registry_config: { credential: 'tls-only' },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = (created.body.data as { id: string }).id;
+      assert.equal((await api(arca, 'GET', `/check_container_health/${id}`)).status, 200);
+      assert.ok(attacker.authorizations.length > before);
+      assert.deepEqual(leaked(), []);
+      // Nor to the same host by the host-only match of old (no credential named at all).
+      const unnamed = await api(arca, 'POST', '/container_registry', {
+        container_registry_name: 'unnamed',
+        container_registry_public_url: attacker.url,
+      });
+      const unnamedId = (unnamed.body.data as { id: string }).id;
+      assert.equal((await api(arca, 'GET', `/check_container_health/${unnamedId}`)).status, 200);
+      assert.deepEqual(leaked(), []);
+    });
+
+    test('hardening 2: a user with catalog/write but no credential permission cannot name a credential', async () => {
+      const writer = { authorization: basic('writer', 'writer-pass-1') };
+      const refused = await api(
+        arca,
+        'POST',
+        '/container_registry',
+        {
+          container_registry_id: 'writers-entry',
+          container_registry_public_url: attacker.url,
+          container_registry_config: { credential: 'ngc' },
+        },
+        writer,
+      );
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.success, false);
+      assert.match(String(refused.body.error), /credentials\/read/);
+      assert.equal(
+        (await api(arca, 'GET', '/container_registry/writers-entry')).status,
+        404,
+        'nothing created',
+      );
+      // Without a credential the same writer may create it; naming one later by update is refused too.
+      const plain = await api(
+        arca,
+        'POST',
+        '/container_registry',
+        { container_registry_id: 'writers-entry', container_registry_public_url: attacker.url },
+        writer,
+      );
+      assert.equal(plain.status, 201, JSON.stringify(plain.body));
+      const update = await api(
+        arca,
+        'PUT',
+        '/container_registry/writers-entry',
+        { $set: { 'container_registry_config.credential': 'ngc' } },
+        writer,
+      );
+      assert.equal(update.status, 403, JSON.stringify(update.body));
+      const api1 = await api(
+        arca,
+        'PATCH',
+        '/api/v1/catalog/entries/writers-entry',
+        { $set: { container_registry_config: { credential: 'NGC' } } },
+        writer,
+      );
+      assert.equal(api1.status, 403, JSON.stringify(api1.body));
+      const after = await api(arca, 'GET', '/container_registry/writers-entry');
+      assert.deepEqual(
+        (after.body.data as { container_registry_config?: unknown }).container_registry_config ?? {},
+        {},
+      );
+      // The admin (credentials/read at /) may.
+      const admin = await api(arca, 'PUT', '/container_registry/writers-entry', {
+        $set: { 'container_registry_config.credential': 'ngc' },
+      });
+      assert.equal(admin.status, 200, JSON.stringify(admin.body));
+    });
   });
-});
+}
 
 describe('hardening 7 and 16c: outbound requests are bounded, release their sockets, and name failures coarsely', () => {
   let arca: RunningArca;

@@ -17,6 +17,7 @@ import {
   type OpenedRegistries,
 } from './registries/index.js';
 import { CredentialService, MasterKeys, catalogCredentials, testBucketAccess } from './credentials/index.js';
+import { Outbound } from './net/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -84,6 +85,11 @@ export async function startServer(
   } catch (err) {
     throw new Error(`database is not usable: ${(err as Error).message}`);
   }
+  // Every request to another server goes through this one: its timeouts and destination policy.
+  const outbound = new Outbound(config.outbound, log);
+  // A backend probe (ping, CORS), a new bucket's CORS set-up, a bucket credential test: 10 s, or
+  // less if outbound says so.
+  const backendTimeout = Math.min(10_000, config.outbound.timeout);
   let credentials: CredentialService;
   let opened: OpenedRegistries;
   try {
@@ -97,7 +103,7 @@ export async function startServer(
     throw new Error(`credentials: ${(err as Error).message}`);
   }
   try {
-    opened = await openRegistries(config, meta.db, credentials);
+    opened = await openRegistries(config, meta.db, credentials, outbound);
     await opened.defaultStorage.ping().catch((err: unknown) => {
       throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
     });
@@ -139,6 +145,7 @@ export async function startServer(
       timeout: config.catalog.query.timeout,
     },
     credentials: catalogCredentials(credentials),
+    outbound,
   });
   let publicUrl = config.http.host ?? '';
   // Browsers reach Arca here; buckets must let this origin upload and download.
@@ -158,13 +165,15 @@ export async function startServer(
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
-    probe: registryProber(registries, 10_000, async (location) => {
+    probe: registryProber(registries, backendTimeout, async (location, _row, signal) => {
       const driver = registries.driverOf(location);
-      return driver?.checkCors ? driver.checkCors(publicOrigin()) : null;
+      return driver?.checkCors ? driver.checkCors(publicOrigin(), outbound, signal) : null;
     }),
     prepare: async (row) => {
+      // Bounded like a probe: a bucket endpoint that never answers must not hold the create request.
+      const signal = AbortSignal.timeout(backendTimeout);
       for (const location of [row.primary_location, ...(JSON.parse(row.locations) as string[])]) {
-        await registries.driverOf(location)?.ensureCors?.(publicOrigin());
+        await registries.driverOf(location)?.ensureCors?.(publicOrigin(), signal);
       }
     },
     changed: async () => {
@@ -191,7 +200,11 @@ export async function startServer(
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     catalog: { service: catalog },
-    credentials: { credentials, testBucket: testBucketAccess },
+    credentials: {
+      credentials,
+      testBucket: (credential, bucket) => testBucketAccess(credential, bucket, outbound, backendTimeout),
+      outbound,
+    },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 

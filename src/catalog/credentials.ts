@@ -2,6 +2,8 @@ import type { CatalogEntry } from './entry.js';
 
 /** A credential a health check presents to a registry. */
 export interface RegistryCredential {
+  /** The registry it was stored for: it is presented only at that exact origin. */
+  registry: string;
   username: string;
   password: string;
 }

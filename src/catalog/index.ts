@@ -1,4 +1,9 @@
-export { CatalogService, type CatalogServiceOptions, type QueryPage } from './service.js';
+export {
+  CatalogService,
+  type CatalogServiceOptions,
+  type CredentialUseCheck,
+  type QueryPage,
+} from './service.js';
 export { HealthScheduler, type HealthSchedulerOptions } from './health/scheduler.js';
 export { probeRegistry, type ProbeOptions, type ProbeResult } from './health/probe.js';
 export type { HealthRecord } from './health/record.js';

@@ -12,6 +12,7 @@ import { applyUpdate, parseUpdate, touchedFields } from './update.js';
 import { noCredentials, type CatalogCredentials } from './credentials.js';
 import { ownRegistryEntry, ownRegistryId, type OwnRegistry } from './own-registry.js';
 import { probeRegistry } from './health/probe.js';
+import { Outbound } from '../net/index.js';
 import type { HealthRecord } from './health/record.js';
 import {
   countTagRows,
@@ -36,11 +37,20 @@ export interface CatalogServiceOptions {
   ca?: string | Buffer;
   /** catalog.query: how wide a filter and how long a scan may be. */
   limits?: Partial<QueryLimits>;
+  /** The server's outbound requests (destination policy, timeouts); default: the defaults. */
+  outbound?: Outbound;
   now?: () => number;
 }
 
 /** What one query may cost (config `catalog.query`). */
 export type QueryLimits = FilterLimits & ScanLimits;
+
+/**
+ * Whether the actor writing an entry may have health checks present the credential it names
+ * (`container_registry_config.credential`); throws (DENIED) when not. Absent: no check (tests,
+ * servers without access control).
+ */
+export type CredentialUseCheck = (name: string) => Promise<void>;
 
 /** One page of a query; `more` when entries follow it. */
 export interface QueryPage {
@@ -69,6 +79,7 @@ export class CatalogService {
   private readonly now: () => number;
   /** How wide a filter (parse with these) and how long a scan may be. */
   readonly limits: QueryLimits;
+  private readonly outbound: Outbound;
 
   constructor(
     meta: Pick<MetadataDb, 'db' | 'dialect'>,
@@ -79,11 +90,13 @@ export class CatalogService {
     this.credentials = options.credentials ?? noCredentials;
     this.now = options.now ?? Date.now;
     this.limits = { ...defaultFilterLimits, ...defaultScanLimits, ...options.limits };
+    this.outbound = options.outbound ?? new Outbound();
   }
 
   /** Onboard an entry (a missing id gets a UUID). 409 when the id exists. */
-  async create(input: unknown): Promise<CatalogEntry> {
+  async create(input: unknown, mayUse?: CredentialUseCheck): Promise<CatalogEntry> {
     const entry = normalizeEntry(input);
+    await checkCredentialUse(entry, undefined, mayUse);
     const existing = await this.db
       .transaction()
       .execute((tx) => insertEntries(tx, [entry], 'user', this.now()));
@@ -92,7 +105,7 @@ export class CatalogService {
   }
 
   /** Onboard many entries in one transaction: all or none. */
-  async createMany(inputs: unknown[]): Promise<CatalogEntry[]> {
+  async createMany(inputs: unknown[], mayUse?: CredentialUseCheck): Promise<CatalogEntry[]> {
     const entries = inputs.map((input, i) => {
       try {
         return normalizeEntry(input);
@@ -100,6 +113,7 @@ export class CatalogService {
         throw new AppError('CATALOG_REQUEST_INVALID', `entries.${i}: ${(err as Error).message}`);
       }
     });
+    for (const entry of entries) await checkCredentialUse(entry, undefined, mayUse);
     const seen = new Set<string>();
     for (const e of entries) {
       if (seen.has(e.container_registry_id)) throw exists(e.container_registry_id);
@@ -120,9 +134,13 @@ export class CatalogService {
    * Apply update operators (`$set`, `$unset`, `$push`, `$pull`, `$addToSet`, `$inc`) or plain fields.
    * Concurrent updates of one entry each apply in full (optimistic, retried).
    */
-  async update(id: string, input: unknown): Promise<CatalogEntry> {
+  async update(id: string, input: unknown, mayUse?: CredentialUseCheck): Promise<CatalogEntry> {
     const update = parseUpdate(input, this.limits);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // Checked before the transaction (the check reads the database; SQLite has one connection),
+      // and the transaction applies the update only if the credential it names is the one checked.
+      const current = await this.get(id);
+      const allowed = await checkCredentialUse(normalizeEntry(applyUpdate(current, update)), current, mayUse);
       const result = await this.db.transaction().execute(async (tx) => {
         // PostgreSQL: the row lock serializes writers. SQLite: the one connection already does;
         // the version check covers other processes on the same file.
@@ -140,6 +158,9 @@ export class CatalogService {
         const before = JSON.parse(row.document) as CatalogEntry;
         const after = normalizeEntry(applyUpdate(before, update));
         if (jsonEquals(before, after)) return after;
+        const named = credentialNamed(after);
+        if (mayUse && named !== undefined && named !== credentialNamed(before) && named !== allowed)
+          return undefined;
         if (!(await updateEntry(tx, after, row.version, this.now()))) return undefined;
         if (!jsonEquals(before.container_registry_tags, after.container_registry_tags)) {
           await replaceTags(tx, id, after.container_registry_tags);
@@ -241,6 +262,7 @@ export class CatalogService {
   async check(entry: CatalogEntry, signal?: AbortSignal): Promise<HealthRecord> {
     const credential = await this.credentials.forEntry(entry);
     const result = await probeRegistry(entry.container_registry_public_url, {
+      outbound: this.outbound,
       timeoutMs: this.options.healthcheck.timeout,
       credential,
       signal,
@@ -334,6 +356,27 @@ function sqlOrder(query: Query): OrderColumn[] | undefined {
     order.push({ column, direction: key.direction === 1 ? 'asc' : 'desc' });
   }
   return order;
+}
+
+/** The credential an entry's health checks present by name, if it names one. */
+function credentialNamed(entry: CatalogEntry): string | undefined {
+  const named = (entry.container_registry_config as Record<string, unknown> | undefined)?.credential;
+  return typeof named === 'string' ? named.toLowerCase() : undefined;
+}
+
+/**
+ * A credential newly named by an entry must be one its writer may use: otherwise anyone who may
+ * write the catalog could have the server present any stored secret. Returns the name checked.
+ */
+async function checkCredentialUse(
+  after: CatalogEntry,
+  before: CatalogEntry | undefined,
+  mayUse: CredentialUseCheck | undefined,
+): Promise<string | undefined> {
+  const named = credentialNamed(after);
+  if (named === undefined || !mayUse || (before && credentialNamed(before) === named)) return undefined;
+  await mayUse(named);
+  return named;
 }
 
 function unknown(id: string): AppError {

@@ -81,6 +81,8 @@ export interface ArcaConfig {
     /** What one query may cost; timeout in ms. */
     query: { maxvalues: number; maxterms: number; maxscan: number; timeout: number };
   };
+  /** Requests to other servers: timeouts (ms) and the destination policy (addresses, CIDR ranges). */
+  outbound: { timeout: number; connecttimeout: number; allow: string[]; deny: string[] };
 }
 
 /** Resolve the validated file into ArcaConfig: pick the driver and auth mode, derive paths from datadir. */
@@ -109,6 +111,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     catalog: { healthcheck: file.catalog.healthcheck, query: file.catalog.query },
     locations: file.locations,
     registries: file.registries,
+    outbound: file.outbound,
   };
 }
 

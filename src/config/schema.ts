@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
 import { ignoredSections } from './registry2.js';
+import { defaultDeniedDestinations, destinationRangeProblem } from '../net/index.js';
 
 // Scalars reach the schema as strings (numbers keep their written text, environment values are
 // raw), so each scalar schema converts from the string by its own type, as registry:2 does.
@@ -188,6 +189,26 @@ const registriesSchema = z
   })
   .prefault({});
 
+/** Every request Arca sends to other servers: its time bounds and where it may go, by address. */
+const cidr = str.superRefine((entry, ctx) => {
+  const problem = destinationRangeProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const outboundSchema = z
+  .strictObject({
+    timeout: positiveDuration.prefault('30s').describe('a whole outbound request, at most'),
+    connecttimeout: positiveDuration.prefault('10s').describe('resolving and connecting, at most'),
+    allow: z
+      .array(cidr)
+      .default([])
+      .describe('addresses/CIDR ranges that may be reached; empty: all not denied'),
+    deny: z
+      .array(cidr)
+      .default([...defaultDeniedDestinations])
+      .describe('addresses/CIDR ranges never reached (default: link-local and cloud metadata)'),
+  })
+  .prefault({});
+
 const authSchema = z
   .strictObject({
     none: z.strictObject({}).optional(),
@@ -314,6 +335,7 @@ export const fileSchema = z.strictObject({
   catalog: catalogSchema,
   locations: locationsSchema,
   registries: registriesSchema,
+  outbound: outboundSchema,
   ...ignored,
 });
 

@@ -2,6 +2,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { S3StorageConfig } from '../config/index.js';
 import { S3Driver, createS3Client } from '../storage/index.js';
 import { createHttpsAgent } from '../storage/s3/client.js';
+import type { DestinationGuard } from '../net/index.js';
 import type { CredentialTestResult } from './registry-login.js';
 import type { OpenedCredential } from './service.js';
 
@@ -34,6 +35,8 @@ function s3Config(payload: Record<string, string>, bucket: string): S3StorageCon
 export async function testBucketAccess(
   credential: OpenedCredential,
   bucket: string | undefined,
+  guard?: DestinationGuard,
+  timeoutMs = 10_000,
 ): Promise<CredentialTestResult> {
   const started = performance.now();
   const config = s3Config(credential.payload, bucket ?? 'unused');
@@ -45,20 +48,32 @@ export async function testBucketAccess(
     message,
     latency_ms: Math.round(performance.now() - started),
   });
+  // Bounded like any outbound request: the signal ends the SDK's request and closes its socket.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const timedOut = () => (signal.aborted ? `no answer within ${timeoutMs} ms` : undefined);
   if (bucket !== undefined) {
-    const driver = new S3Driver(config);
+    let driver: S3Driver;
     try {
-      await driver.ping();
-      return done(true, `bucket ${bucket} at ${where}`, 'bucket listed');
+      driver = new S3Driver(config, { guard });
     } catch (err) {
       return done(false, `bucket ${bucket} at ${where}`, (err as Error).message);
+    }
+    try {
+      await driver.ping(signal);
+      return done(true, `bucket ${bucket} at ${where}`, 'bucket listed');
+    } catch (err) {
+      return done(false, `bucket ${bucket} at ${where}`, timedOut() ?? (err as Error).message);
     } finally {
       driver.close();
     }
   }
-  const client = createS3Client(config, createHttpsAgent(config));
+  const refusal = config.regionendpoint
+    ? guard?.hostRefusal(new URL(config.regionendpoint).hostname)
+    : undefined;
+  if (refusal) return done(false, `buckets at ${where}`, refusal);
+  const client = createS3Client(config, createHttpsAgent(config, { guard }), guard);
   try {
-    const answer = await client.send(new ListBucketsCommand({}));
+    const answer = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
     return done(true, `buckets at ${where}`, `${answer.Buckets?.length ?? 0} buckets listed`);
   } catch (err) {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
@@ -66,7 +81,8 @@ export async function testBucketAccess(
     return done(
       false,
       `buckets at ${where}`,
-      refused ? `credentials refused (${e.name})` : `${e.name ?? 'error'}: ${e.message ?? ''}`,
+      timedOut() ??
+        (refused ? `credentials refused (${e.name})` : `${e.name ?? 'error'}: ${e.message ?? ''}`),
     );
   } finally {
     client.destroy();

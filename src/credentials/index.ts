@@ -6,6 +6,6 @@ export {
 } from './service.js';
 export { MasterKeys } from './master-keys.js';
 export { credentialTypes, type CredentialType, type CredentialPayload } from './payload.js';
-export { testRegistryLogin, registryBase, type CredentialTestResult } from './registry-login.js';
+export { testRegistryLogin, type CredentialTestResult, type RegistryLogin } from './registry-login.js';
 export { catalogCredentials } from './catalog-credentials.js';
 export { testBucketAccess } from './bucket-test.js';

@@ -7,7 +7,13 @@ const field = z.string().min(1).max(8192);
 
 /** What each type of credential holds, as OSMO's `credential set --payload` names it. */
 const payloadSchemas = {
-  REGISTRY: z.strictObject({ registry: field, username: field.optional(), auth: field }),
+  REGISTRY: z.strictObject({
+    registry: field,
+    username: field.optional(),
+    auth: field,
+    // A token service on another origin that may receive the secret (Docker Hub's auth.docker.io).
+    realm: z.url({ protocol: /^https$/ }).optional(),
+  }),
   DATA: z.strictObject({
     access_key_id: field,
     access_key: field,
@@ -25,7 +31,7 @@ export type CredentialPayload = Record<string, string>;
 
 /** Fields shown in full; every other field is masked. */
 const visibleFields: Record<CredentialType, readonly string[]> = {
-  REGISTRY: ['registry', 'username'],
+  REGISTRY: ['registry', 'username', 'realm'],
   DATA: ['access_key_id', 'endpoint', 'region'],
   GENERIC: [],
 };

@@ -44,7 +44,7 @@ export interface AppOptions {
   uploadsInProgress: () => Promise<number>;
   https?: { key: Buffer; cert: Buffer };
   /** The container-registry catalog (AIOS API and /api/v1/catalog), when the server offers it. */
-  catalog?: Omit<CatalogRoutesOptions, 'auth'>;
+  catalog?: Omit<CatalogRoutesOptions, 'access'>;
   /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
   credentials?: Omit<CredentialRoutesOptions, 'access'>;
   /** Registries as resources (/api/v1/registries). */
@@ -128,6 +128,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     redirect: options.redirect ?? false,
   });
   // The access guard checks each catalog route's declared catalog/read or catalog/write.
-  if (options.catalog) app.register(catalogRoutes, options.catalog);
+  if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });
   return app;
 }

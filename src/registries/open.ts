@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
 import type { CredentialService } from '../credentials/index.js';
 import type { Database } from '../db/index.js';
+import type { DestinationGuard } from '../net/index.js';
 import { createDriver, createStorage, type StorageDriver } from '../storage/index.js';
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, Registries } from './directory.js';
@@ -56,12 +57,14 @@ export async function openRegistries(
   config: ArcaConfig,
   db: Kysely<Database>,
   credentials: CredentialService,
+  /** The server's outbound policy, for the object stores' connections. */
+  guard?: DestinationGuard,
 ): Promise<OpenedRegistries> {
-  const defaultStorage = createStorage(config.storage);
+  const defaultStorage = createStorage(config.storage, { guard });
   const drivers = new Map<string, StorageDriver>([[DEFAULT_LOCATION, defaultStorage]]);
   const info = new Map<string, LocationInfo>();
   for (const [name, location] of Object.entries(config.locations)) {
-    drivers.set(name, createDriver(location.storage));
+    drivers.set(name, createDriver(location.storage, { guard }));
     info.set(name, locationInfo(location.storage));
   }
   const ownBackend = async (row: RegistryRow): Promise<StorageDriver> => {
@@ -74,7 +77,7 @@ export async function openRegistries(
     if (credential.type !== 'DATA')
       throw new Error(`its credential '${s3.credential}' is not a DATA credential`);
     const p = credential.payload;
-    return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) });
+    return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) }, { guard });
   };
   const registries = new Registries(
     db,

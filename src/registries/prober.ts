@@ -6,12 +6,20 @@ export interface ProbeOutcome {
   reason: string | null;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Run `work` for at most `ms`: then it fails with a plain reason, and its signal aborts it, so the
+ * request behind it ends and releases its socket instead of living on unobserved.
+ */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`${what}: no answer within ${ms} ms`));
+      abort.abort();
+    }, ms);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work(abort.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -22,7 +30,11 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 export function registryProber(
   registries: Registries,
   timeoutMs: number,
-  extraChecks: (location: string, row: RegistryRow) => Promise<string | null> = async () => null,
+  extraChecks: (
+    location: string,
+    row: RegistryRow,
+    signal: AbortSignal,
+  ) => Promise<string | null> = async () => null,
 ): (row: RegistryRow) => Promise<ProbeOutcome> {
   return async (row) => {
     const locations = [row.primary_location, ...(JSON.parse(row.locations) as string[])];
@@ -37,8 +49,8 @@ export function registryProber(
         };
       }
       try {
-        await withTimeout(driver.ping(), timeoutMs, label);
-        const problem = await withTimeout(extraChecks(location, row), timeoutMs, label);
+        await withTimeout((signal) => driver.ping(signal), timeoutMs, label);
+        const problem = await withTimeout((signal) => extraChecks(location, row, signal), timeoutMs, label);
         if (problem) return { state: 'Error', reason: `${label}: ${problem}` };
       } catch (err) {
         return { state: 'Error', reason: `${label}: ${(err as Error).message}` };

@@ -1,3 +1,4 @@
+import type { Outbound } from '../net/index.js';
 import type { Readable } from 'node:stream';
 
 /** A byte range, both ends inclusive, as in HTTP. */
@@ -50,17 +51,20 @@ export interface StorageDriver {
 
   /** A short-lived URL a client may fetch the object from directly, if the backend has one. */
   redirectURL?(path: string): Promise<string | null>;
-  /** Throws if the backend is unreachable or unusable. */
-  ping(): Promise<void>;
+  /** Throws if the backend is unreachable or unusable; `signal` cancels it (a probe's timeout). */
+  ping(signal?: AbortSignal): Promise<void>;
 
   /** Object stores: a short-lived URL a client may PUT an object's bytes to, directly. */
   presignPut?(path: string, expiresInSeconds: number): Promise<string>;
   /** Copy an object within the backend (server-side where the backend can). */
   copy?(from: string, to: string): Promise<void>;
   /** Object stores: let browsers at `origin` upload and download directly (write the bucket's CORS rules). */
-  ensureCors?(origin: string): Promise<void>;
-  /** Object stores: null when a browser at `origin` may upload directly, else what is wrong. */
-  checkCors?(origin: string): Promise<string | null>;
+  ensureCors?(origin: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Object stores: null when a browser at `origin` may upload directly, else what is wrong. The
+   * preflight goes through `outbound` (the server's bounds and destination policy).
+   */
+  checkCors?(origin: string, outbound: Outbound, signal?: AbortSignal): Promise<string | null>;
 }
 
 export class StorageNotFound extends Error {

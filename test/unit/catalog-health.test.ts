@@ -86,7 +86,9 @@ describe('catalog health probe', () => {
       const anonymous = new CatalogService(meta, { healthcheck: { timeout: 2000, history: 60_000 } });
       const withCredential = new CatalogService(meta, {
         healthcheck: { timeout: 2000, history: 60_000 },
-        credentials: { forEntry: async () => ({ username: 'alice', password: 'secret-pass' }) },
+        credentials: {
+          forEntry: async () => ({ registry: locked.url, username: 'alice', password: 'secret-pass' }),
+        },
       });
       await anonymous.create({ container_registry_id: 'locked', container_registry_public_url: locked.url });
       assert.equal((await anonymous.checkHealth('locked')).status_code, 401);

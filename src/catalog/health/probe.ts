@@ -1,6 +1,5 @@
-import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { STATUS_CODES } from 'node:http';
+import { mayPresent, Outbound, OutboundError, registryBase, type OutboundResponse } from '../../net/index.js';
 import type { RegistryCredential } from '../credentials.js';
 
 export interface ProbeOptions {
@@ -10,6 +9,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** Extra trusted CA certificates for https (tests, private CAs). */
   ca?: string | Buffer;
+  /** The server's outbound requests (its destination policy and timeouts); default: the defaults. */
+  outbound?: Outbound;
 }
 
 export interface ProbeResult {
@@ -51,72 +52,60 @@ export function probeUrl(publicUrl: string): URL | string {
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
     return `public URL ${JSON.stringify(publicUrl)} is not an http:// or https:// URL`;
   }
-  return new URL('v2/', base);
+  return new URL('v2/', registryBase(base.href));
 }
 
 /**
  * Ask a registry's `/v2/` whether it is up: 200, or 401 carrying the Docker/OCI API version header
- * (a registry that wants credentials is up). Never throws and never outlives `timeoutMs`.
+ * (a registry that wants credentials is up). Never throws and never outlives `timeoutMs`; the
+ * request goes through the outbound module (destination policy, socket released, coarse errors),
+ * and a credential is attached only when the URL is the exact origin it was stored for.
  */
-export function probeRegistry(publicUrl: string, options: ProbeOptions): Promise<ProbeResult> {
+export async function probeRegistry(publicUrl: string, options: ProbeOptions): Promise<ProbeResult> {
   const url = probeUrl(publicUrl);
-  if (typeof url === 'string') return Promise.resolve(down(url));
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  if (typeof url === 'string') return down(url);
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'arca-catalog-health' };
-  if (options.credential) {
-    const { username, password } = options.credential;
+  const credential = options.credential;
+  if (credential && mayPresent(credential.registry, url)) {
+    const { username, password } = credential;
     headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
-  const https = url.protocol === 'https:';
-  const started = performance.now();
-  let tlsExpiresAt: string | null = null;
-
-  return new Promise<ProbeResult>((resolve) => {
-    const onResponse = (res: IncomingMessage) => {
-      const latency = Math.round((performance.now() - started) * 10) / 10;
-      const code = res.statusCode ?? 0;
-      const version = res.headers[apiHeader];
-      const apiVersion = typeof version === 'string' ? version : null;
-      res.destroy();
-      const up = code === 200 || (code === 401 && apiVersion !== null);
-      const result: ProbeResult = {
-        status: up ? 'up' : 'down',
-        reachable: true,
-        status_code: code,
-        reason: res.statusMessage || STATUS_CODES[code] || null,
-        latency_ms: latency,
-        api_version: apiVersion,
-        tls_expires_at: tlsExpiresAt,
-        error: up
-          ? null
-          : code === 401
-            ? 'HTTP 401 without a Docker-Distribution-API-Version header: not a registry API'
-            : `HTTP ${code} from /v2/${apiVersion ? '' : ' (no Docker-Distribution-API-Version header)'}`,
-      };
-      resolve(result);
-    };
-    // A fresh connection each time (no agent): latency includes connecting, and TLS shows its certificate.
-    const req = (https ? httpsRequest : httpRequest)(
-      url,
-      { method: 'GET', headers, agent: false, signal, ...(https && options.ca ? { ca: options.ca } : {}) },
-      onResponse,
-    );
-    req.on('socket', (socket) => {
-      if (!https) return;
-      socket.once('secureConnect', () => {
-        const cert = (socket as TLSSocket).getPeerCertificate();
-        if (cert?.valid_to) tlsExpiresAt = new Date(cert.valid_to).toISOString();
-      });
+  const outbound = options.outbound ?? new Outbound();
+  let answer: OutboundResponse;
+  try {
+    // Headers only: the body says nothing the status and headers do not.
+    answer = await outbound.request(url, {
+      headers,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      ca: options.ca,
+      maxBodyBytes: 0,
     });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const message = timeout.aborted
-        ? `no answer within ${options.timeoutMs} ms`
-        : signal.aborted
+  } catch (err) {
+    const message =
+      err instanceof OutboundError
+        ? err.kind === 'cancelled'
           ? 'check cancelled'
-          : err.message || err.code || String(err);
-      resolve(down(message, { tls_expires_at: tlsExpiresAt }));
-    });
-    req.end();
-  });
+          : err.message
+        : 'unreachable';
+    return down(message);
+  }
+  const code = answer.status;
+  const version = answer.headers[apiHeader];
+  const apiVersion = typeof version === 'string' ? version : null;
+  const up = code === 200 || (code === 401 && apiVersion !== null);
+  return {
+    status: up ? 'up' : 'down',
+    reachable: true,
+    status_code: code,
+    reason: answer.statusMessage || STATUS_CODES[code] || null,
+    latency_ms: answer.latencyMs,
+    api_version: apiVersion,
+    tls_expires_at: answer.tlsValidTo,
+    error: up
+      ? null
+      : code === 401
+        ? 'HTTP 401 without a Docker-Distribution-API-Version header: not a registry API'
+        : `HTTP ${code} from /v2/${apiVersion ? '' : ' (no Docker-Distribution-API-Version header)'}`,
+  };
 }

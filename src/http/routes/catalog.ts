@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessControl } from '../../access/index.js';
 import { AppError } from '../../errors/index.js';
 import {
   isObject,
@@ -6,6 +7,7 @@ import {
   queryEnvelopeKeys,
   type CatalogPermission,
   type CatalogService,
+  type CredentialUseCheck,
   type QueryInput,
 } from '../../catalog/index.js';
 import { asAppError, sendProblem } from '../problem.js';
@@ -20,6 +22,27 @@ declare module 'fastify' {
 
 export interface CatalogRoutesOptions {
   service: CatalogService;
+  access: AccessControl;
+}
+
+/** The namespace whose credentials entries name (`container_registry_config.credential`). */
+const credentialNamespace = 'default';
+
+/**
+ * An entry may name a credential for its health checks only when its writer may use (read) that
+ * credential: catalog/write alone must not let anyone have the server present a stored secret.
+ */
+function credentialUse(access: AccessControl, request: FastifyRequest): CredentialUseCheck {
+  return async (name) => {
+    if (access.mode === 'none') return;
+    const grants = await access.grants.of(request.caller ?? { kind: 'anonymous' });
+    if (!grants.allowsInNamespace('credentials/read', credentialNamespace)) {
+      throw new AppError(
+        'DENIED',
+        `naming credential ${JSON.stringify(name.slice(0, 64))} needs credentials/read in namespace ${credentialNamespace}`,
+      );
+    }
+  };
 }
 
 const read = { config: { permission: 'catalog/read' as const } };
@@ -74,6 +97,7 @@ function requireObject(body: unknown, what: string): object {
  */
 async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
   const catalog = options.service;
+  const mayUse = (request: FastifyRequest) => credentialUse(options.access, request);
   parseJsonBodies(app);
   app.setErrorHandler((err, request, reply) => {
     const error = asAppError(err, request);
@@ -82,7 +106,10 @@ async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): 
   });
 
   app.post('/container_registry', write, async (request, reply) => {
-    const entry = await catalog.create(requireObject(request.body, 'the container registry'));
+    const entry = await catalog.create(
+      requireObject(request.body, 'the container registry'),
+      mayUse(request),
+    );
     return reply.code(201).send({
       success: true,
       data: { message: 'Container registry created', id: entry.container_registry_id },
@@ -95,7 +122,11 @@ async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): 
   }));
 
   app.put<IdParams>('/container_registry/:id', write, async (request) => {
-    await catalog.update(request.params.id, requireObject(request.body, 'the update, e.g. {"$set": {...}}'));
+    await catalog.update(
+      request.params.id,
+      requireObject(request.body, 'the update, e.g. {"$set": {...}}'),
+      mayUse(request),
+    );
     return { success: true, data: { message: 'Container registry updated' } };
   });
 
@@ -132,6 +163,7 @@ function listResponse(page: { items: unknown[]; more: boolean }, skip: number, l
 /** Arca's own API for the catalog: REST paths, problem+json errors, paged lists. */
 async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
   const catalog = options.service;
+  const mayUse = (request: FastifyRequest) => credentialUse(options.access, request);
   parseJsonBodies(app);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -151,7 +183,10 @@ async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): P
   const entryUrl = (id: string) => `/api/v1/catalog/entries/${encodeURIComponent(id)}`;
 
   app.post('/entries', write, async (request, reply) => {
-    const entry = await catalog.create(requireObject(request.body, 'the container registry'));
+    const entry = await catalog.create(
+      requireObject(request.body, 'the container registry'),
+      mayUse(request),
+    );
     return reply.code(201).header('Location', entryUrl(entry.container_registry_id)).send(entry);
   });
 
@@ -189,7 +224,11 @@ async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): P
   app.get<IdParams>('/entries/:id', read, async (request) => catalog.get(request.params.id));
 
   app.patch<IdParams>('/entries/:id', write, async (request) =>
-    catalog.update(request.params.id, requireObject(request.body, 'the update, e.g. {"$set": {...}}')),
+    catalog.update(
+      request.params.id,
+      requireObject(request.body, 'the update, e.g. {"$set": {...}}'),
+      mayUse(request),
+    ),
   );
 
   app.delete<IdParams>('/entries/:id', write, async (request, reply: FastifyReply) => {

@@ -9,6 +9,7 @@ import {
   type OpenedCredential,
 } from '../../credentials/index.js';
 import { AppError, isAppError } from '../../errors/index.js';
+import { Outbound } from '../../net/index.js';
 import { parseJsonBodies } from '../json-body.js';
 import { sendProblem } from '../problem.js';
 
@@ -17,6 +18,8 @@ export interface CredentialRoutesOptions {
   access: AccessControl;
   /** Tries a DATA credential against its object store (absent: DATA credentials cannot be tested). */
   testBucket?: (credential: OpenedCredential, bucket: string | undefined) => Promise<CredentialTestResult>;
+  /** The server's outbound requests (destination policy, timeouts); default: the defaults. */
+  outbound?: Outbound;
 }
 
 const namespacePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
@@ -50,6 +53,7 @@ export async function credentialRoutes(
   options: CredentialRoutesOptions,
 ): Promise<void> {
   const { credentials, access } = options;
+  const outbound = options.outbound ?? new Outbound();
   parseJsonBodies(app);
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: unknown }).statusCode;
@@ -129,8 +133,8 @@ export async function credentialRoutes(
       );
     }
     if (credential.type === 'REGISTRY') {
-      const p = credential.payload;
-      return testRegistryLogin(p.registry!, p.username ?? '', p.auth!, 10_000);
+      const { registry, username, auth, realm } = credential.payload;
+      return testRegistryLogin(outbound, { registry: registry!, username, auth: auth!, realm }, 10_000);
     }
     if (credential.type === 'DATA' && options.testBucket)
       return options.testBucket(credential, request.query.bucket);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
+import type { Outbound } from '../../net/index.js';
 import { checkPath, StorageNotFound, type ByteRange, type StorageDriver } from '../driver.js';
 import {
   createHttpsAgent,
@@ -45,7 +46,11 @@ export class S3Driver implements StorageDriver {
   ) {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
     const httpsAgent = createHttpsAgent(config, options);
-    this.ctx = createContext(createS3Client(config, httpsAgent), config);
+    const endpoint = endpointOf(config);
+    const refusal = endpoint ? options.guard?.hostRefusal(new URL(endpoint).hostname) : undefined;
+    // An address literal never reaches a socket's lookup (where names are checked): refuse it here.
+    if (refusal) throw new Error(`endpoint ${endpoint}: ${refusal}`);
+    this.ctx = createContext(createS3Client(config, httpsAgent, options.guard), config);
     this.reader = new ObjectReader({ tls: { ciphers: PREFERRED_CIPHERS, ...httpsAgent.options } });
     this.uploads = new S3Uploads(this.ctx);
     this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;
@@ -133,16 +138,18 @@ export class S3Driver implements StorageDriver {
    * HeadBucket. Its errors have no body (a bare 403 or 404), so on failure one listing asks again
    * to learn the S3 error code and say what is wrong: credentials, bucket, endpoint or TLS.
    */
-  async ping(): Promise<void> {
+  async ping(signal?: AbortSignal): Promise<void> {
     const { client, bucket } = this.ctx;
+    // The signal aborts the SDK's request, which destroys its socket: a cancelled probe leaves none.
+    const options = signal ? { abortSignal: signal } : {};
     try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await client.send(new HeadBucketCommand({ Bucket: bucket }), options);
       return;
     } catch (err) {
       let cause = err;
-      if ((err as { $metadata?: unknown }).$metadata) {
+      if ((err as { $metadata?: unknown }).$metadata && !signal?.aborted) {
         try {
-          await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+          await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }), options);
         } catch (detailed) {
           cause = detailed;
         }
@@ -164,17 +171,17 @@ export class S3Driver implements StorageDriver {
     await copyObject(this.ctx, this.key(from), this.key(to), size);
   }
 
-  ensureCors(origin: string): Promise<void> {
-    return ensureCors(this.ctx, origin);
+  ensureCors(origin: string, signal?: AbortSignal): Promise<void> {
+    return ensureCors(this.ctx, origin, signal);
   }
 
   /** A browser's preflight against the bucket (path style, as the driver addresses it). */
-  checkCors(origin: string): Promise<string | null> {
+  checkCors(origin: string, outbound: Outbound, signal?: AbortSignal): Promise<string | null> {
     const endpoint = endpointOf(this.config);
     const bucketUrl = endpoint
       ? `${endpoint.replace(/\/+$/, '')}/${this.ctx.bucket}`
       : `https://${this.ctx.bucket}.s3.${this.config.region}.amazonaws.com`;
-    return checkCors(bucketUrl, origin);
+    return checkCors(outbound, bucketUrl, origin, signal);
   }
 
   /** Close the client's sockets. */

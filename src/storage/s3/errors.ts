@@ -1,3 +1,4 @@
+import { classifyOutboundError } from '../../net/index.js';
 import { ObjectReadError } from './object-reader.js';
 
 /** The S3 error code (e.g. 'NoSuchKey'), or for errors without a body the SDK's name ('NotFound'). */
@@ -39,13 +40,11 @@ const tlsCodes = new Set([
 
 const networkCodes = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
   'ETIMEDOUT',
-  'EPIPE',
 ]);
 
 /** A sentence for an operator: why the bucket cannot be used. */
@@ -71,6 +70,12 @@ export function describeAccessError(err: unknown, bucket: string, endpoint: stri
       return `access to bucket ${JSON.stringify(bucket)} denied at ${endpoint} (${code})`;
     case 'CredentialsProviderError':
       return `no credentials: set accesskey and secretkey, or provide AWS credentials in the environment`;
+  }
+  // No S3 answer at all (a reset, not HTTP, TLS, refused by the outbound policy): the same coarse
+  // words as every other outbound request, so a registry's state does not fingerprint what listens
+  // at its endpoint (a reset reads like garbage: "not an HTTP server").
+  if (httpStatus(err) === undefined) {
+    return `endpoint ${endpoint}: ${classifyOutboundError(err, true).message}`;
   }
   const message = (err as Error)?.message || String(err);
   return `bucket ${JSON.stringify(bucket)} at ${endpoint} is not usable (${code ?? sys ?? 'error'}: ${message})`;

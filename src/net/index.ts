@@ -1,0 +1,17 @@
+export {
+  Outbound,
+  defaultOutboundSettings,
+  type DestinationGuard,
+  type OutboundLog,
+  type OutboundRequest,
+  type OutboundResponse,
+  type OutboundSettings,
+} from './outbound.js';
+export { OutboundError, classifyOutboundError, type OutboundFailure } from './outbound-error.js';
+export {
+  DestinationPolicy,
+  defaultDeniedDestinations,
+  destinationRangeProblem,
+  type DestinationRules,
+} from './policy.js';
+export { registryBase, sameOrigin, mayPresent } from './registry-origin.js';

@@ -21,7 +21,7 @@ export type AuthSettings =
   /**
    * registry:2's htpasswd: Basic challenge; Arca's own accounts and API keys work beside the file's
    * users. A file user without role assignments may do what registry:2 lets it (pull, push, delete
-   * on /v2); `admins` are Owners.
+   * on /v2, and read the catalog); `admins` are Owners.
    */
   | { kind: 'htpasswd'; realm: string; path: string; admins?: string[] }
   /** Arca's own accounts and token service (the default). */
@@ -49,7 +49,7 @@ export interface AccessSettings {
     rotationMs: number;
   };
   throttle?: Partial<ThrottleLimits>;
-  /** How long audit events are kept (0: for ever), and how often old ones and ended refresh tokens are removed. */
+  /** How long audit events are kept (0: for ever); how often old ones and ended refresh tokens go. */
   audit?: { retentionMs: number; pruneIntervalMs: number };
 }
 

@@ -40,10 +40,11 @@ export type ThrottleDecision = { allowed: true; delayMs: number } | { allowed: f
  * Failed logins, counted per (account, address) pair, per address and per account, each with a
  * growing delay; an IPv6 address counts as its /64 (`addressGroup`). A password check is counted
  * as a failure when it starts (`attempt`) and forgiven when it succeeds, so simultaneous guesses see
- * each other: of a burst, only the first few are checked. A pair or an address that keeps failing must wait (refused without checking the
- * password, the wait doubling up to `maxDelayMs`); an account failing from many addresses is slowed
- * for everyone by at most `accountMaxDelayMs`, never locked: an attacker elsewhere cannot lock the
- * owner out. Counters live in this process: with several replicas each counts its own share.
+ * each other: of a burst, only the first few are checked. A pair or an address that keeps failing
+ * must wait (refused without checking the password, the wait doubling up to `maxDelayMs`); an
+ * account failing from many addresses is slowed for everyone by at most `accountMaxDelayMs`, never
+ * locked: an attacker elsewhere cannot lock the owner out. Counters live in this process: with
+ * several replicas each counts its own share.
  */
 export class LoginThrottle {
   private readonly pairs = new Map<string, Counter>();

@@ -288,7 +288,7 @@ describe('hardening: access (Arca accounts)', () => {
       `hardening 4: 60 simultaneous wrong passwords -> ${checked} checked (401), ${throttled} throttled (429)`,
     );
     assert.equal(checked + throttled, 60);
-    assert.ok(checked <= 8, `${checked} of 60 were checked`);
+    assert.ok(checked <= 10, `${checked} of 60 were checked`);
     assert.ok(answers.filter((a) => a.status === 429).every((a) => Number(a.headers['retry-after']) >= 1));
   });
 
@@ -296,7 +296,8 @@ describe('hardening: access (Arca accounts)', () => {
     const wrong = (i: number) =>
       send(arca, 'GET', '/api/v1/me', { auth: { user: 'carol', pass: `nope-${i}-nope` }, from: '127.0.0.4' });
     const first = Array.from({ length: 20 }, (_, i) => wrong(i));
-    await new Promise((r) => setTimeout(r, 20));
+    // Still inside the burst (its first checks are running), after its first guesses have arrived.
+    await new Promise((r) => setTimeout(r, 100));
     const right = send(arca, 'GET', '/api/v1/me', { auth: user('carol'), from: '127.0.0.4' });
     const rest = Array.from({ length: 20 }, (_, i) => wrong(20 + i));
     const wrongAnswers = await Promise.all([...first, ...rest]);
@@ -306,7 +307,7 @@ describe('hardening: access (Arca accounts)', () => {
       `hardening 4: burst of 40 wrong + 1 right from one address -> right one ${rightAnswer.status}, ${checked} wrong checked, ${40 - checked} throttled`,
     );
     assert.equal(rightAnswer.status, 429, 'the right password inside the burst is refused');
-    assert.ok(checked <= 8, `${checked} of 40 were checked`);
+    assert.ok(checked <= 10, `${checked} of 40 were checked`);
     // The account's owner from another address still signs in; a client of its own sends 20 at once.
     const own = await Promise.all(
       Array.from({ length: 20 }, () =>

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import { AccessControl } from '../../src/access/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { addressGroup } from '../../src/access/address-group.js';
 import { RefusalSampler } from '../../src/access/audit-sampler.js';
 import type { AuditEvent } from '../../src/access/audit.js';
@@ -200,3 +201,25 @@ for (const dialect of dialects()) {
     }
   });
 }
+
+test('hardening 11c: auth.htpasswd.admins and access.audit take environment overrides like every key', () => {
+  const config = loadConfig({
+    env: {
+      REGISTRY_AUTH: 'htpasswd',
+      REGISTRY_AUTH_HTPASSWD_PATH: '/etc/registry/htpasswd',
+      REGISTRY_AUTH_HTPASSWD_ADMINS: '[alice, bob]',
+      ARCA_ACCESS_AUDIT_RETENTION: '720h',
+    },
+  });
+  assert.deepEqual(config.auth, {
+    kind: 'htpasswd',
+    realm: 'basic-realm',
+    path: '/etc/registry/htpasswd',
+    admins: ['alice', 'bob'],
+  });
+  assert.deepEqual(config.access.audit, { retention: 720 * 3_600_000, pruneinterval: 3_600_000 });
+  assert.deepEqual(loadConfig({ env: {} }).access.audit, {
+    retention: 2160 * 3_600_000,
+    pruneinterval: 3_600_000,
+  });
+});

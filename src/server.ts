@@ -60,7 +60,9 @@ function accessSettings(config: ArcaConfig): AccessSettings {
     token: {
       issuer: token.issuer,
       service: token.service,
-      realm: token.realm,
+      // The public URL when configured, so challenges never take the realm from a Host header.
+      realm:
+        token.realm ?? (config.http.host ? `${config.http.host.replace(/\/+$/, '')}/auth/token` : undefined),
       expirationMs: token.expiration,
       refreshExpirationMs: token.refreshexpiration,
       algorithm: token.algorithm,
@@ -71,6 +73,7 @@ function accessSettings(config: ArcaConfig): AccessSettings {
       ...(throttle.maxdelay !== undefined ? { maxDelayMs: throttle.maxdelay } : {}),
       ...(throttle.freefailures !== undefined ? { pairFreeFailures: throttle.freefailures } : {}),
     },
+    audit: { retentionMs: config.access.audit.retention, pruneIntervalMs: config.access.audit.pruneinterval },
   };
 }
 
@@ -232,6 +235,7 @@ export async function startServer(
   }
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
   healthChecks.start();
+  access.startPruning();
 
   const purging = config.storage.maintenance.uploadpurging;
   let purgeTimer: NodeJS.Timeout | undefined;

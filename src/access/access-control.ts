@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
 import { createFirstAdmin } from './bootstrap.js';
+import { deleteEndedRefreshTokens } from './store/refresh-tokens.js';
 import { IdentityDirectory } from './directory.js';
 import type { Grant } from './grants.js';
 import { GrantsResolver } from './grants-resolver.js';
@@ -17,8 +18,12 @@ import { ExternalTokenVerifier, TokenService, type ExternalTrust, type TokenVeri
 /** How callers prove who they are. */
 export type AuthSettings =
   | { kind: 'none' }
-  /** registry:2's htpasswd: Basic challenge; Arca's own accounts and API keys work beside the file's users. */
-  | { kind: 'htpasswd'; realm: string; path: string }
+  /**
+   * registry:2's htpasswd: Basic challenge; Arca's own accounts and API keys work beside the file's
+   * users. A file user without role assignments may do what registry:2 lets it (pull, push, delete
+   * on /v2, and read the catalog); `admins` are Owners.
+   */
+  | { kind: 'htpasswd'; realm: string; path: string; admins?: string[] }
   /** Arca's own accounts and token service (the default). */
   | { kind: 'arca' }
   /** registry:2's `auth.token`: trust an external token server. */
@@ -44,10 +49,13 @@ export interface AccessSettings {
     rotationMs: number;
   };
   throttle?: Partial<ThrottleLimits>;
+  /** How long audit events are kept (0: for ever); how often old ones and ended refresh tokens go. */
+  audit?: { retentionMs: number; pruneIntervalMs: number };
 }
 
 interface Logger {
   error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
 }
 
 /**
@@ -67,11 +75,12 @@ export class AccessControl {
   readonly verifier?: TokenVerifier;
   readonly htpasswd?: Htpasswd;
   readonly signingKeys?: SigningKeys;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly settings: AccessSettings,
-    log: Logger,
+    private readonly log: Logger,
     /** Registries as resources; without it, the configuration's `access.registries`. */
     registries?: RegistryDirectory,
   ) {
@@ -91,7 +100,12 @@ export class AccessControl {
         { permission: 'registries/read' as const, scope: { kind: 'registry' as const, registry } },
         { permission: 'registries/assets/read' as const, scope: { kind: 'registry' as const, registry } },
       ]);
-    this.grants = new GrantsResolver(db, this.roles, everyone, auth.kind === 'htpasswd');
+    this.grants = new GrantsResolver(
+      db,
+      this.roles,
+      everyone,
+      auth.kind === 'htpasswd' ? { admins: auth.admins ?? [] } : undefined,
+    );
     this.authenticator = new Authenticator(db, {
       htpasswd: this.htpasswd,
       throttle: new LoginThrottle({ ...defaultThrottleLimits, ...settings.throttle }),
@@ -138,7 +152,42 @@ export class AccessControl {
     this.authenticator.invalidate();
   }
 
+  /**
+   * Remove audit events older than the retention and refresh tokens that have ended (expired or
+   * revoked): neither table grows for ever. Every replica may run it; the deletes are idempotent.
+   */
+  async prune(now = Date.now()): Promise<{ audit: number; refreshTokens: number }> {
+    const retentionMs = this.settings.audit?.retentionMs ?? 0;
+    const audit = retentionMs > 0 ? await this.audit.prune(now - retentionMs) : 0;
+    return { audit, refreshTokens: await deleteEndedRefreshTokens(this.db, now) };
+  }
+
+  /** Prune soon after start, then every `audit.pruneIntervalMs`, until `close`. */
+  startPruning(): void {
+    const interval = this.settings.audit?.pruneIntervalMs ?? 0;
+    if (interval <= 0 || this.pruneTimer) return;
+    const schedule = (delayMs: number) => {
+      this.pruneTimer = setTimeout(() => {
+        this.prune()
+          .then(
+            (removed) => {
+              if (removed.audit > 0 || removed.refreshTokens > 0)
+                this.log.info(removed, 'access: pruned old rows');
+            },
+            (err: unknown) => this.log.error({ err }, 'access: pruning failed'),
+          )
+          .finally(() => {
+            if (this.pruneTimer) schedule(interval);
+          });
+      }, delayMs);
+      this.pruneTimer.unref();
+    };
+    schedule(Math.min(1_000, interval));
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.pruneTimer);
+    this.pruneTimer = undefined;
     await this.audit.flush();
   }
 }

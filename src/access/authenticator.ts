@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
@@ -6,6 +7,7 @@ import { PasswordVerifier } from './passwords.js';
 import type { Caller } from './principal.js';
 import { hashSecret, newSecret, secretId, secretMatches } from './secrets.js';
 import { LoginThrottle } from './throttle.js';
+import type { VerifiedToken } from './tokens.js';
 import * as apiKeys from './store/api-keys.js';
 import * as refreshTokens from './store/refresh-tokens.js';
 import * as serviceAccounts from './store/service-accounts.js';
@@ -26,7 +28,12 @@ const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid username 
 export class Authenticator {
   private readonly passwords = new PasswordVerifier();
   private readonly keyCache = new Map<string, { caller: Caller | null; until: number }>();
+  /** Since when an account (by kind and name) is as it is now, or null when disabled or gone. */
+  private readonly accountCache = new Map<string, { since: number | null; until: number }>();
   private readonly touched = new Map<string, number>();
+  /** Password checks in progress, by `flightKey`. */
+  private readonly flights = new Map<string, Promise<Caller | null>>();
+  private readonly flightSecret = randomBytes(32);
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -49,6 +56,56 @@ export class Authenticator {
   /** Forget cached key checks (a key was revoked, an account disabled or deleted). */
   invalidate(): void {
     this.keyCache.clear();
+    this.accountCache.clear();
+  }
+
+  /**
+   * The caller a bearer token issued here stands for, while its account is as it was when the token
+   * was issued: a disabled or deleted user or service account, or a revoked API key, ends its tokens
+   * at once in this process (writes call `invalidate()`) and within `keyCacheTtlMs` on other
+   * replicas. A user's tokens also end when the account changes (password, disabled, enabled again)
+   * and a name's tokens never pass to a new account of the same name. Null when the token no longer
+   * holds. Tokens of an external token server name users Arca does not keep: they stand as they are.
+   */
+  async tokenCaller(token: VerifiedToken): Promise<Caller | null> {
+    if (token.kind === 'anonymous' || token.subject === '') return { kind: 'anonymous' };
+    if (!token.issuedHere) return { kind: 'user', name: token.subject, source: 'external' };
+    if (token.apiKeyId !== undefined) {
+      const caller = await this.keyCallerById(token.apiKeyId, undefined);
+      return caller?.kind === 'service-account' && caller.name === token.subject ? caller : null;
+    }
+    if (token.kind === 'user' && this.options.htpasswd?.has(token.subject)) {
+      return { kind: 'user', name: token.subject, source: 'htpasswd' };
+    }
+    const kind = token.kind === 'service-account' ? 'service-account' : 'user';
+    const since = await this.accountSince(kind, token.subject);
+    // `iat` is in whole seconds: a token counts as older than the change only when it surely is.
+    if (since === null || token.issuedAt + 1000 <= since) return null;
+    return kind === 'user'
+      ? { kind: 'user', name: token.subject, source: 'arca' }
+      : { kind: 'service-account', name: token.subject };
+  }
+
+  /**
+   * Since when the account is as it is now (a user: its last change; a service account: its
+   * creation, as its description may change freely), or null when it is disabled or gone.
+   */
+  private async accountSince(kind: 'user' | 'service-account', name: string): Promise<number | null> {
+    const now = this.now();
+    const key = `${kind}\0${name}`;
+    const hit = this.accountCache.get(key);
+    if (hit && hit.until > now) return hit.since;
+    let since: number | null = null;
+    if (kind === 'user') {
+      const row = await users.getUser(this.db, name);
+      if (row && row.disabled === 0) since = row.updated_at;
+    } else {
+      const row = await serviceAccounts.getServiceAccount(this.db, name);
+      if (row && row.disabled === 0) since = row.created_at;
+    }
+    if (this.accountCache.size > 10_000) this.accountCache.clear();
+    this.accountCache.set(key, { since, until: now + keyCacheTtlMs });
+    return since;
   }
 
   /**
@@ -63,14 +120,40 @@ export class Authenticator {
         headers: { 'Retry-After': String(seconds) },
       });
     }
-    if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
-    const caller = await this.check(username, password);
-    if (!caller) {
-      this.throttle.failure(username, address);
-      throw invalidCredentials();
+    // The same credentials already being checked (a client's parallel requests): share that check,
+    // so a client's own burst neither costs more bcrypt nor counts as many attempts.
+    const key = this.flightKey(username, password);
+    const running = this.flights.get(key);
+    if (running) {
+      const caller = await running;
+      if (!caller) throw invalidCredentials();
+      return caller;
     }
+    // Counted before the check, synchronously: of simultaneous guesses, each sees the ones before it.
+    this.throttle.attempt(username, address);
+    const flight = (async () => {
+      if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
+      return this.check(username, password);
+    })();
+    this.flights.set(key, flight);
+    let caller: Caller | null;
+    try {
+      caller = await flight;
+    } finally {
+      this.flights.delete(key);
+    }
+    if (!caller) throw invalidCredentials();
     this.throttle.success(username, address);
     return caller;
+  }
+
+  /** A keyed hash of the credentials, never the password itself, for `flights`. */
+  private flightKey(username: string, password: string): string {
+    return createHmac('sha256', this.flightSecret)
+      .update(username)
+      .update('\0')
+      .update(password)
+      .digest('base64');
   }
 
   private async check(username: string, password: string): Promise<Caller | null> {
@@ -103,11 +186,6 @@ export class Authenticator {
       throw new AppError('UNAUTHORIZED', 'invalid API key');
     }
     return caller;
-  }
-
-  /** Is the key that a token was obtained with still valid (not revoked, expired, or its account gone)? */
-  async apiKeyActive(id: string): Promise<boolean> {
-    return (await this.keyCallerById(id, undefined)) !== null;
   }
 
   private apiKeyCaller(secret: string): Promise<Caller | null> {

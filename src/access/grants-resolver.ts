@@ -11,6 +11,21 @@ import * as groups from './store/groups.js';
 const cacheTtlMs = 5_000;
 
 /**
+ * What registry:2 lets an htpasswd user do: pull, push and delete on every repository of /v2, and
+ * read the registries and the container-registry catalog (a directory, like /v2/_catalog). Managing
+ * access, credentials, registries or catalog entries needs a role (or `auth.htpasswd.admins`).
+ */
+const htpasswdUserGrants: readonly Grant[] = (
+  [
+    'registries/read',
+    'registries/assets/read',
+    'registries/assets/write',
+    'registries/assets/delete',
+    'catalog/read',
+  ] as const
+).map((permission) => ({ permission, scope: { kind: 'all' as const } }));
+
+/**
  * What a caller may do: its role assignments, those of its groups, and what everyone may do
  * (anonymous pulls). Resolved grants are cached briefly: a pull sends dozens of requests.
  * With several replicas, a change made on another one applies here within `cacheTtlMs`.
@@ -23,8 +38,11 @@ export class GrantsResolver {
     private readonly roles: RoleCatalog,
     /** Granted to everyone, signed in or not (registries that allow anonymous pulls can change). */
     private readonly everyone: () => readonly Grant[],
-    /** registry:2's rule for htpasswd users: no assignment of their own means full access. */
-    private readonly htpasswdUsersUnlimited: boolean,
+    /**
+     * With `auth: htpasswd`: file users without an assignment of their own get registry:2's rights
+     * (`htpasswdUserGrants`); those named in `admins` may do everything.
+     */
+    private readonly htpasswd?: { admins: readonly string[] },
   ) {}
 
   /** Forget every cached resolution (after any change to identities, roles or assignments). */
@@ -53,13 +71,9 @@ export class GrantsResolver {
       { kind: caller.kind, name: caller.name },
       ...memberships.map((name) => ({ kind: 'group', name })),
     ]);
-    if (
-      rows.length === 0 &&
-      caller.kind === 'user' &&
-      caller.source === 'htpasswd' &&
-      this.htpasswdUsersUnlimited
-    ) {
-      return Grants.all;
+    if (this.htpasswd && caller.kind === 'user' && caller.source === 'htpasswd') {
+      if (this.htpasswd.admins.includes(caller.name)) return Grants.all;
+      if (rows.length === 0) return new Grants(htpasswdUserGrants).with(this.everyone());
     }
     const permissions = await this.roles.permissionsOf(rows.map((r) => r.role));
     const list: Grant[] = [];

@@ -19,7 +19,7 @@ export const actionPermission: Record<RepositoryAction, Permission> = {
 
 /**
  * Everything one caller may do: the union of its grants. `Grants.all` is the superuser of
- * `auth: none` (and registry:2-style htpasswd users with no assignment of their own).
+ * `auth: none` (and of the htpasswd users named in `auth.htpasswd.admins`).
  */
 export class Grants {
   static readonly none = new Grants([]);

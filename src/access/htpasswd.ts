@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { bcryptCompare, dummyPasswordHash } from './passwords.js';
 
 /** How long a verified password is trusted before bcrypt runs again. */
 const verifiedTtlMs = 60_000;
@@ -75,11 +76,10 @@ export class Htpasswd {
     if (expiry !== undefined && expiry > Date.now()) return true;
     const hash = this.entries.get(user);
     // registry:2 accepts only bcrypt entries (htpasswd -B writes the $2y$ prefix).
-    const ok = hash !== undefined && /^\$2[aby]\$/.test(hash) && (await bcrypt.compare(password, hash));
+    const ok = hash !== undefined && /^\$2[aby]\$/.test(hash) && (await bcryptCompare(password, hash));
     if (!ok) {
       // Spend about the same time when the user does not exist, so a probe cannot tell.
-      if (hash === undefined)
-        await bcrypt.compare(password, (dummyHash ??= bcrypt.hashSync('arca-no-such-user', 10)));
+      if (hash === undefined) await bcryptCompare(password, dummyPasswordHash());
       return false;
     }
     if (this.verified.size > 10_000) this.verified.clear();
@@ -87,5 +87,3 @@ export class Htpasswd {
     return true;
   }
 }
-
-let dummyHash: string | undefined;

@@ -1,5 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import { AppError } from '../errors/index.js';
+import { Semaphore } from './semaphore.js';
 
 const cost = 10;
 /** How long a verified password is trusted before bcrypt runs again. */
@@ -17,11 +19,35 @@ export function passwordProblem(password: string): string | null {
   return null;
 }
 
+/**
+ * Every bcrypt computation of this process goes through here: a few at a time (each costs tens of
+ * milliseconds of CPU on the one JavaScript thread), a bounded queue, and 429 beyond it, so a burst
+ * of sign-ins cannot starve every other request.
+ */
+export const bcryptGate = new Semaphore(
+  2,
+  64,
+  () =>
+    new AppError('TOOMANYREQUESTS', 'too many sign-ins at once: retry in a second', undefined, {
+      headers: { 'Retry-After': '1' },
+    }),
+);
+
+/** bcrypt's compare, through `bcryptGate`. */
+export function bcryptCompare(password: string, hash: string): Promise<boolean> {
+  return bcryptGate.run(() => bcrypt.compare(password, hash));
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, cost);
+  return bcryptGate.run(() => bcrypt.hash(password, cost));
 }
 
 let dummyHash: string | undefined;
+
+/** A hash of nothing anyone knows: comparing with it spends bcrypt's time when there is no user. */
+export function dummyPasswordHash(): string {
+  return (dummyHash ??= bcrypt.hashSync('arca-no-such-user', cost));
+}
 
 /**
  * bcrypt checks, remembered briefly. A success is cached under a keyed hash of (user, stored hash,
@@ -34,7 +60,7 @@ export class PasswordVerifier {
   /** Compare with a stored bcrypt hash; with none, spend the same time and fail (no user probing). */
   async verify(user: string, password: string, storedHash: string | undefined): Promise<boolean> {
     if (storedHash === undefined || !/^\$2[aby]\$/.test(storedHash)) {
-      await bcrypt.compare(password, (dummyHash ??= bcrypt.hashSync('arca-no-such-user', cost)));
+      await bcryptCompare(password, dummyPasswordHash());
       return false;
     }
     const key = createHmac('sha256', this.cacheKey)
@@ -46,7 +72,7 @@ export class PasswordVerifier {
       .digest('base64');
     const expiry = this.verified.get(key);
     if (expiry !== undefined && expiry > Date.now()) return true;
-    if (!(await bcrypt.compare(password, storedHash))) return false;
+    if (!(await bcryptCompare(password, storedHash))) return false;
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, Date.now() + verifiedTtlMs);
     return true;

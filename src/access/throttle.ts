@@ -1,3 +1,5 @@
+import { addressGroup } from './address-group.js';
+
 /** Limits of the login throttle; defaults in `defaultThrottleLimits`. */
 export interface ThrottleLimits {
   /** Failures of one account from one address before that pair must wait. */
@@ -36,10 +38,13 @@ export type ThrottleDecision = { allowed: true; delayMs: number } | { allowed: f
 
 /**
  * Failed logins, counted per (account, address) pair, per address and per account, each with a
- * growing delay. A pair or an address that keeps failing must wait (refused without checking the
- * password, the wait doubling up to `maxDelayMs`); an account failing from many addresses is slowed
- * for everyone by at most `accountMaxDelayMs`, never locked: an attacker elsewhere cannot lock the
- * owner out. Counters live in this process: with several replicas each counts its own share.
+ * growing delay; an IPv6 address counts as its /64 (`addressGroup`). A password check is counted
+ * as a failure when it starts (`attempt`) and forgiven when it succeeds, so simultaneous guesses see
+ * each other: of a burst, only the first few are checked. A pair or an address that keeps failing
+ * must wait (refused without checking the password, the wait doubling up to `maxDelayMs`); an
+ * account failing from many addresses is slowed for everyone by at most `accountMaxDelayMs`, never
+ * locked: an attacker elsewhere cannot lock the owner out. Counters live in this process: with
+ * several replicas each counts its own share.
  */
 export class LoginThrottle {
   private readonly pairs = new Map<string, Counter>();
@@ -52,7 +57,8 @@ export class LoginThrottle {
   ) {}
 
   /** May this attempt be checked now, and after how long a pause? */
-  check(account: string, address: string): ThrottleDecision {
+  check(account: string, rawAddress: string): ThrottleDecision {
+    const address = addressGroup(rawAddress);
     const now = this.now();
     const waits = [this.pairs.get(pairKey(account, address)), this.addresses.get(address)]
       .map((c) => (c && this.fresh(c, now) ? c.blockedUntil - now : 0))
@@ -67,16 +73,31 @@ export class LoginThrottle {
     return { allowed: true, delayMs };
   }
 
-  failure(account: string, address: string): void {
+  failure(account: string, rawAddress: string): void {
+    const address = addressGroup(rawAddress);
     const now = this.now();
     this.bump(this.pairs, pairKey(account, address), this.limits.pairFreeFailures, now);
     this.bump(this.addresses, address, this.limits.addressFreeFailures, now);
     this.bump(this.accounts, account, Number.POSITIVE_INFINITY, now);
   }
 
-  /** The right password from this address: its pair starts over. */
-  success(account: string, address: string): void {
+  /** A check is starting: count it as a failure now, before its outcome is known; see `success`. */
+  attempt(account: string, address: string): void {
+    this.failure(account, address);
+  }
+
+  /** The right password from this address: its pair starts over, the attempt counted is forgiven. */
+  success(account: string, rawAddress: string): void {
+    const address = addressGroup(rawAddress);
     this.pairs.delete(pairKey(account, address));
+    this.forgive(this.addresses.get(address), this.limits.addressFreeFailures);
+    this.forgive(this.accounts.get(account), Number.POSITIVE_INFINITY);
+  }
+
+  private forgive(counter: Counter | undefined, free: number): void {
+    if (!counter || counter.failures === 0) return;
+    counter.failures -= 1;
+    if (counter.failures <= free) counter.blockedUntil = 0;
   }
 
   private fresh(counter: Counter, now: number): boolean {

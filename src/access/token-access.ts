@@ -6,8 +6,8 @@ import { repositoryActionsOf, type AccessEntry, type RequestedScope } from './to
 
 /**
  * The `access` claim for a token: of each requested scope, exactly the actions the caller is
- * allowed. `registry:catalog:*` is granted to signed-in callers who may pull from some registry
- * (`/v2/_catalog` then lists only what they may read). Anything not allowed is left out, as the
+ * allowed. `registry:catalog:*` is granted to every signed-in caller (`/v2/_catalog` then lists
+ * only what it may read: nothing for a caller without roles). Anything not allowed is left out, as the
  * Docker token specification asks; the registry refuses it when it is used.
  */
 export function grantedAccess(
@@ -29,7 +29,7 @@ export function grantedAccess(
       const granted = repositoryActionsOf(scope.actions).filter((a) => allowed.includes(a));
       if (granted.length > 0) add('repository', scope.name, granted);
     } else if (scope.type === 'registry' && scope.name === 'catalog' && scope.actions.includes('*')) {
-      if (caller.kind !== 'anonymous' && grants.allowsSomewhere('registries/assets/read')) {
+      if (caller.kind !== 'anonymous') {
         add('registry', 'catalog', ['*']);
       }
     }

@@ -23,6 +23,8 @@ export interface VerifiedToken {
   kind: PrincipalKind;
   access: AccessEntry[];
   expiresAt: number;
+  /** When it was issued (`iat`, whole seconds, in ms); 0 when the token does not say. */
+  issuedAt: number;
   /** The API key the token was obtained with, so revoking the key stops its tokens too. */
   apiKeyId?: string;
   /** Issued by this Arca (its own RBAC can be asked), or by an external token server. */
@@ -187,6 +189,7 @@ export class TokenService implements TokenVerifier {
       kind,
       access: accessOf(payload),
       expiresAt: payload.exp! * 1000,
+      issuedAt: (payload.iat ?? 0) * 1000,
       apiKeyId: typeof payload.akid === 'string' ? payload.akid : undefined,
       issuedHere: true,
     };
@@ -246,6 +249,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
       kind: payload.sub ? 'user' : 'anonymous',
       access: accessOf(payload),
       expiresAt: payload.exp! * 1000,
+      issuedAt: (payload.iat ?? 0) * 1000,
       issuedHere: false,
     };
     this.cache.set(token, verified);

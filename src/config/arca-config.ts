@@ -44,7 +44,7 @@ export interface ArcaConfig {
   /** none, registry:2's htpasswd or token, or (no auth section) Arca's own accounts and tokens. */
   auth:
     | { kind: 'none' }
-    | { kind: 'htpasswd'; realm: string; path: string }
+    | { kind: 'htpasswd'; realm: string; path: string; admins?: string[] }
     | {
         kind: 'token';
         realm: string;
@@ -67,6 +67,7 @@ export interface ArcaConfig {
     anonymouspull: string[];
     registries: string[];
     throttle: { basedelay?: number; maxdelay?: number; freefailures?: number };
+    audit: { retention: number; pruneinterval: number };
   };
   /** 'sqlite:<path>', 'sqlite::memory:' or 'postgres://…'. */
   database: { url: string };

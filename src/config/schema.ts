@@ -212,7 +212,16 @@ const outboundSchema = z
 const authSchema = z
   .strictObject({
     none: z.strictObject({}).optional(),
-    htpasswd: z.strictObject({ realm: str.default('basic-realm'), path: str }).optional(),
+    htpasswd: z
+      .strictObject({
+        realm: str.default('basic-realm'),
+        path: str,
+        admins: z
+          .array(str)
+          .optional()
+          .describe('Arca key: file users who are Owners (others may pull, push and delete on /v2 only)'),
+      })
+      .optional(),
     token: z
       .strictObject({
         realm: z.url({ protocol: /^https?$/ }).describe("the external token server's endpoint"),
@@ -263,6 +272,16 @@ const accessSchema = z
         basedelay: positiveDuration.optional(),
         maxdelay: positiveDuration.optional(),
         freefailures: int(0).optional(),
+      })
+      .prefault({}),
+    audit: z
+      .strictObject({
+        retention: duration
+          .prefault('2160h')
+          .describe('how long audit events are kept (90 days); 0: for ever'),
+        pruneinterval: positiveDuration
+          .prefault('1h')
+          .describe('between removals of old audit events and ended refresh tokens'),
       })
       .prefault({}),
   })

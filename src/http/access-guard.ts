@@ -12,7 +12,8 @@ import {
 } from '../access/index.js';
 import { AppError } from '../errors/index.js';
 import { requiredAccess, type AccessNeed } from './access-needs.js';
-import { basicCredentials } from './basic-auth.js';
+import { basicCredentials, isEmptyBasic } from './basic-auth.js';
+import { quotedString } from './quoted-string.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,12 +42,13 @@ export function challenge(
   extra: { scope?: string; error?: string } = {},
 ): string {
   const auth = access.settings.auth;
-  if (auth.kind === 'htpasswd') return `Basic realm="${auth.realm.replace(/"/g, '')}"`;
+  if (auth.kind === 'htpasswd') return `Basic realm=${quotedString(auth.realm)}`;
   const realm = auth.kind === 'token' ? auth.realm : tokenRealm(access, request);
   const service = auth.kind === 'token' ? auth.service : access.settings.token.service;
-  const parts = [`realm="${realm}"`, `service="${service}"`];
-  if (extra.scope) parts.push(`scope="${extra.scope}"`);
-  if (extra.error) parts.push(`error="${extra.error}"`);
+  // Every value quoted and escaped: the realm may come from the request's Host header.
+  const parts = [`realm=${quotedString(realm)}`, `service=${quotedString(service)}`];
+  if (extra.scope) parts.push(`scope=${quotedString(extra.scope)}`);
+  if (extra.error) parts.push(`error=${quotedString(extra.error)}`);
   return `Bearer ${parts.join(',')}`;
 }
 
@@ -89,7 +91,7 @@ export function accessGuard(access: AccessControl) {
   /** Who the Authorization header says; throws 401/429 for credentials that do not hold. */
   async function authenticate(request: FastifyRequest, need: AccessNeed): Promise<Caller> {
     const header = request.headers.authorization;
-    if (header === undefined || header === '') return { kind: 'anonymous' };
+    if (header === undefined || header === '' || isEmptyBasic(header)) return { kind: 'anonymous' };
     const basic = basicCredentials(header);
     if (basic) {
       try {
@@ -100,6 +102,7 @@ export function accessGuard(access: AccessControl) {
         throw err;
       }
     }
+    if (/^basic(\s|$)/i.test(header)) throw unauthorized(request, need, 'malformed Basic credentials');
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     if (bearer === undefined) throw unauthorized(request, need, 'unsupported authorization scheme');
     if (secretId('api-key', bearer) !== null) {
@@ -120,14 +123,13 @@ export function accessGuard(access: AccessControl) {
       const reason = err instanceof TokenRejected ? err.message : 'token invalid';
       throw unauthorized(request, need, reason, 'invalid_token');
     }
-    if (token.apiKeyId !== undefined && !(await access.authenticator.apiKeyActive(token.apiKeyId))) {
-      throw unauthorized(request, need, 'token rejected: its API key was revoked', 'invalid_token');
+    const caller = await access.authenticator.tokenCaller(token);
+    if (!caller) {
+      const reason = token.apiKeyId !== undefined ? 'its API key was revoked' : 'its account is disabled';
+      throw unauthorized(request, need, `token rejected: ${reason}`, 'invalid_token');
     }
     request.bearer = token;
-    if (token.kind === 'anonymous' || token.subject === '') return { kind: 'anonymous' };
-    if (token.kind === 'service-account')
-      return { kind: 'service-account', name: token.subject, apiKeyId: token.apiKeyId };
-    return { kind: 'user', name: token.subject, source: token.issuedHere ? 'arca' : 'external' };
+    return caller;
   }
 
   /** May the caller do `action` on `repository`, by its token or by its grants? */
@@ -212,8 +214,8 @@ export function accessGuard(access: AccessControl) {
           if (!hasScope) throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
           return;
         }
+        // Any signed-in caller may list: the list holds only what it may pull, empty when nothing.
         const grants = await access.grants.of(caller);
-        if (!grants.allowsSomewhere('registries/assets/read')) throw denied(need);
         if (request.bearer && !hasScope) {
           throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
         }

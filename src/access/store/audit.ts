@@ -51,6 +51,23 @@ export function queryAudit(db: Executor, filter: AuditFilter): Promise<AuditRow[
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-export async function deleteAuditBefore(db: Executor, before: number): Promise<void> {
-  await db.deleteFrom('access_audit').where('at', '<', before).execute();
+/**
+ * Remove events older than `before`, a few thousand at a time (a long delete would hold SQLite's
+ * write lock). Ids begin with the time as 13 digits, so the primary key finds them without an index
+ * on `at`. Returns how many were removed.
+ */
+export async function deleteAuditBefore(db: Executor, before: number): Promise<number> {
+  const below = String(Math.max(0, Math.floor(before))).padStart(13, '0');
+  let removed = 0;
+  for (;;) {
+    const result = await db
+      .deleteFrom('access_audit')
+      .where('id', 'in', (q) =>
+        q.selectFrom('access_audit').select('id').where('id', '<', below).orderBy('id').limit(5_000),
+      )
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    removed += n;
+    if (n < 5_000) return removed;
+  }
 }

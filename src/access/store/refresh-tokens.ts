@@ -42,7 +42,11 @@ export async function revokeRefreshTokensOf(
     .execute();
 }
 
-/** Forget tokens that expired before `before`. */
-export async function deleteExpiredRefreshTokens(db: Executor, before: number): Promise<void> {
-  await db.deleteFrom('access_refresh_tokens').where('expires_at', '<', before).execute();
+/** Forget tokens that expired or were revoked before `before`; the number removed. */
+export async function deleteEndedRefreshTokens(db: Executor, before: number): Promise<number> {
+  const result = await db
+    .deleteFrom('access_refresh_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { grantedAccess, parseScopes, type AccessControl, type Caller } from '../../access/index.js';
 import { AppError, errorCodes } from '../../errors/index.js';
-import { basicCredentials } from '../basic-auth.js';
+import { basicCredentials, isEmptyBasic } from '../basic-auth.js';
+import { quotedString } from '../quoted-string.js';
 
 export interface AuthRoutesOptions {
   access: AccessControl;
@@ -66,7 +67,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
           : (request.log.error({ err }, 'token request failed'),
             new AppError('UNKNOWN', 'internal server error'));
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-    if (error.status === 401) reply.header('WWW-Authenticate', `Basic realm="${service}"`);
+    if (error.status === 401) reply.header('WWW-Authenticate', `Basic realm=${quotedString(service)}`);
     reply.code(error.status).header('Cache-Control', 'no-store');
     if (request.method === 'POST') {
       const oauth =
@@ -108,7 +109,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     checkService(one(query.service));
     const header = request.headers.authorization;
     let caller: Caller = { kind: 'anonymous' };
-    if (header !== undefined) {
+    if (header !== undefined && !isEmptyBasic(header)) {
       const basic = basicCredentials(header);
       if (!basic) throw new AppError('UNAUTHORIZED', 'expected Basic credentials');
       caller = await login(request, basic.user, basic.password);

@@ -8,6 +8,7 @@ import Fastify, {
 import type { OciRegistry } from '../oci/index.js';
 import type { AccessControl } from '../access/index.js';
 import { HttpMetrics } from './metrics.js';
+import { parseJsonBodies } from './json-body.js';
 import { v2Routes } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
 import { accessGuard, auditTrail } from './access-guard.js';
@@ -106,6 +107,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
       );
     }
   });
+
+  // Routes at the root (the access API) take JSON bodies only; other surfaces set their own parsers.
+  parseJsonBodies(app, { invalid: 'ACCESS_REQUEST_INVALID' });
 
   // Every route's access is decided by requiredAccess and enforced here, before any handler runs.
   app.addHook('onRequest', accessGuard(options.access));

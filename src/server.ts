@@ -106,7 +106,10 @@ export async function startServer(
     throw err;
   }
   const { registries, defaultStorage: storage } = opened;
-  const registry = new OciRegistry(meta, registries);
+  const registry = new OciRegistry(meta, registries, {
+    perRepository: config.limits.uploadsperrepository,
+    perCaller: config.limits.uploadspercaller,
+  });
   ensureHtpasswd(config, log);
   const access = new AccessControl(meta.db, accessSettings(config), log, registries);
   try {

@@ -71,7 +71,7 @@ export interface ArcaConfig {
   /** 'sqlite:<path>', 'sqlite::memory:' or 'postgres://…'. */
   database: { url: string };
   datadir: string;
-  limits: { manifestsize: number };
+  limits: { manifestsize: number; uploadsperrepository: number; uploadspercaller: number };
   /** Places registries keep their content, each with its own backend. */
   locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
   registries: { probeinterval: number };

@@ -296,6 +296,11 @@ export const fileSchema = z.strictObject({
       manifestsize: int(1024)
         .default(4 * 1024 * 1024)
         .describe('largest manifest accepted, in bytes'),
+      // hardening (http): open upload sessions
+      uploadsperrepository: int(1).default(1000).describe('open upload sessions per repository'),
+      uploadspercaller: int(1)
+        .default(1000)
+        .describe('open upload sessions per signed-in user, or per address of anonymous callers'),
     })
     .prefault({}),
   catalog: catalogSchema,

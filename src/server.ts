@@ -187,6 +187,13 @@ export async function startServer(
     readiness: { database: () => meta.ping(), storage: () => storage.ping() },
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
+    clientLimits: {
+      headerTimeoutMs: config.http.timeouts.header,
+      requestTimeoutMs: config.http.timeouts.request,
+      idleTimeoutMs: config.http.timeouts.idle,
+      keepAliveTimeoutMs: config.http.timeouts.keepalive,
+      maxConnectionsPerAddress: config.http.maxconnectionsperaddress,
+    },
     catalog: { service: catalog },
     credentials: { credentials, testBucket: testBucketAccess },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },

@@ -25,6 +25,8 @@ export interface ArcaConfig {
     secret?: string;
     tls?: { certificate: string; key: string };
     draintimeout: number;
+    timeouts: { header: number; request: number; idle: number; keepalive: number };
+    maxconnectionsperaddress: number;
     headers?: Record<string, string[]>;
     relativeurls: boolean;
   };

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { readdirSync, statSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { rssOf, startArca, type RunningArca } from '../helpers/arca.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 const adminPassword = 'hardening-http-admin-pw';
@@ -443,5 +445,189 @@ describe('hardening (http): referrers', () => {
     assert.ok(growth < 250e6, `RSS grew by ${MB(growth)}`);
     // Generous: the machine running the tests may be loaded; one unpaginated request took 7 s.
     assert.ok(slowestHealthz < 5000, `/healthz took ${slowestHealthz} ms`);
+  });
+});
+
+/** Sockets to the server; each resolves `closed` with the time the server closed it. */
+function openSocket(
+  base: string,
+  localAddress = '127.0.0.1',
+): Promise<{ socket: Socket; closed: Promise<number> }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress });
+    socket.on('error', () => undefined);
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+    socket.once('connect', () => resolve({ socket, closed }));
+    socket.once('error', reject);
+  });
+}
+
+/** Open descriptors of a process. */
+const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+describe('hardening (http): slow clients', () => {
+  let arca: RunningArca;
+  const header = 2000;
+  const request = 3000;
+  const idle = 2000;
+
+  before(async () => {
+    arca = await startArca({
+      config: {
+        http: { timeouts: { header: '2s', request: '3s', idle: '2s' }, maxconnectionsperaddress: 1000 },
+      },
+    });
+  });
+  after(async () => {
+    await arca?.stop();
+  });
+
+  test('hardening 9: 200 connections trickling headers, and bodies trickled a byte a second, are cut by the timeouts', async (t) => {
+    const trickling = 200;
+    const started = Date.now();
+    const sockets = await Promise.all(Array.from({ length: trickling }, () => openSocket(arca.url)));
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => openSocket(arca.url)));
+    const tick = setInterval(() => {
+      for (const { socket } of sockets) if (!socket.destroyed) socket.write('x');
+      for (const { socket } of bodies) if (!socket.destroyed) socket.write(' ');
+    }, 1000);
+    for (const { socket } of sockets) socket.write('GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    for (const { socket } of bodies) {
+      socket.write(
+        'POST /container_registries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+      );
+    }
+    // Meanwhile the server answers others at once.
+    const t0 = Date.now();
+    assert.equal((await fetch(`${arca.url}/healthz`)).status, 200);
+    const healthz = Date.now() - t0;
+    const headerCuts = (await Promise.all(sockets.map((s) => s.closed))).map((at) => at - started);
+    const bodyCuts = (await Promise.all(bodies.map((s) => s.closed))).map((at) => at - started);
+    clearInterval(tick);
+    const slowestHeader = Math.max(...headerCuts);
+    const slowestBody = Math.max(...bodyCuts);
+    t.diagnostic(
+      `slow clients: ${trickling} header tricklers cut after ${Math.min(...headerCuts)}-${slowestHeader} ms ` +
+        `(header timeout ${header} ms), 20 body tricklers after ${Math.min(...bodyCuts)}-${slowestBody} ms ` +
+        `(request timeout ${request} ms); /healthz meanwhile ${healthz} ms`,
+    );
+    assert.ok(slowestHeader < header + 4000, `a header trickler held ${slowestHeader} ms`);
+    assert.ok(Math.min(...bodyCuts) >= request - 500, 'a body is cut by the request timeout, not before');
+    assert.ok(slowestBody < request + 4000, `a body trickler held ${slowestBody} ms`);
+  });
+
+  test('hardening 9: a blob upload slower than the request timeout is not cut while bytes move', async () => {
+    const repo = 'slow/upload';
+    const started = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+    const location = started.headers.get('location')!;
+    const chunks = 12;
+    const chunk = Buffer.alloc(1024, 7);
+    const { status } = await new Promise<{ status: number }>((resolve, reject) => {
+      const req = httpRequest(
+        new URL(location, arca.url),
+        { method: 'PATCH', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', reject);
+      let sent = 0;
+      const timer = setInterval(() => {
+        req.write(chunk);
+        if (++sent === chunks) {
+          clearInterval(timer);
+          req.end();
+        }
+      }, 500);
+    });
+    assert.equal(status, 202, `an upload of ${chunks * 500} ms (request timeout ${request} ms)`);
+  });
+
+  test('hardening 9: 150 blob GETs that never read release their descriptors and memory after the idle timeout', async (t) => {
+    const repo = 'slow/readers';
+    const blob = randomBytes(48 << 20);
+    const digest = sha256(blob);
+    const pushed = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: blob,
+    });
+    assert.equal(pushed.status, 201);
+    const readers = 150;
+    await new Promise((r) => setTimeout(r, 200));
+    const baseFds = fdsOf(arca.pid);
+    const baseRss = rssOf(arca.pid);
+    const started = Date.now();
+    const sockets = await Promise.all(Array.from({ length: readers }, () => openSocket(arca.url)));
+    for (const { socket } of sockets) {
+      socket.pause(); // never read: the server's writes stall once the kernel's buffers are full
+      socket.write(`GET /v2/${repo}/blobs/${digest} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    }
+    let peakFds = baseFds;
+    let peakRss = baseRss;
+    const deadline = Date.now() + idle + 10_000;
+    let fds = fdsOf(arca.pid);
+    while (Date.now() < deadline) {
+      fds = fdsOf(arca.pid);
+      peakFds = Math.max(peakFds, fds);
+      peakRss = Math.max(peakRss, rssOf(arca.pid));
+      if (peakFds >= baseFds + readers && fds <= baseFds + 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const releasedAfter = Date.now() - started;
+    for (const { socket } of sockets) socket.destroy();
+    // Memory comes back once the released buffers are collected; a few requests let that happen.
+    for (let i = 0; i < 20; i++) await fetch(`${arca.url}/healthz`);
+    await new Promise((r) => setTimeout(r, 500));
+    const afterRss = rssOf(arca.pid);
+    t.diagnostic(
+      `stalled readers: ${readers} blob GETs never read: fds ${baseFds} -> peak ${peakFds} -> ${fds} ` +
+        `after ${releasedAfter} ms (idle timeout ${idle} ms); RSS ${MB(baseRss)} -> peak ${MB(peakRss)} ` +
+        `(${MB((peakRss - baseRss) / readers)} per reader) -> ${MB(afterRss)}`,
+    );
+    assert.ok(peakFds >= baseFds + readers, `the readers were served (${peakFds} descriptors at most)`);
+    assert.ok(fds <= baseFds + 2, `descriptors left: ${fds} (baseline ${baseFds})`);
+    assert.ok(
+      (peakRss - baseRss) / readers < 1.5e6,
+      `${MB((peakRss - baseRss) / readers)} per stalled reader`,
+    );
+    assert.ok(afterRss - baseRss < 100e6, `RSS after: ${MB(afterRss)} (baseline ${MB(baseRss)})`);
+  });
+});
+
+describe('hardening (http): connections per address', () => {
+  let arca: RunningArca;
+  const limit = 12;
+
+  before(async () => {
+    arca = await startArca({ config: { http: { maxconnectionsperaddress: limit } } });
+  });
+  after(async () => {
+    await arca?.stop();
+  });
+
+  test('hardening 9: connection N+1 from one address is refused with 429 while another address gets in', async (t) => {
+    const held = await Promise.all(Array.from({ length: limit }, () => openSocket(arca.url)));
+    // The server has counted them once it answers on one of them.
+    held[0]!.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => held[0]!.socket.once('data', r));
+    const refused = await rawRequest(arca.url, 'GET', '/v2/');
+    assert.equal(refused.status, 429);
+    assert.equal(
+      (JSON.parse(refused.body) as { errors: { code: string }[] }).errors[0]?.code,
+      'TOOMANYREQUESTS',
+    );
+    const other = await requestFrom('127.0.0.2', arca.url, 'GET', '/v2/');
+    assert.equal(other.status, 200);
+    // A closed connection frees its place.
+    held[1]!.socket.destroy();
+    await held[1]!.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await rawRequest(arca.url, 'GET', '/v2/')).status, 200);
+    t.diagnostic(`connections per address: ${limit} held, the next refused with 429, 127.0.0.2 served`);
+    for (const { socket } of held) socket.destroy();
   });
 });

@@ -115,7 +115,10 @@ export async function startServer(
     throw err;
   }
   const { registries, defaultStorage: storage } = opened;
-  const registry = new OciRegistry(meta, registries);
+  const registry = new OciRegistry(meta, registries, {
+    perRepository: config.limits.uploadsperrepository,
+    perCaller: config.limits.uploadspercaller,
+  });
   ensureHtpasswd(config, log);
   const access = new AccessControl(meta.db, accessSettings(config), log, registries);
   try {
@@ -202,6 +205,13 @@ export async function startServer(
     readiness: { database: () => meta.ping(), storage: () => storage.ping() },
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
+    clientLimits: {
+      headerTimeoutMs: config.http.timeouts.header,
+      requestTimeoutMs: config.http.timeouts.request,
+      idleTimeoutMs: config.http.timeouts.idle,
+      keepAliveTimeoutMs: config.http.timeouts.keepalive,
+      maxConnectionsPerAddress: config.http.maxconnectionsperaddress,
+    },
     catalog: { service: catalog },
     credentials: {
       credentials,

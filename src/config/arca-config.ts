@@ -25,6 +25,8 @@ export interface ArcaConfig {
     secret?: string;
     tls?: { certificate: string; key: string };
     draintimeout: number;
+    timeouts: { header: number; request: number; idle: number; keepalive: number };
+    maxconnectionsperaddress: number;
     headers?: Record<string, string[]>;
     relativeurls: boolean;
   };
@@ -72,7 +74,7 @@ export interface ArcaConfig {
   /** 'sqlite:<path>', 'sqlite::memory:' or 'postgres://…'. */
   database: { url: string };
   datadir: string;
-  limits: { manifestsize: number };
+  limits: { manifestsize: number; uploadsperrepository: number; uploadspercaller: number };
   /** Places registries keep their content, each with its own backend. */
   locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
   registries: { probeinterval: number };

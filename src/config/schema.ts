@@ -83,6 +83,24 @@ const httpSchema = z
     secret: str.optional(),
     relativeurls: bool.default(false),
     draintimeout: duration.prefault('30s'),
+    // hardening (http): how long the server waits on a client, connections per address
+    timeouts: z
+      .strictObject({
+        header: positiveDuration.prefault('20s').describe("a request's headers must be complete within this"),
+        request: positiveDuration
+          .prefault('60s')
+          .describe('a body read whole (JSON, manifests; not blob uploads) must be complete within this'),
+        idle: positiveDuration
+          .prefault('60s')
+          .describe('no byte moved while waiting on the client (a body, a response it does not read)'),
+        keepalive: positiveDuration
+          .prefault('65s')
+          .describe('an idle kept-alive connection is closed after this'),
+      })
+      .prefault({}),
+    maxconnectionsperaddress: int(0)
+      .default(256)
+      .describe('open connections per client address (behind a proxy: its address); 0: no limit'),
     tls: z.strictObject({ certificate: str, key: str }).optional(),
     headers: z.record(z.string(), z.array(str)).optional().describe('added to every response'),
     debug: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
@@ -349,6 +367,11 @@ export const fileSchema = z.strictObject({
       manifestsize: int(1024)
         .default(4 * 1024 * 1024)
         .describe('largest manifest accepted, in bytes'),
+      // hardening (http): open upload sessions
+      uploadsperrepository: int(1).default(1000).describe('open upload sessions per repository'),
+      uploadspercaller: int(1)
+        .default(1000)
+        .describe('open upload sessions per signed-in user, or per address of anonymous callers'),
     })
     .prefault({}),
   catalog: catalogSchema,

@@ -70,6 +70,8 @@ export interface UploadsTable {
   id: string;
   repository: string;
   created_at: number;
+  /** `user:<name>` or `address:<ip>`; null for the server's own uploads (imports). */
+  opened_by: string | null;
 }
 
 export interface Database {

@@ -39,6 +39,8 @@ export const errorCodes = {
   REGISTRY_UNKNOWN: { status: 404, message: 'registry not found' },
   REGISTRY_EXISTS: { status: 409, message: 'registry already exists' },
   REGISTRY_NOT_EMPTY: { status: 409, message: 'registry still holds content' },
+  // hardening (http): bodies that are not JSON
+  MEDIA_TYPE_UNSUPPORTED: { status: 415, message: 'unsupported media type' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

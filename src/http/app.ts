@@ -8,6 +8,8 @@ import Fastify, {
 import type { OciRegistry } from '../oci/index.js';
 import type { AccessControl } from '../access/index.js';
 import { HttpMetrics } from './metrics.js';
+import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
+import { parseJsonBodies } from './json-body.js';
 import { v2Routes } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
 import { accessGuard, auditTrail } from './access-guard.js';
@@ -43,6 +45,8 @@ export interface AppOptions {
   readiness: Record<string, () => Promise<void>>;
   uploadsInProgress: () => Promise<number>;
   https?: { key: Buffer; cert: Buffer };
+  /** Timeouts and the per-address connection limit; Node's defaults when absent (tests of the app alone). */
+  clientLimits?: ClientLimits;
   /** The container-registry catalog (AIOS API and /api/v1/catalog), when the server offers it. */
   catalog?: Omit<CatalogRoutesOptions, 'access'>;
   /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
@@ -53,6 +57,7 @@ export interface AppOptions {
 
 /** Build the HTTP application. It never listens: the server does. */
 export function buildApp(options: AppOptions): FastifyInstance {
+  const timeouts = options.clientLimits ? serverTimeouts(options.clientLimits) : undefined;
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -64,9 +69,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Blob bodies are streamed by the /v2 handlers; this bounds only bodies Fastify itself parses.
     bodyLimit: 1 << 20,
     return503OnClosing: true,
-    keepAliveTimeout: 65_000,
-    ...(options.https ? { https: options.https } : {}),
+    keepAliveTimeout: options.clientLimits?.keepAliveTimeoutMs ?? 65_000,
+    ...(timeouts ? { http: timeouts } : {}),
+    ...(options.https ? { https: { ...options.https, ...timeouts } } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
+  if (options.clientLimits) {
+    const stop = limitClients(app.server, options.clientLimits, {
+      tls: !!options.https,
+      log: options.logger,
+    });
+    app.addHook('onClose', async () => stop());
+  }
 
   const metrics = new HttpMetrics(options.uploadsInProgress);
   const extraHeaders = Object.entries(options.headers ?? {}).map(
@@ -106,6 +119,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
       );
     }
   });
+
+  // Routes at the root (the access API) take JSON bodies only; other surfaces set their own parsers.
+  parseJsonBodies(app, { invalid: 'ACCESS_REQUEST_INVALID' });
 
   // Every route's access is decided by requiredAccess and enforced here, before any handler runs.
   app.addHook('onRequest', accessGuard(options.access));

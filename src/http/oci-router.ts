@@ -17,6 +17,9 @@ const patterns: [RegExp, (m: RegExpExecArray) => OciTarget][] = [
   [/^(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: 'blob', name: m[1]!, digest: m[2]! })],
   [/^(.+)\/tags\/list$/, (m) => ({ kind: 'tags', name: m[1]! })],
   [/^(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1]!, digest: m[2]! })],
+  // Last: anything else under a repository's uploads (a slash in the id, a trailing slash) names an
+  // upload that cannot exist, which the client is told as such, not as an unknown repository.
+  [/^(.+)\/blobs\/uploads\/(.+)$/, (m) => ({ kind: 'upload', name: m[1]!, id: m[2]! })],
 ];
 
 /** Match the part of a path after `/v2/` (already percent-decoded, without the query). */

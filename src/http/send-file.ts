@@ -8,10 +8,18 @@ const chunkSize = 1 << 20;
 const depth = 2;
 /** Free buffers kept for the next transfers; more concurrent transfers allocate and let go. */
 const keep = 4;
+/**
+ * Large buffers held at once by all transfers together (64 MiB). Beyond, a transfer reads into
+ * small buffers: a client that stops reading pins at most two buffers until the idle timeout
+ * closes its connection, so many stalled readers cannot hold a large buffer each.
+ */
+const budget = 64;
 /** A file smaller than this is read into a buffer of its own size, not a pooled one. */
 const small = 64 * 1024;
 
 const free: Buffer[] = [];
+/** Large buffers referenced by transfers or by `free`. */
+let largeInUse = 0;
 
 /** Bytes of an open file to send: `length` bytes from `start`. */
 export interface FileSlice {
@@ -22,11 +30,17 @@ export interface FileSlice {
 
 function take(left: number): Buffer {
   if (left < small) return Buffer.allocUnsafe(left);
-  return free.pop() ?? Buffer.allocUnsafeSlow(chunkSize);
+  const pooled = free.pop();
+  if (pooled) return pooled;
+  if (largeInUse >= budget) return Buffer.allocUnsafeSlow(small);
+  largeInUse++;
+  return Buffer.allocUnsafeSlow(chunkSize);
 }
 
 function release(buffer: Buffer): void {
-  if (buffer.length === chunkSize && free.length < keep) free.push(buffer);
+  if (buffer.length !== chunkSize) return;
+  if (free.length < keep) free.push(buffer);
+  else largeInUse--;
 }
 
 function noop(): void {}

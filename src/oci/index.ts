@@ -1,13 +1,13 @@
 import type { MetadataDb } from '../db/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestService } from './manifests.js';
-import { UploadService } from './uploads.js';
+import { UploadService, defaultUploadLimits, type UploadLimits } from './uploads.js';
 import { deleteRepositoryRows, listRepositories, repositoryExists } from './store/repositories.js';
 import type { StoreRouter } from './stores.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
 export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
-export { rangeHeader, type ChunkRange } from './uploads.js';
+export { rangeHeader, defaultUploadLimits, type ChunkRange, type UploadLimits } from './uploads.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService };
 export type { BlobBody } from './blobs.js';
@@ -21,9 +21,10 @@ export class OciRegistry {
   constructor(
     private readonly meta: MetadataDb,
     stores: StoreRouter,
+    uploadLimits: UploadLimits = defaultUploadLimits,
   ) {
     this.blobs = new BlobService(meta, stores);
-    this.uploads = new UploadService(meta, stores);
+    this.uploads = new UploadService(meta, stores, uploadLimits);
     this.manifests = new ManifestService(meta);
   }
 

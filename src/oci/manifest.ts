@@ -1,6 +1,12 @@
 import { AppError } from '../errors/index.js';
 import { parseDigest } from './digest.js';
-import { manifestKind, mediaTypes, type ManifestKind } from './media-types.js';
+import {
+  isUntypedManifestContentType,
+  manifestKind,
+  manifestMediaTypes,
+  mediaTypes,
+  type ManifestKind,
+} from './media-types.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -74,9 +80,17 @@ function descriptors(value: unknown, where: string): Descriptor[] {
 
 /**
  * Parse and check a manifest body. The media type comes from the Content-Type header, or from the
- * body's own mediaType field when the header is absent or generic; the two must agree when both name one.
+ * body's own mediaType field when the header is absent or plain JSON; the two must agree when both
+ * name one. Any other Content-Type is refused.
  */
 export function parseManifest(body: Buffer, contentType: string | undefined): ParsedManifest {
+  const header = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (header !== undefined && !isUntypedManifestContentType(header) && !manifestKind(header)) {
+    throw invalid(`Content-Type '${header.slice(0, 100)}' is not a manifest media type`, {
+      contentType: header.slice(0, 100),
+      accepted: manifestMediaTypes,
+    });
+  }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -89,7 +103,6 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   if (json.mediaType !== undefined && declared === undefined)
     throw invalid('manifest mediaType must be a string');
-  const header = contentType?.split(';')[0]?.trim().toLowerCase();
   const headerNamesManifest = header !== undefined && manifestKind(header) !== undefined;
   const mediaType = headerNamesManifest ? header : (declared ?? inferMediaType(json));
   if (headerNamesManifest && declared !== undefined && declared !== header) {

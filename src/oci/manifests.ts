@@ -12,7 +12,9 @@ import {
   insertManifest,
   manifestByDigest,
   manifestByTag,
-  referrersOf,
+  referrerRows,
+  referrerSizes,
+  type ReferrerRow,
   type StoredManifest,
 } from './store/manifests.js';
 import { deleteTag, deleteTagsOf, listTags, setTag } from './store/tags.js';
@@ -20,6 +22,23 @@ import { deleteTag, deleteTagsOf, listTags, setTag } from './store/tags.js';
 export interface PutResult {
   digest: string;
   subject: string | null;
+}
+
+/** Room for a descriptor's fields beside what its manifest's bytes already bound. */
+const descriptorOverhead = 512;
+
+/**
+ * A referrer's descriptor as JSON text. The annotations are spliced in as stored (JSON text this
+ * service wrote from a parsed manifest), never parsed and serialized again.
+ */
+function descriptorJson(r: ReferrerRow): string {
+  const fields = JSON.stringify({
+    mediaType: r.media_type,
+    digest: r.digest,
+    size: r.size,
+    ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+  });
+  return r.annotations ? `${fields.slice(0, -1)},"annotations":${r.annotations}}` : fields;
 }
 
 function manifestUnknown(reference: string): AppError {
@@ -110,21 +129,39 @@ export class ManifestService {
     return tags;
   }
 
-  /** The referrers of a subject as an OCI image index. */
-  async referrers(repository: string, subject: string, artifactType?: string): Promise<object> {
+  /**
+   * One page of the referrers of a subject, as the JSON text of an OCI image index. A page holds
+   * at most `maxCount` descriptors and about `maxBytes` (always at least one descriptor, however
+   * large): annotations may be megabytes each, so the whole list is never read or built at once.
+   * The page is planned from the manifests' sizes (a descriptor is no larger than its manifest plus
+   * a few fields), then only its rows are read. `next` is the digest to continue after, if any.
+   */
+  async referrers(
+    repository: string,
+    subject: string,
+    page: { artifactType?: string; after?: string; maxBytes: number; maxCount: number },
+  ): Promise<{ json: string; next?: string }> {
     assertDigest(subject);
-    const rows = await referrersOf(this.meta.db, repository, subject, artifactType);
-    return {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: rows.map((r) => ({
-        mediaType: r.media_type,
-        digest: r.digest,
-        size: r.size,
-        ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
-        ...(r.annotations ? { annotations: JSON.parse(r.annotations) as Record<string, string> } : {}),
-      })),
-    };
+    if (page.after !== undefined) assertDigest(page.after);
+    const sizes = await referrerSizes(this.meta.db, repository, subject, {
+      artifactType: page.artifactType,
+      after: page.after,
+      limit: page.maxCount + 1,
+    });
+    let bytes = 0;
+    let count = 0;
+    while (count < Math.min(sizes.length, page.maxCount)) {
+      const estimate = sizes[count]!.size + descriptorOverhead;
+      if (count > 0 && bytes + estimate > page.maxBytes) break;
+      bytes += estimate;
+      count++;
+    }
+    const chosen = sizes.slice(0, count).map((s) => s.digest);
+    const rows = await referrerRows(this.meta.db, repository, chosen);
+    const json = `{"schemaVersion":2,"mediaType":${JSON.stringify(mediaTypes.ociIndex)},"manifests":[${rows
+      .map(descriptorJson)
+      .join(',')}]}`;
+    return count < sizes.length ? { json, next: chosen.at(-1) } : { json };
   }
 
   /** Every blob and child manifest a manifest names must already be in the repository. */

@@ -20,3 +20,13 @@ export function manifestKind(mediaType: string): ManifestKind | undefined {
 }
 
 export const manifestMediaTypes: readonly string[] = Object.keys(kinds);
+
+/**
+ * Content-Types a manifest PUT may carry without naming a manifest media type: none, or plain JSON.
+ * The body's own `mediaType` (or its shape) then says what it is, as registry:2 reads such a PUT.
+ * Any other type must be one of `manifestMediaTypes`: a blob or a file sent to the manifest
+ * endpoint by mistake is refused instead of being stored and tagged.
+ */
+export function isUntypedManifestContentType(type: string): boolean {
+  return type === '' || type === 'application/json';
+}

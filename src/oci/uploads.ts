@@ -9,7 +9,7 @@ import { assertDigest, blobPath, newHash, type DigestAlgorithm } from './digest.
 import { HashTap } from './hash-tap.js';
 import { ensureRepository } from './store/repositories.js';
 import { linkBlob } from './store/blobs.js';
-import { deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+import { countOpenUploads, deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
 
 /** A chunk's declared position, from Content-Range. */
 export interface ChunkRange {
@@ -23,6 +23,15 @@ interface LiveHash {
   algorithm: DigestAlgorithm;
   hash: Hash;
 }
+
+/** How many upload sessions may be open at once; each is a row and storage until completed or purged. */
+export interface UploadLimits {
+  perRepository: number;
+  /** Per caller: a signed-in user, or the address of an anonymous one. */
+  perCaller: number;
+}
+
+export const defaultUploadLimits: UploadLimits = { perRepository: 1000, perCaller: 1000 };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -38,6 +47,7 @@ export class UploadService {
   constructor(
     private readonly meta: MetadataDb,
     private readonly stores: StoreRouter,
+    private readonly limits: UploadLimits = defaultUploadLimits,
   ) {}
 
   /** The backend that holds a repository's uploads. */
@@ -49,10 +59,48 @@ export class UploadService {
     return this.busy.size;
   }
 
-  async start(repository: string): Promise<string> {
+  /**
+   * Open an upload session for `openedBy` (`user:<name>` or `address:<ip>`; null for the server's
+   * own work, counted only per repository). Beyond the limits it is TOOMANYREQUESTS and nothing is
+   * written: sessions are rows and storage that stay until the purge age, so an unbounded number
+   * would let any pusher fill both. Counted and recorded in one transaction.
+   */
+  async start(repository: string, openedBy: string | null = null): Promise<string> {
     const id = randomUUID();
-    await this.storage(repository).startUpload(id);
-    await insertUpload(this.meta.db, id, repository, Date.now());
+    await this.meta.db.transaction().execute(async (tx) => {
+      const checks = [
+        {
+          limit: this.limits.perRepository,
+          count: () => countOpenUploads(tx, { repository }),
+          what: 'repository',
+        },
+        ...(openedBy === null
+          ? []
+          : [
+              {
+                limit: this.limits.perCaller,
+                count: () => countOpenUploads(tx, { openedBy }),
+                what: 'caller',
+              },
+            ]),
+      ];
+      for (const { limit, count, what } of checks) {
+        if ((await count()) >= limit) {
+          throw new AppError(
+            'TOOMANYREQUESTS',
+            `too many open uploads for this ${what} (limit ${limit}): finish or cancel some first`,
+            { limit },
+          );
+        }
+      }
+      await insertUpload(tx, id, repository, Date.now(), openedBy);
+    });
+    try {
+      await this.storage(repository).startUpload(id);
+    } catch (err) {
+      await deleteUpload(this.meta.db, id);
+      throw err;
+    }
     return id;
   }
 
@@ -102,9 +150,15 @@ export class UploadService {
   }
 
   /** A whole blob in one request (POST ?digest=). */
-  async monolithic(repository: string, digest: string, body: Readable, length?: number): Promise<void> {
+  async monolithic(
+    repository: string,
+    digest: string,
+    body: Readable,
+    length?: number,
+    openedBy: string | null = null,
+  ): Promise<void> {
     assertDigest(digest);
-    const id = await this.start(repository);
+    const id = await this.start(repository, openedBy);
     await this.complete(repository, id, digest, body, undefined, length).catch(async (err: unknown) => {
       await this.discard(repository, id);
       throw err;

@@ -175,11 +175,22 @@ for (const dialect of dialects()) {
       assert.equal(again.status, 404);
     });
 
-    test('curl -d without a Content-Type header is JSON too; a missing id is generated', async () => {
+    test('curl -d needs a JSON Content-Type (a form type is a 415); a missing id is generated', async () => {
+      const form = await curl(
+        '-X',
+        'POST',
+        url('/container_registry'),
+        '-d',
+        '{"container_registry_name": "x"}',
+      );
+      assert.equal(form.status, 415);
+      assert.equal(form.body.success, false);
       const res = await curl(
         '-X',
         'POST',
         url('/container_registry'),
+        '-H',
+        'Content-Type: application/json',
         '-d',
         '{"container_registry_name": "no-id"}',
       );
@@ -487,6 +498,7 @@ describe('periodic health checks', () => {
     try {
       await fetch(`${arca.url}/container_registry`, {
         method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ container_registry_id: 'bg', container_registry_public_url: registry.url }),
       });
       const historyOf = async () =>

@@ -6,6 +6,7 @@ import { catalog } from './0002_catalog.js';
 import { access } from './0003_access.js';
 import { credentials } from './0004_credentials.js';
 import { registries } from './0005_registries.js';
+import { uploadOwners } from './0006_upload_owners.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -14,6 +15,7 @@ const migrations: [string, MigrationDefinition][] = [
   ['0003_access', access],
   ['0004_credentials', credentials],
   ['0005_registries', registries],
+  ['0006_upload_owners', uploadOwners],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

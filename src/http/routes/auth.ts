@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { grantedAccess, parseScopes, type AccessControl, type Caller } from '../../access/index.js';
 import { AppError, errorCodes } from '../../errors/index.js';
 import { basicCredentials, isEmptyBasic } from '../basic-auth.js';
+import { parseJsonBodies } from '../json-body.js';
 import { quotedString } from '../quoted-string.js';
 
 export interface AuthRoutesOptions {
@@ -33,26 +34,8 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   const tokens = access.tokens!;
   const service = access.settings.token.service;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (request, body, done) => {
-    const text = body as string;
-    const type = request.headers['content-type'] ?? '';
-    if (type.startsWith('application/json')) {
-      try {
-        done(null, text.trim() === '' ? {} : JSON.parse(text));
-      } catch {
-        done(new AppError('ACCESS_REQUEST_INVALID', 'invalid JSON body'), undefined);
-      }
-      return;
-    }
-    const form = new URLSearchParams(text);
-    const fields: Record<string, string | string[]> = {};
-    for (const key of new Set(form.keys())) {
-      const values = form.getAll(key);
-      fields[key] = values.length === 1 ? values[0]! : values;
-    }
-    done(null, fields);
-  });
+  // OAuth2 posts forms to /auth/token; JSON is taken too; anything else is a 415.
+  parseJsonBodies(app, { form: true, invalid: 'ACCESS_REQUEST_INVALID', bodyLimit: 64 * 1024 });
 
   // The Docker token dialect: `{"errors": [...]}` with the registry's codes; OAuth2's own for POST.
   app.setErrorHandler((err, request, reply) => {

@@ -16,6 +16,8 @@ export interface V2Options {
 }
 
 const maxPageSize = 10_000;
+/** A referrers page stops near this many bytes (the spec lets a registry truncate, with a Link). */
+const referrersPageBytes = 1 << 20;
 const apiVersion = 'registry/2.0';
 
 /** The OCI Distribution API under /v2/. */
@@ -197,11 +199,17 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       }
     }
     if (query.digest !== undefined) {
-      await registry.uploads.monolithic(name, query.digest, request.raw, contentLength(request.raw));
+      await registry.uploads.monolithic(
+        name,
+        query.digest,
+        request.raw,
+        contentLength(request.raw),
+        uploadOwner(request),
+      );
       return created(reply, `/v2/${name}/blobs/${query.digest}`, query.digest);
     }
     request.raw.resume();
-    const id = await registry.uploads.start(name);
+    const id = await registry.uploads.start(name, uploadOwner(request));
     return uploadAccepted(reply, name, id, 0);
   }
 
@@ -246,11 +254,24 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
   }
 
   async function referrers(name: string, digest: string, request: FastifyRequest, reply: FastifyReply) {
-    const artifactType = (request.query as Record<string, string | undefined>).artifactType;
-    const index = await registry.manifests.referrers(name, digest, artifactType);
+    const query = request.query as Record<string, string | undefined>;
+    const artifactType = query.artifactType;
+    const page = await registry.manifests.referrers(name, digest, {
+      artifactType,
+      after: query.last || undefined,
+      maxBytes: referrersPageBytes,
+      maxCount: maxPageSize,
+    });
     if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+    if (page.next !== undefined) {
+      const next = new URLSearchParams({
+        ...(artifactType !== undefined ? { artifactType } : {}),
+        last: page.next,
+      });
+      reply.header('Link', `</v2/${name}/referrers/${digest}?${next}>; rel="next"`);
+    }
     // Sent as bytes: Fastify would append '; charset=utf-8' to a serialized object's media type.
-    return reply.type(mediaTypes.ociIndex).send(Buffer.from(JSON.stringify(index)));
+    return reply.type(mediaTypes.ociIndex).send(Buffer.from(page.json));
   }
 
   function requireDelete(): void {
@@ -260,6 +281,11 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       });
     }
   }
+}
+
+/** Whom an upload session counts against: the signed-in caller, else the client's address. */
+function uploadOwner(request: FastifyRequest): string {
+  return request.user !== undefined ? `user:${request.user}` : `address:${request.ip}`;
 }
 
 /** 201 for a stored blob or manifest: where it is and its digest. */

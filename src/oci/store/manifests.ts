@@ -103,19 +103,45 @@ export async function deleteManifest(db: Executor, repository: string, digest: s
   return Number(result.numDeletedRows) > 0;
 }
 
-export async function referrersOf(
+/** A referrer as the referrers API lists it. */
+export type ReferrerRow = Pick<
+  ManifestRow,
+  'digest' | 'media_type' | 'artifact_type' | 'annotations' | 'size'
+>;
+
+/**
+ * The digests and manifest sizes of up to `limit` referrers of a subject after `after`, in digest
+ * order (a stable key, so pages never repeat or skip one): enough to plan a page without reading
+ * the rows' annotations.
+ */
+export async function referrerSizes(
   db: Executor,
   repository: string,
   subject: string,
-  artifactType?: string,
-): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'artifact_type' | 'annotations' | 'size'>[]> {
+  options: { artifactType?: string; after?: string; limit: number },
+): Promise<{ digest: string; size: number }[]> {
   let query = db
+    .selectFrom('manifests')
+    .select(['digest', 'size'])
+    .where('repository', '=', repository)
+    .where('subject', '=', subject);
+  if (options.artifactType !== undefined) query = query.where('artifact_type', '=', options.artifactType);
+  if (options.after !== undefined) query = query.where('digest', '>', options.after);
+  return query.orderBy('digest').limit(options.limit).execute();
+}
+
+/** The referrer rows of the given digests, in digest order. */
+export async function referrerRows(
+  db: Executor,
+  repository: string,
+  digests: string[],
+): Promise<ReferrerRow[]> {
+  if (digests.length === 0) return [];
+  return db
     .selectFrom('manifests')
     .select(['digest', 'media_type', 'artifact_type', 'annotations', 'size'])
     .where('repository', '=', repository)
-    .where('subject', '=', subject)
-    .orderBy('created_at')
-    .orderBy('digest');
-  if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
-  return query.execute();
+    .where('digest', 'in', digests)
+    .orderBy('digest')
+    .execute();
 }

@@ -1,7 +1,27 @@
 import type { Executor } from './executor.js';
 
-export async function insertUpload(db: Executor, id: string, repository: string, now: number): Promise<void> {
-  await db.insertInto('uploads').values({ id, repository, created_at: now }).execute();
+export async function insertUpload(
+  db: Executor,
+  id: string,
+  repository: string,
+  now: number,
+  openedBy: string | null,
+): Promise<void> {
+  await db.insertInto('uploads').values({ id, repository, created_at: now, opened_by: openedBy }).execute();
+}
+
+/** Open upload sessions of a repository, or opened by a caller. */
+export async function countOpenUploads(
+  db: Executor,
+  by: { repository: string } | { openedBy: string },
+): Promise<number> {
+  let query = db.selectFrom('uploads').select((eb) => eb.fn.countAll<number>().as('n'));
+  query =
+    'repository' in by
+      ? query.where('repository', '=', by.repository)
+      : query.where('opened_by', '=', by.openedBy);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function uploadRepository(db: Executor, id: string): Promise<string | undefined> {

@@ -60,8 +60,11 @@ export function checkCredentialName(name: string): string {
 export interface CredentialUser {
   /** Who uses the credential, each named for the caller (`registry 'team'`). */
   usersOf(namespace: string, name: string): Promise<string[]>;
-  /** After a forced delete: stop using it and say so at once (a registry shows `Error`). */
-  deleted?(namespace: string, name: string): Promise<void>;
+  /**
+   * After the credential was replaced or (forced) deleted: take the change at once (a registry
+   * probes again, and shows `Error` when its credential is gone or no longer works).
+   */
+  changed?(namespace: string, name: string): Promise<void>;
 }
 
 /**
@@ -127,7 +130,12 @@ export class CredentialService {
       updated_at: now,
       created_by: by,
     });
+    if (existed) await this.tellUsers(namespace, name);
     return { credential: await this.get(namespace, name), created: !existed };
+  }
+
+  private async tellUsers(namespace: string, name: string): Promise<void> {
+    for (const user of this.users) await user.changed?.(namespace, name);
   }
 
   async get(namespace: string, name: string): Promise<CredentialView> {
@@ -161,7 +169,7 @@ export class CredentialService {
       );
     }
     if (!(await store.deleteCredential(this.db, namespace, name))) throw unknown();
-    for (const user of this.users) await user.deleted?.(namespace, name);
+    await this.tellUsers(namespace, name);
   }
 
   /**

@@ -293,14 +293,15 @@ export class RegistryService {
 
   /**
    * Registries as users of credentials: a credential a backend names is not deleted unless forced;
-   * after a forced delete those registries are probed at once, so they show `Error` with the reason
-   * (the directory has dropped their drivers: the credential's version changed) instead of `Active`.
+   * after a forced delete or a replacement those registries are probed at once (the directory
+   * rebuilds their drivers: the credential's version changed), so a registry whose credential is
+   * gone or refused shows `Error` with the reason instead of `Active`.
    */
   credentialUser(): CredentialUser {
     return {
       usersOf: async (namespace, name) =>
         (await this.usingCredential(namespace, name)).map((r) => `registry '${r.name}'`),
-      deleted: async (namespace, name) => {
+      changed: async (namespace, name) => {
         const rows = await this.usingCredential(namespace, name);
         if (rows.length === 0) return;
         await this.registries.refresh();

@@ -210,6 +210,20 @@ describe(
       assert.equal((await api('DELETE', '/api/v1/credentials/spare')).status, 204);
     });
 
+    test('hardening 17: replacing the credential a registry uses takes effect at once (no stale driver)', async () => {
+      const payload = (secret: string) => ({
+        type: 'DATA',
+        payload: { access_key_id: rgw.accessKey, access_key: secret, endpoint: rgw.endpoint },
+      });
+      const wrong = await api('PUT', '/api/v1/credentials/bucketkeys', payload('not-the-secret-key'));
+      assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+      const refused = await api('GET', '/api/v1/registries/held');
+      assert.equal(refused.body.state, 'Error');
+      assert.match(String(refused.body.state_reason), /credentials refused/);
+      assert.equal((await api('PUT', '/api/v1/credentials/bucketkeys', payload(rgw.secretKey))).status, 200);
+      assert.equal((await api('GET', '/api/v1/registries/held')).body.state, 'Active');
+    });
+
     test('hardening 17: a forced delete shows the registry in Error at once and /readyz 503 naming it', async () => {
       const ready = await fetch(`${arca.url}/readyz`);
       assert.equal(ready.status, 200, await ready.text());

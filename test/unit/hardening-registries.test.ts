@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { s3Schema } from '../../src/config/schema.js';
 import { createS3Client } from '../../src/storage/s3/client.js';
 import { sendBuffer } from '../../src/storage/s3/buffer-body.js';
+import { FilesystemRoots, resolveDirectory } from '../../src/registries/filesystem-roots.js';
 
 /**
  * Arca's S3 client, its "network" replaced innermost (after signing): each request's headers and
@@ -69,5 +73,40 @@ test('hardening 12: part and object bodies reach the socket in 256 KiB slices, t
       size,
     );
     assert.ok(Math.max(...writes) <= 256 * 1024, `largest write ${Math.max(...writes)} bytes`);
+  }
+});
+
+test('hardening 6: filesystem roots are resolved (.., symbolic links, missing tails) before containment', () => {
+  const base = mkdtempSync(join(tmpdir(), 'arca-roots-'));
+  try {
+    const allowed = join(base, 'allowed');
+    const keys = join(base, 'allowed', 'keys');
+    mkdirSync(keys, { recursive: true });
+    symlinkSync(join(base, 'loop-b'), join(base, 'loop-a'));
+    symlinkSync(join(base, 'loop-a'), join(base, 'loop-b'));
+    symlinkSync(base, join(allowed, 'up'));
+    writeFileSync(join(allowed, 'file'), '');
+    const roots = new FilesystemRoots([allowed], [keys]);
+    const refused = (path: string, others: string[] = []) =>
+      assert.throws(() => roots.check(path, others), { code: 'REGISTRY_INVALID' }, path);
+
+    assert.equal(roots.check(join(allowed, 'a', 'b')), join(allowed, 'a', 'b'));
+    assert.equal(roots.check(`${allowed}/x/../y`), join(allowed, 'y'));
+    assert.equal(roots.check(join(allowed, 'file', 'below')), join(allowed, 'file', 'below'));
+    refused(join(allowed, 'up', 'elsewhere'));
+    refused(join(allowed, 'up', 'allowed', '..', 'loop-a', 'x'));
+    refused(join(base, 'loop-a', 'x'));
+    refused(join(keys, 'inner'));
+    refused(allowed); // holds the keys
+    refused('relative/path');
+    refused(join(allowed, 'team', 'inner'), [join(allowed, 'team')]);
+    refused(join(allowed, 'team'), [join(allowed, 'team', 'inner')]);
+    assert.equal(resolveDirectory(join(base, 'loop-a', 'x')), undefined);
+    assert.throws(
+      () => new FilesystemRoots([], []).check(join(allowed, 'a')),
+      /allows no filesystem backends/,
+    );
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });

@@ -16,7 +16,13 @@ import {
   registryProber,
   type OpenedRegistries,
 } from './registries/index.js';
-import { CredentialService, MasterKeys, catalogCredentials, testBucketAccess } from './credentials/index.js';
+import {
+  CredentialService,
+  MasterKeys,
+  catalogCredentialUser,
+  catalogCredentials,
+  testBucketAccess,
+} from './credentials/index.js';
 import { Outbound } from './net/index.js';
 
 export interface RunningServer {
@@ -171,6 +177,7 @@ export async function startServer(
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
+    filesystemRoots: opened.filesystemRoots,
     probe: registryProber(registries, backendTimeout, async (location, _row, signal) => {
       const driver = registries.driverOf(location);
       return driver?.checkCors ? driver.checkCors(publicOrigin(), outbound, signal) : null;
@@ -191,6 +198,9 @@ export async function startServer(
       }
     },
   });
+  // Nothing dangles: a credential these use is not deleted unless forced, and then they say so.
+  credentials.addUser(registryService.credentialUser());
+  credentials.addUser(catalogCredentialUser(catalog));
   const tls = config.http.tls;
   const app = buildApp({
     logger: log,
@@ -202,7 +212,15 @@ export async function startServer(
     redirect: !config.storage.redirect.disable,
     accessLog: !config.log.accesslog.disabled,
     headers: config.http.headers,
-    readiness: { database: () => meta.ping(), storage: () => storage.ping() },
+    readiness: {
+      database: () => meta.ping(),
+      storage: () => storage.ping(),
+      // A registry in Error answers its pulls 503: the server is not ready for all it serves.
+      registries: async () => {
+        const broken = registries.inError();
+        if (broken.length > 0) throw new Error(`registries in Error: ${broken.join(', ')}`);
+      },
+    },
     uploadsInProgress: () => countUploads(meta.db),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     clientLimits: {

@@ -17,6 +17,7 @@ import type { HealthRecord } from './health/record.js';
 import {
   countTagRows,
   deleteEntry,
+  documentsContaining,
   getEntryRow,
   idsBySource,
   insertEntries,
@@ -251,6 +252,21 @@ export class CatalogService {
       if ((await countTagRows(this.db, set, rareTagRows)) < rareTagRows) rareTags.add(key);
     }
     return { dialect: this.dialect, rareTags };
+  }
+
+  /**
+   * Ids of the entries whose `container_registry_config.credential` names `name` (in any case, as
+   * the health checks look it up), so that credential is not deleted from under them.
+   */
+  async entriesNamingCredential(name: string): Promise<string[]> {
+    const rows = await documentsContaining(this.db, name);
+    return rows
+      .filter((row) => {
+        const entry = JSON.parse(row.document) as CatalogEntry;
+        const named = (entry.container_registry_config as Record<string, unknown> | undefined)?.credential;
+        return typeof named === 'string' && named.toLowerCase() === name.toLowerCase();
+      })
+      .map((row) => row.id);
   }
 
   /** Probe an entry's registry now, record the result in its history and return it. */

@@ -89,13 +89,13 @@ export function credentialCommand(): Command {
     show(opts, await apiCall(opts, 'GET', path(name, opts))),
   );
 
-  withNamespace(credential.command('delete').description('delete a credential').argument('<name>')).action(
-    async (name: string, opts: NamespaceOptions) => {
-      await apiCall(opts, 'DELETE', path(name, opts));
+  withNamespace(credential.command('delete').description('delete a credential').argument('<name>'))
+    .option('--force', 'delete it even while registries or catalog entries use it')
+    .action(async (name: string, opts: NamespaceOptions & { force?: boolean }) => {
+      await apiCall(opts, 'DELETE', `${path(name, opts)}${opts.force ? '&force=true' : ''}`);
       if (opts.output === 'json') print({ deleted: name });
       else process.stdout.write(`deleted credential ${name}\n`);
-    },
-  );
+    });
 
   withNamespace(
     credential

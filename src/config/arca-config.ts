@@ -77,7 +77,11 @@ export interface ArcaConfig {
   limits: { manifestsize: number; uploadsperrepository: number; uploadspercaller: number };
   /** Places registries keep their content, each with its own backend. */
   locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
-  registries: { probeinterval: number };
+  registries: {
+    probeinterval: number;
+    /** Directories a registry's own filesystem backend may lie under (resolved from datadir by default). */
+    filesystem: { allowedroots: string[] };
+  };
   /** The container-registry catalog's background health checks; concurrency and history aside, ms. */
   catalog: {
     healthcheck: { interval: number; timeout: number; concurrency: number; history: number };
@@ -113,7 +117,12 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     limits: file.limits,
     catalog: { healthcheck: file.catalog.healthcheck, query: file.catalog.query },
     locations: file.locations,
-    registries: file.registries,
+    registries: {
+      probeinterval: file.registries.probeinterval,
+      filesystem: {
+        allowedroots: file.registries.filesystem.allowedroots ?? [join(file.datadir, 'registries')],
+      },
+    },
     outbound: file.outbound,
   };
 }

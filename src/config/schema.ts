@@ -204,6 +204,16 @@ const locationsSchema = z
 const registriesSchema = z
   .strictObject({
     probeinterval: duration.prefault('1m').describe('between background probes of every location; 0: off'),
+    filesystem: z
+      .strictObject({
+        allowedroots: z
+          .array(str)
+          .optional()
+          .describe(
+            "directories registries' own filesystem backends may lie under; default: [<datadir>/registries]; []: none",
+          ),
+      })
+      .prefault({}),
   })
   .prefault({});
 

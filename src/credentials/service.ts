@@ -37,6 +37,11 @@ function aad(row: { namespace: string; name_key: string; type: string }): string
   return `arca-credential\0${row.namespace}\0${row.name_key}\0${row.type}`;
 }
 
+/** A credential's identity: names are unique per namespace regardless of case. */
+export function credentialKey(namespace: string, name: string): string {
+  return `${namespace}\0${name.toLowerCase()}`;
+}
+
 export function checkCredentialName(name: string): string {
   if (!namePattern.test(name)) {
     throw new AppError(
@@ -48,14 +53,36 @@ export function checkCredentialName(name: string): string {
 }
 
 /**
+ * Something in another room that uses credentials by name (a registry's backend, a catalog entry's
+ * health checks). A credential in use is not deleted unless forced, so nothing is left pointing at
+ * a credential that is gone without saying so.
+ */
+export interface CredentialUser {
+  /** Who uses the credential, each named for the caller (`registry 'team'`). */
+  usersOf(namespace: string, name: string): Promise<string[]>;
+  /**
+   * After the credential was replaced or (forced) deleted: take the change at once (a registry
+   * probes again, and shows `Error` when its credential is gone or no longer works).
+   */
+  changed?(namespace: string, name: string): Promise<void>;
+}
+
+/**
  * Credentials for other registries and buckets, sealed at rest with the master keys. Everything
  * that leaves this class through the API is masked; `open` is for the server's own use.
  */
 export class CredentialService {
+  private readonly users: CredentialUser[] = [];
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: MasterKeys,
   ) {}
+
+  /** Register a user of credentials (rooms built after this service register themselves). */
+  addUser(user: CredentialUser): void {
+    this.users.push(user);
+  }
 
   private view(row: store.CredentialRow): CredentialView {
     const opened = this.openRow(row);
@@ -103,7 +130,12 @@ export class CredentialService {
       updated_at: now,
       created_by: by,
     });
+    if (existed) await this.tellUsers(namespace, name);
     return { credential: await this.get(namespace, name), created: !existed };
+  }
+
+  private async tellUsers(namespace: string, name: string): Promise<void> {
+    for (const user of this.users) await user.changed?.(namespace, name);
   }
 
   async get(namespace: string, name: string): Promise<CredentialView> {
@@ -120,13 +152,35 @@ export class CredentialService {
     return (await store.listCredentials(this.db, namespace)).map((row) => this.view(row));
   }
 
-  async delete(namespace: string, name: string): Promise<void> {
-    if (!(await store.deleteCredential(this.db, namespace, name))) {
+  /**
+   * Delete a credential. One that something uses is refused (409 `CREDENTIAL_IN_USE`, naming the
+   * users) unless `force`; then its users are told, so they show the loss at once.
+   */
+  async delete(namespace: string, name: string, force = false): Promise<void> {
+    const unknown = () =>
+      new AppError('CREDENTIAL_UNKNOWN', `no credential ${JSON.stringify(name)} in namespace ${namespace}`);
+    if (!(await store.getCredential(this.db, namespace, name))) throw unknown();
+    const users = (await Promise.all(this.users.map((u) => u.usersOf(namespace, name)))).flat();
+    if (users.length > 0 && !force) {
       throw new AppError(
-        'CREDENTIAL_UNKNOWN',
-        `no credential ${JSON.stringify(name)} in namespace ${namespace}`,
+        'CREDENTIAL_IN_USE',
+        `credential ${JSON.stringify(name)} in namespace ${namespace} is used by ${users.join(', ')}: change them first, or delete it with force`,
+        { users },
       );
     }
+    if (!(await store.deleteCredential(this.db, namespace, name))) throw unknown();
+    await this.tellUsers(namespace, name);
+  }
+
+  /**
+   * A version of every credential (changes when it is replaced or re-sealed), keyed by
+   * `credentialKey`: what a driver built from a credential is cached against.
+   */
+  async versions(): Promise<Map<string, string>> {
+    const rows = await store.credentialVersions(this.db);
+    return new Map(
+      rows.map((r) => [credentialKey(r.namespace, r.name_key), `${r.key_id}:${String(r.updated_at)}`]),
+    );
   }
 
   /** The credential with its secrets, for the server's own use; undefined when absent. */

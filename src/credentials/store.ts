@@ -63,3 +63,10 @@ export async function reseal(db: Executor, row: CredentialRow, keyId: string, se
     .where('key_id', '=', row.key_id)
     .execute();
 }
+
+/** Every credential's version (`key_id` and `updated_at`), without its sealed payload. */
+export function credentialVersions(
+  db: Executor,
+): Promise<Pick<CredentialRow, 'namespace' | 'name_key' | 'key_id' | 'updated_at'>[]> {
+  return db.selectFrom('credentials').select(['namespace', 'name_key', 'key_id', 'updated_at']).execute();
+}

@@ -35,6 +35,7 @@ export const errorCodes = {
   ACCESS_CONFLICT: { status: 409, message: 'conflict' },
   CREDENTIAL_INVALID: { status: 400, message: 'invalid credential request' },
   CREDENTIAL_UNKNOWN: { status: 404, message: 'credential not found' },
+  CREDENTIAL_IN_USE: { status: 409, message: 'credential is in use' },
   REGISTRY_INVALID: { status: 400, message: 'invalid registry request' },
   REGISTRY_UNKNOWN: { status: 404, message: 'registry not found' },
   REGISTRY_EXISTS: { status: 409, message: 'registry already exists' },

@@ -9,6 +9,7 @@ import {
 } from '../access/index.js';
 import type { BlobStore, StoreRouter } from '../oci/index.js';
 import type { StorageDriver } from '../storage/index.js';
+import { probeReason } from './prober.js';
 import { listRegistries, type RegistryRow } from './store.js';
 
 /** The built-in registry's location: the storage configured as in registry:2. */
@@ -19,8 +20,17 @@ export function ownLocation(key: string): string {
   return `registry:${key}`;
 }
 
-/** Builds the driver of a registry's own backend (opening its credential). */
-export type OwnBackendDriver = (row: RegistryRow) => Promise<StorageDriver>;
+/** The drivers of registries' own backends. */
+export interface OwnBackends {
+  /** Build the driver of a registry's own backend (opening its credential). */
+  open(row: RegistryRow): Promise<StorageDriver>;
+  /**
+   * What each registry's driver depends on besides its definition (its credential's version, or
+   * its absence), by registry key: a driver is rebuilt when that changes, so a replaced or deleted
+   * credential takes effect on every replica at the next refresh.
+   */
+  versions(rows: readonly RegistryRow[]): Promise<Map<string, string>>;
+}
 
 /**
  * Registries as the hot paths see them: an in-memory copy of the `registries` table, refreshed after
@@ -37,7 +47,7 @@ export class Registries implements RegistryDirectory, StoreRouter {
     private readonly db: Kysely<Database>,
     /** `default` and the configured locations. */
     private readonly locations: ReadonlyMap<string, StorageDriver>,
-    private readonly ownBackend: OwnBackendDriver,
+    private readonly ownBackends: OwnBackends,
     /** Registries of the configuration's `access.registries` and `access.anonymouspull` (kept working). */
     private readonly staticNames: readonly string[] = [],
     private readonly staticAnonymous: readonly string[] = [],
@@ -46,17 +56,22 @@ export class Registries implements RegistryDirectory, StoreRouter {
   /** Re-read the table; build drivers for registries with their own backend. */
   async refresh(): Promise<void> {
     const rows = await listRegistries(this.db);
-    for (const row of rows) {
-      if (row.backend === null) continue;
+    const own = rows.filter((r) => r.backend !== null);
+    const versions = own.length > 0 ? await this.ownBackends.versions(own) : new Map<string, string>();
+    const keys = new Set(own.map((r) => r.name_key));
+    for (const key of this.ownDrivers.keys()) if (!keys.has(key)) this.ownDrivers.delete(key);
+    for (const key of this.ownErrors.keys()) if (!keys.has(key)) this.ownErrors.delete(key);
+    for (const row of own) {
+      const spec = `${row.backend}\0${versions.get(row.name_key) ?? ''}`;
       const cached = this.ownDrivers.get(row.name_key);
-      if (cached?.spec === row.backend) continue;
+      if (cached?.spec === spec) continue;
       try {
-        this.ownDrivers.set(row.name_key, { spec: row.backend, driver: await this.ownBackend(row) });
+        this.ownDrivers.set(row.name_key, { spec, driver: await this.ownBackends.open(row) });
         this.ownErrors.delete(row.name_key);
       } catch (err) {
         // Its state says why (the prober records it); its content is unavailable until fixed.
         this.ownDrivers.delete(row.name_key);
-        this.ownErrors.set(row.name_key, (err as Error).message);
+        this.ownErrors.set(row.name_key, probeReason(err));
       }
     }
     this.rows = new Map(rows.map((r) => [r.name_key, r]));
@@ -75,6 +90,11 @@ export class Registries implements RegistryDirectory, StoreRouter {
   /** Why a registry's own backend could not be set up, if it could not. */
   ownBackendError(key: string): string | undefined {
     return this.ownErrors.get(key);
+  }
+
+  /** The registries whose last probe found them unusable (for readiness), by name. */
+  inError(): string[] {
+    return [...this.rows.values()].filter((r) => r.state === 'Error').map((r) => r.name);
   }
 
   row(key: string): RegistryRow | undefined {

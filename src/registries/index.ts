@@ -1,4 +1,4 @@
-export { Registries, DEFAULT_LOCATION, ownLocation, type OwnBackendDriver } from './directory.js';
+export { Registries, DEFAULT_LOCATION, ownLocation, type OwnBackends } from './directory.js';
 export { RegistryService, type RegistryView, type LocationInfo } from './service.js';
 export { registryProber, type ProbeOutcome } from './prober.js';
 export { parseRegistryDefinition, type RegistryBackend } from './definition.js';

@@ -1,11 +1,14 @@
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { AccessControl } from '../access/index.js';
 import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
-import type { CredentialService } from '../credentials/index.js';
+import { credentialKey, type CredentialService } from '../credentials/index.js';
 import type { Database } from '../db/index.js';
 import type { DestinationGuard } from '../net/index.js';
 import { createDriver, createStorage, type StorageDriver } from '../storage/index.js';
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, Registries } from './directory.js';
+import { FilesystemRoots } from './filesystem-roots.js';
 import type { LocationInfo } from './service.js';
 import type { RegistryRow } from './store.js';
 
@@ -50,6 +53,20 @@ export interface OpenedRegistries {
   defaultStorage: StorageDriver;
   locationInfo: Map<string, LocationInfo>;
   defaultLocationInfo: LocationInfo;
+  /** Where registries' own filesystem backends may lie. */
+  filesystemRoots: FilesystemRoots;
+}
+
+/** What no registry's own backend may overlap: the server's keys, database and configured stores. */
+function reservedPaths(config: ArcaConfig): string[] {
+  const paths = [AccessControl.keysDirectoryIn(config.datadir), join(config.datadir, 'credentials.key')];
+  const db = config.database.url;
+  if (db.startsWith('sqlite:') && db !== 'sqlite::memory:') paths.push(db.slice('sqlite:'.length));
+  if (config.storage.driver === 'filesystem') paths.push(config.storage.filesystem.rootdirectory);
+  for (const location of Object.values(config.locations)) {
+    if (location.storage.filesystem) paths.push(location.storage.filesystem.rootdirectory);
+  }
+  return paths;
 }
 
 /** The locations of the configuration and the registries of the database, ready to route. */
@@ -67,9 +84,17 @@ export async function openRegistries(
     drivers.set(name, createDriver(location.storage, { guard }));
     info.set(name, locationInfo(location.storage));
   }
-  const ownBackend = async (row: RegistryRow): Promise<StorageDriver> => {
+  const filesystemRoots = new FilesystemRoots(
+    config.registries.filesystem.allowedroots,
+    reservedPaths(config),
+  );
+  const open = async (row: RegistryRow): Promise<StorageDriver> => {
     const backend = JSON.parse(row.backend!) as RegistryBackend;
-    if (backend.filesystem) return createDriver({ filesystem: backend.filesystem });
+    // Checked again here: a row may predate the rule, or the configuration may have changed.
+    if (backend.filesystem)
+      return createDriver({
+        filesystem: { rootdirectory: filesystemRoots.check(backend.filesystem.rootdirectory) },
+      });
     const s3 = backend.s3!;
     const credential = await credentials.open(row.namespace, s3.credential);
     if (!credential)
@@ -79,10 +104,19 @@ export async function openRegistries(
     const p = credential.payload;
     return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) }, { guard });
   };
+  const versions = async (rows: readonly RegistryRow[]): Promise<Map<string, string>> => {
+    const all = await credentials.versions();
+    const out = new Map<string, string>();
+    for (const row of rows) {
+      const s3 = (JSON.parse(row.backend!) as RegistryBackend).s3;
+      if (s3) out.set(row.name_key, all.get(credentialKey(row.namespace, s3.credential)) ?? 'absent');
+    }
+    return out;
+  };
   const registries = new Registries(
     db,
     drivers,
-    ownBackend,
+    { open, versions },
     config.access.registries,
     config.access.anonymouspull,
   );
@@ -92,5 +126,6 @@ export async function openRegistries(
     defaultStorage,
     locationInfo: info,
     defaultLocationInfo: locationInfo({ s3: config.storage.driver === 's3' ? config.storage.s3 : undefined }),
+    filesystemRoots,
   };
 }

@@ -22,6 +22,36 @@ function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, w
   return Promise.race([work(abort.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What a filesystem error means, in words that name no host path. */
+const fsProblems: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EEXIST: 'a file is in the way',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'a directory is in the way',
+  ENOENT: 'a part of the path does not exist',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+/**
+ * A probe failure as callers see it. Node's filesystem errors carry the paths involved (`EEXIST:
+ * file already exists, mkdir '/etc/shadow'`), facts about the host that whoever reads a registry's
+ * state may not own: those become what went wrong, without paths. Other reasons (the drivers' own,
+ * timeouts) name only what the registry's definition gave.
+ */
+export function probeReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.path === 'string' || typeof (e as { dest?: unknown })?.dest === 'string') {
+    const problem = (e.code && fsProblems[e.code]) ?? `error ${e.code ?? 'unknown'}`;
+    return `the directory cannot be created or written: ${problem}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * A registry is `Active` when every one of its locations answers: the backend is reachable, the
  * bucket exists and the credential is accepted (the driver's ping), and the extra checks pass (an
@@ -53,7 +83,7 @@ export function registryProber(
         const problem = await withTimeout((signal) => extraChecks(location, row, signal), timeoutMs, label);
         if (problem) return { state: 'Error', reason: `${label}: ${problem}` };
       } catch (err) {
-        return { state: 'Error', reason: `${label}: ${(err as Error).message}` };
+        return { state: 'Error', reason: `${label}: ${probeReason(err)}` };
       }
     }
     return { state: 'Active', reason: null };

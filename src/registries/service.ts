@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import type { CredentialService } from '../credentials/index.js';
+import type { CredentialService, CredentialUser } from '../credentials/index.js';
 import type { OciRegistry } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, ownLocation, type Registries } from './directory.js';
+import { resolveDirectory, type FilesystemRoots } from './filesystem-roots.js';
 import { checkNamespace, registryKey } from './names.js';
 import * as store from './store.js';
 import type { RegistryRow } from './store.js';
@@ -44,6 +45,8 @@ export interface RegistryServiceOptions {
   locations: ReadonlyMap<string, LocationInfo>;
   defaultLocation: LocationInfo;
   credentials: CredentialService;
+  /** Where a registry's own filesystem backend may lie. */
+  filesystemRoots: FilesystemRoots;
   /** Probes a registry's locations: `Active`, or `Error` with the reason. */
   probe: (row: RegistryRow) => Promise<{ state: 'Active' | 'Error'; reason: string | null }>;
   /** Before a new registry's first probe: write its buckets' CORS rules (object stores). */
@@ -119,6 +122,17 @@ export class RegistryService {
     }
   }
 
+  /** Allowed by the operator, and overlapping no other registry's backend (one's delete would remove the other's bytes). */
+  private async checkFilesystemRoot(rootdirectory: string): Promise<void> {
+    const others: string[] = [];
+    for (const row of await store.listRegistries(this.db)) {
+      const root = row.backend && (JSON.parse(row.backend) as RegistryBackend).filesystem?.rootdirectory;
+      const resolved = root ? resolveDirectory(root) : undefined;
+      if (resolved) others.push(resolved);
+    }
+    this.options.filesystemRoots.check(rootdirectory, others);
+  }
+
   async create(input: unknown, by: string | null): Promise<RegistryView> {
     const def = parseRegistryDefinition(input);
     const key = registryKey(def.name);
@@ -127,6 +141,7 @@ export class RegistryService {
     if (!def.backend) this.knownLocation(primary, 'primary_location');
     for (const l of def.additionalLocations) this.knownLocation(l, 'locations');
     if (def.backend?.s3) await this.checkCredential(def.namespace, def.backend.s3.credential);
+    if (def.backend?.filesystem) await this.checkFilesystemRoot(def.backend.filesystem.rootdirectory);
     const existing = await store.getRegistry(this.db, key);
     if (existing) {
       throw new AppError(
@@ -265,6 +280,36 @@ export class RegistryService {
       for (const { digest } of digests) await driver.delete(blobPath(digest));
     }
     await this.db.deleteFrom('blob_locations').where('location', '=', location).execute();
+  }
+
+  /** The registries whose own S3 backend names a credential (names are unique regardless of case). */
+  private async usingCredential(namespace: string, name: string): Promise<RegistryRow[]> {
+    const rows = await store.listRegistries(this.db, namespace);
+    return rows.filter((row) => {
+      const s3 = row.backend === null ? undefined : (JSON.parse(row.backend) as RegistryBackend).s3;
+      return s3?.credential.toLowerCase() === name.toLowerCase();
+    });
+  }
+
+  /**
+   * Registries as users of credentials: a credential a backend names is not deleted unless forced;
+   * after a forced delete or a replacement those registries are probed at once (the directory
+   * rebuilds their drivers: the credential's version changed), so a registry whose credential is
+   * gone or refused shows `Error` with the reason instead of `Active`.
+   */
+  credentialUser(): CredentialUser {
+    return {
+      usersOf: async (namespace, name) =>
+        (await this.usingCredential(namespace, name)).map((r) => `registry '${r.name}'`),
+      changed: async (namespace, name) => {
+        const rows = await this.usingCredential(namespace, name);
+        if (rows.length === 0) return;
+        await this.registries.refresh();
+        for (const row of rows) await this.record(row);
+        await this.registries.refresh();
+        await this.options.changed();
+      },
+    };
   }
 
   /** Probe a registry's locations now and record the outcome. */

@@ -24,7 +24,7 @@ for (const dialect of dialects()) {
         assert.equal(ready.status, 200);
         assert.deepEqual(await ready.json(), {
           status: 'ok',
-          checks: { database: { status: 'ok' }, storage: { status: 'ok' } },
+          checks: { database: { status: 'ok' }, storage: { status: 'ok' }, registries: { status: 'ok' } },
         });
         const tagged = await fetch(`${arca.url}/v2/none/here/tags/list`, {
           headers: { 'X-Request-Id': 'trace-42' },

@@ -136,6 +136,17 @@ export async function selectDocuments(
   return query.execute();
 }
 
+/** Entries whose document contains `text`, ignoring case: a superset for the caller to narrow. */
+export function documentsContaining(db: Executor, text: string): Promise<{ id: string; document: string }[]> {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .selectFrom('catalog_entries')
+    .select(['id', 'document'])
+    .where(sql<SqlBool>`lower(document) like ${pattern} escape '\\'`)
+    .orderBy('id')
+    .execute();
+}
+
 /** Ids of the entries matching `where` (for tests of the SQL compilation). */
 export async function selectIds(db: Executor, where: RawBuilder<SqlBool>): Promise<string[]> {
   const rows = await db.selectFrom('catalog_entries').select('id').where(where).orderBy('id').execute();

@@ -117,7 +117,8 @@ export async function credentialRoutes(
   app.delete<Params>('/credentials/:name', signedIn, async (request, reply) => {
     const namespace = namespaceOf(request.query);
     await require(request, 'credentials/write', namespace);
-    await credentials.delete(namespace, request.params.name);
+    const force = request.query.force === 'true' || request.query.force === '1';
+    await credentials.delete(namespace, request.params.name, force);
     return reply.code(204).send();
   });
 

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3StorageConfig } from '../../config/index.js';
 import { OutboundError, type DestinationGuard } from '../../net/index.js';
+import { signBufferBodies } from './buffer-body.js';
 
 /** Read buffer of each connection to the endpoint (`tls.connect`'s and `net`'s highWaterMark). */
 const SOCKET_BUFFER = 1 << 20;
@@ -116,6 +117,8 @@ export function createHttpsAgent(config: S3StorageConfig, options: S3DriverOptio
   );
 }
 
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 /**
  * The SDK client for registry:2's `storage.s3` keys.
  *
@@ -124,7 +127,8 @@ export function createHttpsAgent(config: S3StorageConfig, options: S3DriverOptio
  * - Path-style addressing whenever an endpoint is given (as registry:2 2.x does), or on request.
  * - Static keys (and `sessiontoken`) when both keys are set, otherwise the SDK's default chain (environment, profile,
  *   web identity, instance metadata).
- * - Requests are always signed with SigV4 (`v4auth` is accepted; the SDK has no other signer).
+ * - Requests are always signed with SigV4 (`v4auth` is accepted; the SDK has no other signer),
+ *   part and object bodies too (`BufferBody`: streamed in slices, their SHA-256 signed).
  */
 export function createS3Client(
   config: S3StorageConfig,
@@ -132,7 +136,7 @@ export function createS3Client(
   guard?: DestinationGuard,
 ): S3Client {
   const endpoint = endpointOf(config);
-  return new S3Client({
+  const client = new S3Client({
     region: config.region,
     endpoint,
     tls: endpoint ? undefined : config.secure,
@@ -148,6 +152,9 @@ export function createS3Client(
           }
         : undefined,
     customUserAgent: config.useragent,
+    // As the SDK's default (it logs nowhere), but its own no-op logger makes the retry step print
+    // "non-retryable streaming request" on stderr for every failed part: BufferBody retries those.
+    logger: quiet,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
@@ -160,4 +167,6 @@ export function createS3Client(
       requestTimeout: 120_000,
     }),
   });
+  signBufferBodies(client);
+  return client;
 }

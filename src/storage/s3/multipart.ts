@@ -7,6 +7,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { sendBuffer } from './buffer-body.js';
 import type { S3Context } from './context.js';
 import { isUploadGone } from './errors.js';
 
@@ -80,15 +81,17 @@ export async function uploadPart(
   number: number,
   body: Buffer,
 ): Promise<Part> {
-  const res = await ctx.client.send(
-    new UploadPartCommand({
-      Bucket: ctx.bucket,
-      Key: key,
-      UploadId: uploadId,
-      PartNumber: number,
-      Body: body,
-      ContentLength: body.length,
-    }),
+  const res = await sendBuffer(body, (Body) =>
+    ctx.client.send(
+      new UploadPartCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: number,
+        Body,
+        ContentLength: body.length,
+      }),
+    ),
   );
   return { number, size: body.length, etag: quoted(res.ETag ?? ''), modified: new Date() };
 }

@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { sendBuffer } from './buffer-body.js';
 import type { S3Context } from './context.js';
 import { isNotFound } from './errors.js';
 
@@ -95,14 +96,16 @@ export async function readInto(
 }
 
 export async function putObject(ctx: S3Context, key: string, body: Buffer): Promise<void> {
-  await ctx.client.send(
-    new PutObjectCommand({
-      Bucket: ctx.bucket,
-      Key: key,
-      Body: body,
-      ContentLength: body.length,
-      ...ctx.write,
-    }),
+  await sendBuffer(body, (Body) =>
+    ctx.client.send(
+      new PutObjectCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        Body,
+        ContentLength: body.length,
+        ...ctx.write,
+      }),
+    ),
   );
 }
 

@@ -63,7 +63,7 @@ export function importCommand(): Command {
       const arcaConfig = opts.arcaConfig ?? configFileFromEnv(process.env);
       if (arcaConfig === undefined) {
         throw new Error(
-          "import registry2: name the Arca to import into with --arca-config <file> (the configuration its server runs with) or ARCA_CONFIG; nothing was imported",
+          'import registry2: name the Arca to import into with --arca-config <file> (the configuration its server runs with) or ARCA_CONFIG; nothing was imported',
         );
       }
       const storage =

@@ -25,12 +25,18 @@ function arca(
   });
 }
 
+const blocks = /```sh\n([\s\S]*?)```/g;
+
 /** The lines of the README's ```sh blocks. */
 function readmeShellLines(): string[] {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
-    m[1]!.split('\n').filter((line) => line.trim() !== ''),
-  );
+  return [...readme.matchAll(blocks)].flatMap((m) => m[1]!.split('\n').filter((line) => line.trim() !== ''));
+}
+
+/** The `npx arca …` commands written inline in the README's text. */
+function readmeInlineCommands(): string[] {
+  const text = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').replace(blocks, '');
+  return [...text.matchAll(/`(npx arca [^`]+)`/g)].map((m) => m[1]!);
 }
 
 describe('hardening: a newcomer never stumbles', () => {
@@ -76,6 +82,7 @@ describe('hardening: a newcomer never stumbles', () => {
       // The files the examples name.
       writeFileSync(join(dir, 'password.txt'), 'alice-Pass-2026\n');
       writeFileSync(join(dir, 'config.yml'), stringify({ version: 0.1, http: { addr: ':5000' } }));
+      writeFileSync(join(dir, 'registry.yml'), 'type: registry\nname: FromFileReg\ndescription: models\n');
       const lines = readmeShellLines().filter((l) => l.startsWith('npx arca'));
       // Long-running (serve) or needing a registry:2 tree (import, tested in import-registry2.test.ts).
       const skipped = lines.filter((l) => /^npx arca (serve|import) /.test(l));
@@ -85,8 +92,13 @@ describe('hardening: a newcomer never stumbles', () => {
         'the README assigns a role at a registry scope',
       );
       assert.ok(run.length >= 9, `README examples found: ${run.length}`);
-      for (const line of run) {
-        const r = await exec('bash', ['-euo', 'pipefail', '-c', line], {
+      // Inline ones too, but those with a placeholder to fill in (`<token>`, `…`).
+      const inline = readmeInlineCommands();
+      const placeholders = inline.filter((c) => /[<…]/.test(c));
+      const runInline = inline.filter((c) => !placeholders.includes(c));
+      assert.ok(runInline.includes('npx arca admin reset-password admin'), inline.join('\n'));
+      const sh = (line: string) =>
+        exec('bash', ['-euo', 'pipefail', '-c', line], {
           cwd: dir,
           cleanEnv: true,
           env: serverEnv({
@@ -95,21 +107,31 @@ describe('hardening: a newcomer never stumbles', () => {
             XDG_CONFIG_HOME: join(dir, 'home'),
             // What `login` would ask for on a terminal.
             ARCA_PASSWORD: adminPassword,
+            // What `admin reset-password` runs with on the server's machine.
+            ARCA_CONFIG: server.configPath,
           }),
           timeoutMs: 60_000,
         });
+      // The reset ends the login the other examples use: it goes last.
+      const reset = runInline.filter((c) => c.includes('reset-password'));
+      for (const line of [...run, ...runInline.filter((c) => !reset.includes(c))]) {
+        const r = await sh(line);
         assert.equal(r.code, 0, `README: ${line}\n${r.stderr}${r.stdout}`);
       }
-      const me = await exec('bash', ['-c', 'npx arca whoami --output json'], {
-        cwd: dir,
-        env: {
-          PATH: `${bin}:${process.env.PATH ?? ''}`,
-          ARCA_SERVER: server.url,
-          XDG_CONFIG_HOME: join(dir, 'home'),
-        },
-      });
-      assert.equal((JSON.parse(me.stdout) as { name: string }).name, 'admin');
-      console.log(`hardening 14: ran ${run.length} README lines; not run: ${skipped.join(' | ')}`);
+      const registries = await sh('npx arca registry list --output json');
+      const names = (JSON.parse(registries.stdout) as { name: string }[]).map((r) => r.name);
+      for (const name of ['team', 'HelloWorldReg', 'FromFileReg'])
+        assert.ok(names.includes(name), names.join());
+      for (const line of reset) {
+        const r = await sh(line);
+        assert.equal(r.code, 0, `README: ${line}\n${r.stderr}${r.stdout}`);
+        const password = /reset to: (\S+)/.exec(r.stdout)?.[1] ?? '';
+        const again = await sh(`printf '%s\\n' '${password}' | npx arca login -u admin --password-stdin`);
+        assert.equal(again.code, 0, again.stderr);
+      }
+      console.log(
+        `hardening 14: ran ${run.length} README lines and ${runInline.length} inline commands; not run: ${[...skipped, ...placeholders].join(' | ')}`,
+      );
     } finally {
       await server.stop();
     }

@@ -139,7 +139,12 @@ describe('hardening: a newcomer never stumbles', () => {
 
   for (const dialect of dialects()) {
     test(`hardening 15: arca admin reset-password resets a lost password offline, enables the account, ends its refresh tokens (${dialect})`, async () => {
-      const server = await startArca({ auth: 'arca', dialect, env: { ARCA_ADMIN_PASSWORD: adminPassword } });
+      const server = await startArca({
+        auth: 'arca',
+        dialect,
+        env: { ARCA_ADMIN_PASSWORD: adminPassword },
+        startTimeoutMs: 60_000,
+      });
       const home = join(work.path, `home-15-${dialect}`);
       const cli = (args: string[], input = '') =>
         arca(args, { env: { ARCA_SERVER: server.url, XDG_CONFIG_HOME: home }, input });

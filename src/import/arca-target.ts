@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { sqliteFileOf, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
@@ -94,10 +95,14 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
   }
   try {
     // Repositories land where a push would put them: in their registry's primary location.
-    const credentials = new CredentialService(
-      meta.db,
-      MasterKeys.load(process.env, join(config.datadir, 'credentials.key')),
-    );
+    const keyFile = join(config.datadir, 'credentials.key');
+    // A dry run must not create the key file a later server would adopt: with none yet there is
+    // nothing sealed to open, so a throwaway key stands in.
+    const keyEnv =
+      dryRun && !process.env.ARCA_MASTER_KEY && !existsSync(keyFile)
+        ? { ARCA_MASTER_KEY: randomBytes(32).toString('hex') }
+        : process.env;
+    const credentials = new CredentialService(meta.db, MasterKeys.load(keyEnv, keyFile));
     const { registries, defaultStorage } = await openRegistries(config, meta.db, credentials);
     if (!dryRun) {
       await defaultStorage.ping().catch((err: unknown) => {

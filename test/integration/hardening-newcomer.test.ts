@@ -299,5 +299,15 @@ describe('hardening: a newcomer never stumbles', () => {
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /--arca-config <file> .* or ARCA_CONFIG; nothing was imported/);
     assert.ok(!existsSync(join(dir, 'data')), 'the import made a new store in ./data');
+
+    // Named explicitly, a dry run still writes nothing there (not even a credentials key).
+    const config = join(dir, 'arca.yml');
+    writeFileSync(config, stringify({ version: 0.1, datadir: join(dir, 'arca-data') }));
+    const dry = await arca(['import', 'registry2', '--root', root, '--arca-config', config, '--dry-run'], {
+      cwd: dir,
+    });
+    assert.equal(dry.code, 1, dry.stdout);
+    assert.match(dry.stderr, /not a registry:2 storage tree/);
+    assert.ok(!existsSync(join(dir, 'arca-data')), 'a dry run created the data directory');
   });
 });

@@ -24,8 +24,9 @@ interface Registry2Options {
 
 /**
  * `arca import registry2 --root DIR | --config registry2.yml --arca-config arca.yml`: copy a
- * registry:2 storage tree into the storage and database Arca's own configuration names (required). Exit code 0 when everything was
- * imported (or already there), 2 when some items failed, 1 when the import could not run.
+ * registry:2 storage tree into the storage and database Arca's own configuration names (required).
+ * Exit code 0 when everything was imported (or already there), 2 when some items failed, 1 when the
+ * import could not run.
  */
 export function importCommand(): Command {
   const command = new Command('import').description('bring content from another registry into Arca');

@@ -129,7 +129,9 @@ export async function startServer(
   const access = new AccessControl(meta.db, accessSettings(config), log, registries);
   try {
     const admin = await access.bootstrap(process.env.ARCA_ADMIN_PASSWORD || undefined);
-    if (admin?.generated) {
+    if (admin.kind === 'password-ignored') {
+      log.warn(admin.reason);
+    } else if (admin.kind === 'created' && admin.generated) {
       // Shown once, like registry:2's generated htpasswd password; only its hash is stored.
       process.stderr.write(
         `first start: created user "${admin.user}" (Owner) with password "${admin.password}"\n`,
@@ -138,7 +140,7 @@ export async function startServer(
         { user: admin.user },
         'created the first administrator with a generated password (printed once on stderr)',
       );
-    } else if (admin) {
+    } else if (admin.kind === 'created') {
       log.info(
         { user: admin.user },
         'created the first administrator with the password from ARCA_ADMIN_PASSWORD',

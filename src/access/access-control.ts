@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
-import { createFirstAdmin } from './bootstrap.js';
+import { adminPasswordIgnored, createFirstAdmin, type FirstAdmin } from './bootstrap.js';
 import { deleteEndedRefreshTokens } from './store/refresh-tokens.js';
 import { IdentityDirectory } from './directory.js';
 import type { Grant } from './grants.js';
@@ -140,11 +140,14 @@ export class AccessControl {
   }
 
   /** First start with Arca's accounts: create `admin` (Owner); see createFirstAdmin. */
-  async bootstrap(adminPassword: string | undefined) {
-    if (this.mode !== 'arca' && this.mode !== 'token') return null;
-    const created = await createFirstAdmin(this.db, adminPassword);
-    if (created) this.changed();
-    return created;
+  async bootstrap(adminPassword: string | undefined): Promise<FirstAdmin> {
+    if (this.mode !== 'arca' && this.mode !== 'token') {
+      if (adminPassword === undefined) return { kind: 'exists' };
+      return adminPasswordIgnored(`auth: ${this.mode} creates no first administrator`);
+    }
+    const outcome = await createFirstAdmin(this.db, adminPassword);
+    if (outcome.kind === 'created') this.changed();
+    return outcome;
   }
 
   private changed(): void {

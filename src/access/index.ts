@@ -15,8 +15,10 @@ export { memberKinds, assigneeKinds, type Caller, type MemberKind, type Assignee
 export { parseScopes, accessAllows, type AccessEntry, type RequestedScope } from './token-scope.js';
 export { grantedAccess } from './token-access.js';
 export { TokenRejected, type VerifiedToken } from './tokens.js';
-export { secretId } from './secrets.js';
+export { secretId, randomPassword } from './secrets.js';
 export type { AuditEvent } from './audit.js';
 export type { SigningAlgorithm } from './signing-keys.js';
 export type { ThrottleLimits } from './throttle.js';
 export { LoginThrottle } from './throttle.js';
+export { resetPassword } from './reset-password.js';
+export { FIRST_ADMIN } from './bootstrap.js';

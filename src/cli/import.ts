@@ -23,9 +23,10 @@ interface Registry2Options {
 }
 
 /**
- * `arca import registry2 --root DIR | --config registry2.yml`: copy a registry:2 storage tree into
- * the storage and database Arca's own configuration names. Exit code 0 when everything was
- * imported (or already there), 2 when some items failed, 1 when the import could not run.
+ * `arca import registry2 --root DIR | --config registry2.yml --arca-config arca.yml`: copy a
+ * registry:2 storage tree into the storage and database Arca's own configuration names (required).
+ * Exit code 0 when everything was imported (or already there), 2 when some items failed, 1 when the
+ * import could not run.
  */
 export function importCommand(): Command {
   const command = new Command('import').description('bring content from another registry into Arca');
@@ -41,7 +42,7 @@ export function importCommand(): Command {
     )
     .option(
       '--arca-config <file>',
-      "Arca's configuration (default: $ARCA_CONFIG or $REGISTRY_CONFIGURATION_PATH, as for serve)",
+      "Arca's configuration, the one its server runs with (required; else $ARCA_CONFIG or $REGISTRY_CONFIGURATION_PATH, as for serve)",
     )
     .option('--dry-run', 'list what would be imported and write nothing')
     .option('--concurrency <n>', 'blobs copied at once', '4')
@@ -58,14 +59,23 @@ export function importCommand(): Command {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
         throw new Error('import registry2: --concurrency must be an integer from 1 to 64');
       }
+      // Without a named configuration the defaults would open (and fill) a new ./data of the
+      // current directory, a store no server reads: the import must be told where Arca keeps its data.
+      const arcaConfig = opts.arcaConfig ?? configFileFromEnv(process.env);
+      if (arcaConfig === undefined) {
+        throw new Error(
+          'import registry2: name the Arca to import into with --arca-config <file> (the configuration its server runs with) or ARCA_CONFIG; nothing was imported',
+        );
+      }
       const storage =
         opts.root !== undefined
           ? { driver: 'filesystem' as const, rootdirectory: opts.root }
           : readRegistry2Storage(opts.config!);
 
       const { config, warnings } = loadConfigWithWarnings({
-        file: opts.arcaConfig ?? configFileFromEnv(process.env),
+        file: arcaConfig,
         env: process.env,
+        checkPaths: true,
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       let source: SourceTree;

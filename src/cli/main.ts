@@ -7,6 +7,7 @@ import { accessCommands } from './access.js';
 import { credentialCommand } from './credential.js';
 import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
+import { adminCommand } from './admin.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -14,7 +15,8 @@ const program = new Command('arca')
   .addCommand(serveCommand())
   .addCommand(configCommand())
   .addCommand(catalogCommand())
-  .addCommand(importCommand());
+  .addCommand(importCommand())
+  .addCommand(adminCommand());
 for (const command of [registryCommand(), ...accessCommands(), credentialCommand()])
   program.addCommand(command);
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfigWithWarnings } from '../config/index.js';
+import { configFileFromEnv, loadConfigWithWarnings } from '../config/index.js';
 import { createLogger, startServer } from '../server.js';
 
 /** `arca serve`: run the registry until SIGTERM or SIGINT, then drain and stop. */
@@ -9,9 +9,8 @@ export function serveCommand(): Command {
     .argument('[config]', 'configuration file (registry:2 style YAML)')
     .option('-c, --config <file>', 'configuration file (registry:2 style YAML)')
     .action(async (positional: string | undefined, opts: { config?: string }) => {
-      const file =
-        opts.config ?? positional ?? process.env.ARCA_CONFIG ?? process.env.REGISTRY_CONFIGURATION_PATH;
-      const { config, warnings } = loadConfigWithWarnings({ file, env: process.env });
+      const file = opts.config ?? positional ?? configFileFromEnv(process.env);
+      const { config, warnings } = loadConfigWithWarnings({ file, env: process.env, checkPaths: true });
       const log = createLogger(config);
       // Node's own warnings (a library's deprecation notices) as log lines like the rest, not bare stderr text.
       process.removeAllListeners('warning');

@@ -19,6 +19,7 @@ export function configCommand(): Command {
         const { warnings } = loadConfigWithWarnings({
           file: file ?? configFileFromEnv(process.env),
           env: process.env,
+          checkPaths: true,
         });
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write('configuration OK\n');

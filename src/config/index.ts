@@ -8,3 +8,4 @@ export { parseDuration } from './duration.js';
 export { parseListenAddress } from './listen-address.js';
 export { configJsonSchema } from './json-schema.js';
 export { configCommand } from './command.js';
+export { sqliteFileOf } from './sqlite-file.js';

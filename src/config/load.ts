@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { toArcaConfig, type ArcaConfig } from './arca-config.js';
 import { ConfigError } from './config-error.js';
 import { applyEnvOverrides } from './env-overrides.js';
-import { describeIssue } from './issues.js';
+import { describeIssue, labelPath } from './issues.js';
+import { pathProblems } from './paths.js';
 import { adaptRegistry2 } from './registry2.js';
 import { fileSchema } from './schema.js';
 import { parseYamlTree } from './yaml-tree.js';
@@ -11,6 +12,11 @@ import { parseYamlTree } from './yaml-tree.js';
 export interface ConfigSource {
   file?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Also check the files and directories the configuration names (see pathProblems): what
+   * `config validate` and `serve` do; off for callers that only read the settings.
+   */
+  checkPaths?: boolean;
 }
 
 type Tree = Record<string, unknown>;
@@ -70,7 +76,13 @@ export function loadConfigWithWarnings(source: ConfigSource): { config: ArcaConf
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => describeIssue(i, origins)).join('\n'));
   }
-  return { config: toArcaConfig(result.data), warnings };
+  const config = toArcaConfig(result.data);
+  if (source.checkPaths) {
+    const problems = pathProblems(config, (key) => labelPath(key, origins));
+    if (problems.errors.length > 0) throw new ConfigError(problems.errors.join('\n'));
+    warnings.push(...problems.warnings);
+  }
+  return { config, warnings };
 }
 
 /** loadConfigWithWarnings without the warnings. */

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
+import { sqliteFileOf, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
 import { endpointOf } from '../storage/s3/client.js';
 import { openDatabase, type MetadataDb } from '../db/index.js';
 import { OciRegistry } from '../oci/index.js';
@@ -23,13 +24,6 @@ function within(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** The SQLite file of a `sqlite:<path>` URL; null for memory or PostgreSQL. */
-function sqlitePath(url: string): string | null {
-  if (!url.startsWith('sqlite:')) return null;
-  const path = url.slice('sqlite:'.length);
-  return path === ':memory:' ? null : path;
-}
-
 /**
  * Refuse an Arca that would write inside the source tree (or hold it inside its own storage):
  * a registry:2 config left in REGISTRY_CONFIGURATION_PATH would otherwise make Arca's storage the source.
@@ -44,7 +38,7 @@ export function assertSeparate(sourceRoot: string, config: ArcaConfig): void {
       );
     }
   }
-  const db = sqlitePath(config.database.url);
+  const db = sqliteFileOf(config.database.url);
   if (db && within(real(db), source)) {
     throw new Error(
       `Arca's database (${real(db)}) lies inside the source (${source}): choose another database.url`,
@@ -91,7 +85,7 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
   if (!dryRun && config.storage.maintenance.readonly.enabled) {
     throw new Error("Arca's storage is in read-only maintenance mode (storage.maintenance.readonly.enabled)");
   }
-  const file = sqlitePath(config.database.url);
+  const file = sqliteFileOf(config.database.url);
   const url = dryRun && file !== null && !existsSync(file) ? 'sqlite::memory:' : config.database.url;
   let meta: MetadataDb;
   try {
@@ -101,10 +95,14 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
   }
   try {
     // Repositories land where a push would put them: in their registry's primary location.
-    const credentials = new CredentialService(
-      meta.db,
-      MasterKeys.load(process.env, join(config.datadir, 'credentials.key')),
-    );
+    const keyFile = join(config.datadir, 'credentials.key');
+    // A dry run must not create the key file a later server would adopt: with none yet there is
+    // nothing sealed to open, so a throwaway key stands in.
+    const keyEnv =
+      dryRun && !process.env.ARCA_MASTER_KEY && !existsSync(keyFile)
+        ? { ARCA_MASTER_KEY: randomBytes(32).toString('hex') }
+        : process.env;
+    const credentials = new CredentialService(meta.db, MasterKeys.load(keyEnv, keyFile));
     const { registries, defaultStorage } = await openRegistries(config, meta.db, credentials);
     if (!dryRun) {
       await defaultStorage.ping().catch((err: unknown) => {

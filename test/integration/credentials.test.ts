@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import type { ExecResult } from '../helpers/exec.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'cred-admin-Pass-31';
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -29,15 +30,8 @@ describe('credentials: encrypted, masked, scoped, tested against real registries
   const ngcToken = `nvapi-${randomBytes(24).toString('hex')}`;
   const registryUser = { user: 'puller', pass: 'registry-pass-9' };
   const cli = (args: string[], env: Record<string, string> = {}): Promise<ExecResult> =>
-    exec(process.execPath, [ARCA_MAIN, ...args], {
-      env: {
-        ARCA_SERVER: arca.url,
-        ARCA_USERNAME: 'admin',
-        ARCA_PASSWORD: adminPassword,
-        ARCA_API_KEY: undefined,
-        XDG_CONFIG_HOME: work.path,
-        ...env,
-      },
+    arcaCli({ server: arca.url, username: 'admin', password: adminPassword, configHome: work.path }, args, {
+      env,
     });
 
   before(async () => {

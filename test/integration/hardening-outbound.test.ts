@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import type { ExecResult } from '../helpers/exec.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { arcaCli } from '../helpers/arca-cli.js';
+import { tcpServer } from '../helpers/tcp-server.js';
 
 const adminPassword = 'outbound-admin-Pass-7';
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -42,28 +43,6 @@ async function listener() {
     url: `http://127.0.0.1:${port}`,
     authorizations,
     close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-/** A TCP server that accepts and then does `behave` (nothing: it never answers). */
-async function tcpServer(behave: (socket: Socket) => void = () => undefined) {
-  const open = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    socket.on('error', () => undefined);
-    socket.resume();
-    behave(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    open: () => open.size,
-    close: async () => {
-      for (const s of open) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
   };
 }
 
@@ -242,15 +221,7 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
   let work: TempDir;
   const registryUser = { user: 'puller', pass: 'registry-pass-16' };
   const cli = (args: string[]): Promise<ExecResult> =>
-    exec(process.execPath, [ARCA_MAIN, ...args], {
-      env: {
-        ARCA_SERVER: arca.url,
-        ARCA_USERNAME: 'admin',
-        ARCA_PASSWORD: adminPassword,
-        ARCA_API_KEY: undefined,
-        XDG_CONFIG_HOME: work.path,
-      },
-    });
+    arcaCli({ server: arca.url, username: 'admin', password: adminPassword, configHome: work.path }, args);
   const entry = async (name: string, url: string) => {
     const created = await api(arca, 'POST', '/container_registry', {
       container_registry_name: name,

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import type { ExecResult } from '../helpers/exec.js';
 import { storages } from '../helpers/storages.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'hardening-registries-1';
 const authorization = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
@@ -134,16 +135,10 @@ for (const dialect of dialects())
       let entryId: string;
       const api = (method: string, path: string, body?: unknown) => call(arca.url, method, path, body);
       const cli = (args: string[]): Promise<ExecResult> =>
-        exec(process.execPath, [ARCA_MAIN, ...args], {
-          env: {
-            ARCA_SERVER: arca.url,
-            ARCA_USERNAME: 'admin',
-            ARCA_PASSWORD: adminPassword,
-            ARCA_API_KEY: undefined,
-            XDG_CONFIG_HOME: work.path,
-          },
-          input: '',
-        });
+        arcaCli(
+          { server: arca.url, username: 'admin', password: adminPassword, configHome: work.path },
+          args,
+        );
       const data = Buffer.from('hardening 17: a blob in a bucket whose keys are about to go');
       const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
 

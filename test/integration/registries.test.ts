@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
+import type { ExecResult } from '../helpers/exec.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { dockerRef, skopeoCopy, skopeoInspectDigest } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -11,6 +11,7 @@ import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../h
 import { DeleteBucketCorsCommand, GetBucketCorsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
+import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'registries-admin-1';
 const admin = { user: 'admin', pass: adminPassword };
@@ -41,15 +42,8 @@ describe('registries as resources: locations, namespaces, defaults, state', () =
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
   const cli = (args: string[], input?: string): Promise<ExecResult> =>
-    exec(process.execPath, [ARCA_MAIN, ...args], {
-      env: {
-        ARCA_SERVER: arca.url,
-        ARCA_USERNAME: admin.user,
-        ARCA_PASSWORD: admin.pass,
-        ARCA_API_KEY: undefined,
-        XDG_CONFIG_HOME: work.path,
-      },
-      input: input ?? '',
+    arcaCli({ server: arca.url, username: admin.user, password: admin.pass, configHome: work.path }, args, {
+      input,
     });
 
   before(async () => {

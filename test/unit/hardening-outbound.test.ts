@@ -5,39 +5,12 @@ import {
   type IncomingHttpHeaders,
   type Server as HttpServer,
 } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { testRegistryLogin } from '../../src/credentials/index.js';
 import { S3Driver } from '../../src/storage/index.js';
 import type { S3StorageConfig } from '../../src/config/index.js';
 import { DestinationPolicy, mayPresent, Outbound, OutboundError, registryBase } from '../../src/net/index.js';
-
-/** A TCP server that counts connections and does `behave` with each (never answer, garbage, close). */
-async function tcpServer(behave: (socket: Socket) => void) {
-  const open = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted++;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    socket.on('error', () => undefined);
-    // Read (and drop) what the client sends, so its FIN is seen and the close is counted.
-    socket.resume();
-    behave(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    open: () => open.size,
-    accepted: () => accepted,
-    close: async () => {
-      for (const s of open) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+import { tcpServer } from '../helpers/tcp-server.js';
 
 /** An HTTP server that records every request's Authorization header. */
 async function recorder(

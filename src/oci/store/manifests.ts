@@ -1,6 +1,5 @@
-import { PreparedQuery } from '../../db/index.js';
+import { PreparedQuery, type Executor } from '../../db/index.js';
 import type { ManifestsTable } from '../../db/schema.js';
-import type { Executor } from './executor.js';
 
 export interface StoredManifest {
   digest: string;

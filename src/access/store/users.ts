@@ -46,11 +46,3 @@ export async function deleteUser(db: Executor, name: string): Promise<boolean> {
   const result = await db.deleteFrom('access_users').where('name', '=', name).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
-
-export async function countUsers(db: Executor): Promise<number> {
-  const row = await db
-    .selectFrom('access_users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}

@@ -1,5 +1,5 @@
 import { PreparedQuery, type Executor } from '../../db/index.js';
-import type { ManifestsTable } from '../../db/schema.js';
+import type { ManifestsTable } from '../tables.js';
 
 export interface StoredManifest {
   digest: string;

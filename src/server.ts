@@ -1,28 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
-import { openDatabase, type MetadataDb } from './db/index.js';
-import { OciRegistry, purgeStaleUploads } from './oci/index.js';
+import { openCore } from './core.js';
+import { purgeStaleUploads } from './oci/index.js';
 import { countUploads } from './oci/store/uploads.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
-import {
-  BrowserTransfers,
-  RegistryService,
-  openRegistries,
-  registryProber,
-  type OpenedRegistries,
-} from './registries/index.js';
-import {
-  CredentialService,
-  MasterKeys,
-  catalogCredentialUser,
-  catalogCredentials,
-  testBucketAccess,
-} from './credentials/index.js';
+import { BrowserTransfers, RegistryService, registryProber } from './registries/index.js';
+import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
 
 export interface RunningServer {
@@ -83,48 +70,27 @@ function accessSettings(config: ArcaConfig): AccessSettings {
   };
 }
 
-/** Open the database and storage, build the app and listen. */
+/** Open the core (database, credentials, storage, OCI services), build the app and listen. */
 export async function startServer(
   config: ArcaConfig,
   log: Logger = createLogger(config),
 ): Promise<RunningServer> {
-  let meta: MetadataDb;
-  try {
-    meta = await openDatabase(config.database.url);
-  } catch (err) {
-    throw new Error(`database is not usable: ${(err as Error).message}`);
-  }
   // Every request to another server goes through this one: its timeouts and destination policy.
   const outbound = new Outbound(config.outbound, log);
   // A backend probe (ping, CORS), a new bucket's CORS set-up, a bucket credential test: 10 s, or
   // less if outbound says so.
   const backendTimeout = Math.min(10_000, config.outbound.timeout);
-  let credentials: CredentialService;
-  let opened: OpenedRegistries;
-  try {
-    const keys = MasterKeys.load(process.env, join(config.datadir, 'credentials.key'));
-    credentials = new CredentialService(meta.db, keys);
-    // After a key change (ARCA_MASTER_KEY with the old one in ARCA_MASTER_KEY_PREVIOUS): re-seal.
-    const resealed = await credentials.resealAll();
-    if (resealed > 0) log.info({ resealed }, 'credentials re-sealed with the current master key');
-  } catch (err) {
-    await meta.close();
-    throw new Error(`credentials: ${(err as Error).message}`);
-  }
-  try {
-    opened = await openRegistries(config, meta.db, credentials, outbound);
-    await opened.defaultStorage.ping().catch((err: unknown) => {
-      throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
-    });
-  } catch (err) {
-    await meta.close();
-    throw err;
-  }
-  const { registries, defaultStorage: storage } = opened;
-  const registry = new OciRegistry(meta, registries, {
-    perRepository: config.limits.uploadsperrepository,
-    perCaller: config.limits.uploadspercaller,
+  const core = await openCore(config, {
+    reseal: log,
+    guard: outbound,
+    pingStorage: true,
+    uploadLimits: {
+      perRepository: config.limits.uploadsperrepository,
+      perCaller: config.limits.uploadspercaller,
+    },
   });
+  const { meta, credentials, opened, registry } = core;
+  const { registries, defaultStorage: storage } = opened;
   ensureHtpasswd(config, log);
   const access = new AccessControl(meta.db, accessSettings(config), log, registries);
   try {
@@ -147,7 +113,7 @@ export async function startServer(
       );
     }
   } catch (err) {
-    await meta.close();
+    await core.close();
     throw err;
   }
   const catalog = new CatalogService(meta, {
@@ -297,7 +263,7 @@ export async function startServer(
       await app.close();
       clearTimeout(drain);
       await access.close();
-      await meta.close();
+      await core.close();
     },
   };
 }

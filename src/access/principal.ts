@@ -19,8 +19,3 @@ export type AssigneeKind = (typeof assigneeKinds)[number];
 
 /** Names of users, groups and service accounts: what docker accepts as a username, and e-mail addresses. */
 export const principalNamePattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-
-/** How the audit log and the API name a caller. */
-export function callerName(caller: Caller): string | null {
-  return caller.kind === 'anonymous' ? null : caller.name;
-}

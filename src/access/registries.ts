@@ -2,7 +2,7 @@ import type { RegistryLocation } from './scope.js';
 
 /** The built-in registry that holds every repository whose first segment names no registry. */
 export const DEFAULT_REGISTRY = 'default';
-/** Until registries are resources of their own, every registry lives in this namespace. */
+/** The namespace of the built-in registry, and of a registry whose row names none. */
 export const DEFAULT_NAMESPACE = 'default';
 
 /**

@@ -12,13 +12,6 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   return stored.length === given.length && timingSafeEqual(given, stored);
 }
 
-/** Constant-time equality of two strings of any length. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
-
 /** What a bearer secret is: an API key (`arca_k_…`) or a refresh token (`arca_r_…`). */
 export type SecretKind = 'api-key' | 'refresh-token';
 

@@ -4,7 +4,6 @@ import type { AuditRow } from './store/audit.js';
 import type { GroupMemberRow, GroupRow } from './store/groups.js';
 import type { ServiceAccountRow } from './store/service-accounts.js';
 import type { UserRow } from './store/users.js';
-import type { RoleDefinition } from './roles.js';
 
 /** How the API shows access resources: times as ISO 8601, never a secret or a hash. */
 
@@ -95,8 +94,6 @@ export function apiKeyView(row: ApiKeyRow, now: number): ApiKeyView {
     revoked_at: iso(row.revoked_at),
   };
 }
-
-export type RoleView = RoleDefinition;
 
 export interface AssignmentView {
   id: string;

@@ -9,9 +9,9 @@ export interface RegistryCredential {
 }
 
 /**
- * The seam to the credentials room (not there yet): the stored credential of an entry's registry.
- * Until it lands, `noCredentials` answers undefined and probes go out anonymously (a registry that
- * asks for credentials still counts as up: it answers 401 with its API header).
+ * The seam to the credentials room: the stored credential of an entry's registry (the server passes
+ * `catalogCredentials`). Without one, `noCredentials` answers undefined and probes go out anonymously
+ * (a registry that asks for credentials still counts as up: it answers 401 with its API header).
  *
  * Credentials are deliberately not read from `container_registry_config`: every reader of the catalog
  * receives that object verbatim, so a password there would be published.

@@ -1,31 +1,28 @@
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import type { S3StorageConfig } from '../config/index.js';
+import { parseS3Params, type S3StorageConfig } from '../config/index.js';
 import { S3Driver, createS3Client } from '../storage/index.js';
 import { createHttpsAgent } from '../storage/s3/client.js';
 import type { DestinationGuard } from '../net/index.js';
 import type { CredentialTestResult } from './registry-login.js';
 import type { OpenedCredential } from './service.js';
 
+/**
+ * The bucket's s3 parameters: the credential's keys and endpoint (path-style when one is given), the
+ * rest registry:2's defaults, as `storage.s3` would have them.
+ */
 function s3Config(payload: Record<string, string>, bucket: string): S3StorageConfig {
   const endpoint = payload.endpoint;
-  return {
-    accesskey: payload.access_key_id,
-    secretkey: payload.access_key,
-    region: payload.region ?? 'us-east-1',
-    regionendpoint: endpoint,
-    forcepathstyle: endpoint !== undefined,
-    bucket,
-    encrypt: false,
-    secure: true,
-    skipverify: false,
-    v4auth: true,
-    chunksize: 10 * 1024 * 1024,
-    multipartcopychunksize: 32 * 1024 * 1024,
-    multipartcopythresholdsize: 32 * 1024 * 1024,
-    multipartcopymaxconcurrency: 4,
-    rootdirectory: '',
-    storageclass: 'STANDARD',
-  };
+  return parseS3Params(
+    {
+      accesskey: payload.access_key_id,
+      secretkey: payload.access_key,
+      region: payload.region,
+      regionendpoint: endpoint,
+      forcepathstyle: endpoint !== undefined,
+      bucket,
+    },
+    'credential',
+  );
 }
 
 /**

@@ -1,8 +1,7 @@
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { Database } from '../db/index.js';
+import type { Insertable, Selectable } from 'kysely';
+import type { Executor } from '../db/index.js';
 import type { CredentialsTable } from './tables.js';
 
-export type Executor = Kysely<Database> | Transaction<Database>;
 export type CredentialRow = Selectable<CredentialsTable>;
 
 export function getCredential(

@@ -1,7 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Executor } from './executor.js';
 
 /**
  * A query compiled once per database handle and run with fresh parameter values (in the order the

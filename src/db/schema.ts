@@ -19,60 +19,15 @@ import type {
 } from '../access/tables.js';
 import type { CredentialsTable } from '../credentials/tables.js';
 import type { BlobLocationsTable, RegistriesTable } from '../registries/tables.js';
-
-export interface RepositoriesTable {
-  name: string;
-  created_at: number;
-}
-
-export interface BlobsTable {
-  digest: string;
-  size: number;
-  created_at: number;
-}
-
-/** A blob is visible in a repository only through a link row. */
-export interface RepositoryBlobsTable {
-  repository: string;
-  digest: string;
-  created_at: number;
-}
-
-export interface ManifestsTable {
-  repository: string;
-  digest: string;
-  media_type: string;
-  artifact_type: string | null;
-  subject: string | null;
-  /** JSON text of the manifest's annotations, for the referrers API. */
-  annotations: string | null;
-  size: number;
-  payload: Buffer;
-  created_at: number;
-}
-
-/** What a manifest points to: its config and layers (kind 'blob') or its children (kind 'manifest'). */
-export interface ManifestReferencesTable {
-  repository: string;
-  manifest_digest: string;
-  child_digest: string;
-  kind: 'blob' | 'manifest';
-}
-
-export interface TagsTable {
-  repository: string;
-  name: string;
-  digest: string;
-  updated_at: number;
-}
-
-export interface UploadsTable {
-  id: string;
-  repository: string;
-  created_at: number;
-  /** `user:<name>` or `address:<ip>`; null for the server's own uploads (imports). */
-  opened_by: string | null;
-}
+import type {
+  BlobsTable,
+  ManifestReferencesTable,
+  ManifestsTable,
+  RepositoriesTable,
+  RepositoryBlobsTable,
+  TagsTable,
+  UploadsTable,
+} from '../oci/tables.js';
 
 export interface Database {
   repositories: RepositoriesTable;

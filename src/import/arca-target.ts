@@ -3,10 +3,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { sqliteFileOf, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
 import { endpointOf } from '../storage/s3/client.js';
-import { openDatabase, type MetadataDb } from '../db/index.js';
-import { OciRegistry } from '../oci/index.js';
-import { CredentialService, MasterKeys } from '../credentials/index.js';
-import { openRegistries } from '../registries/index.js';
+import type { OciRegistry } from '../oci/index.js';
+import { openCore } from '../core.js';
 
 /** Arca's own storage and database, opened as `arca serve` opens them. */
 export interface ArcaTarget {
@@ -86,32 +84,17 @@ export async function openArca(config: ArcaConfig, dryRun: boolean): Promise<Arc
     throw new Error("Arca's storage is in read-only maintenance mode (storage.maintenance.readonly.enabled)");
   }
   const file = sqliteFileOf(config.database.url);
-  const url = dryRun && file !== null && !existsSync(file) ? 'sqlite::memory:' : config.database.url;
-  let meta: MetadataDb;
-  try {
-    meta = await openDatabase(url);
-  } catch (err) {
-    throw new Error(`database is not usable: ${(err as Error).message}`);
-  }
-  try {
-    // Repositories land where a push would put them: in their registry's primary location.
-    const keyFile = join(config.datadir, 'credentials.key');
+  const keyFile = join(config.datadir, 'credentials.key');
+  // Repositories land where a push would put them: in their registry's primary location.
+  const core = await openCore(config, {
+    databaseUrl: dryRun && file !== null && !existsSync(file) ? 'sqlite::memory:' : undefined,
     // A dry run must not create the key file a later server would adopt: with none yet there is
     // nothing sealed to open, so a throwaway key stands in.
-    const keyEnv =
+    keyEnv:
       dryRun && !process.env.ARCA_MASTER_KEY && !existsSync(keyFile)
         ? { ARCA_MASTER_KEY: randomBytes(32).toString('hex') }
-        : process.env;
-    const credentials = new CredentialService(meta.db, MasterKeys.load(keyEnv, keyFile));
-    const { registries, defaultStorage } = await openRegistries(config, meta.db, credentials);
-    if (!dryRun) {
-      await defaultStorage.ping().catch((err: unknown) => {
-        throw new Error(`storage (${defaultStorage.kind}) is not usable: ${(err as Error).message}`);
-      });
-    }
-    return { registry: new OciRegistry(meta, registries), close: () => meta.close() };
-  } catch (err) {
-    await meta.close();
-    throw err;
-  }
+        : undefined,
+    pingStorage: !dryRun,
+  });
+  return core;
 }

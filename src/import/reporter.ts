@@ -140,14 +140,3 @@ export function createReporter(opts: ReporterOptions): ImportReporter {
     },
   };
 }
-
-/** A reporter that says nothing (for embedding and tests). */
-export const silentReporter: ImportReporter = {
-  started() {},
-  repositoryStarted() {},
-  progress() {},
-  problem() {},
-  planned() {},
-  repositoryFinished() {},
-  finished() {},
-};

@@ -102,10 +102,6 @@ export function addRepository(summary: ImportSummary, result: RepositoryResult):
   summary.bytes.copied += result.bytesCopied;
 }
 
-export function newItems(s: Pick<ImportSummary, 'tags' | 'manifests' | 'blobs'>): number {
-  return s.tags.new + s.manifests.new + s.blobs.new;
-}
-
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(bytes: number): string {

@@ -47,4 +47,4 @@ export class OciRegistry {
   }
 }
 export { purgeStaleUploads } from './purge.js';
-export { singleStore, type BlobStore, type StoreRouter } from './stores.js';
+export type { BlobStore, StoreRouter } from './stores.js';

@@ -15,9 +15,3 @@ export interface StoreRouter {
   /** Every store in use (for purging uploads). */
   all(): BlobStore[];
 }
-
-/** The one-backend case: every repository in `default`. */
-export function singleStore(driver: StorageDriver, location = 'default'): StoreRouter {
-  const store = { location, driver };
-  return { storeFor: () => store, all: () => [store] };
-}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { AccessControl } from '../access/index.js';
-import type { ArcaConfig, S3StorageConfig } from '../config/index.js';
+import { parseS3Params, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
 import { credentialKey, type CredentialService } from '../credentials/index.js';
 import type { Database } from '../db/index.js';
 import type { DestinationGuard } from '../net/index.js';
@@ -12,31 +12,28 @@ import { FilesystemRoots } from './filesystem-roots.js';
 import type { LocationInfo } from './service.js';
 import type { RegistryRow } from './store.js';
 
-/** registry:2's s3 parameters for a bucket a registry brings: HTTPS, path-style, keys from its DATA credential. */
+/**
+ * registry:2's s3 parameters for a bucket a registry brings: HTTPS, path-style, keys from its DATA
+ * credential, the rest registry:2's defaults, as `storage.s3` would have them.
+ */
 export function ownS3Config(
   backend: NonNullable<RegistryBackend['s3']>,
   accessKey: string,
   secretKey: string,
 ): S3StorageConfig {
   const endpoint = /^https:\/\//i.test(backend.endpoint) ? backend.endpoint : `https://${backend.endpoint}`;
-  return {
-    accesskey: accessKey,
-    secretkey: secretKey,
-    region: backend.region,
-    regionendpoint: endpoint,
-    forcepathstyle: true,
-    bucket: backend.bucket,
-    encrypt: false,
-    secure: true,
-    skipverify: false,
-    v4auth: true,
-    chunksize: 10 * 1024 * 1024,
-    multipartcopychunksize: 32 * 1024 * 1024,
-    multipartcopythresholdsize: 32 * 1024 * 1024,
-    multipartcopymaxconcurrency: 100,
-    rootdirectory: backend.rootdirectory,
-    storageclass: 'STANDARD',
-  };
+  return parseS3Params(
+    {
+      accesskey: accessKey,
+      secretkey: secretKey,
+      region: backend.region,
+      regionendpoint: endpoint,
+      forcepathstyle: true,
+      bucket: backend.bucket,
+      rootdirectory: backend.rootdirectory,
+    },
+    'backend.s3',
+  );
 }
 
 function locationInfo(storage: { s3?: S3StorageConfig }): LocationInfo {

@@ -1,15 +1,7 @@
-import {
-  sql,
-  type Insertable,
-  type Kysely,
-  type Selectable,
-  type Transaction,
-  type Updateable,
-} from 'kysely';
-import type { Database } from '../db/index.js';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { Executor } from '../db/index.js';
 import type { RegistriesTable } from './tables.js';
 
-export type Executor = Kysely<Database> | Transaction<Database>;
 export type RegistryRow = Selectable<RegistriesTable>;
 
 export function getRegistry(db: Executor, key: string): Promise<RegistryRow | undefined> {

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AccessRoleAssignmentsTable } from '../tables.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export type AssignmentRow = Selectable<AccessRoleAssignmentsTable>;
 

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { AccessAuditTable } from '../tables.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export type AuditRow = Selectable<AccessAuditTable>;
 

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AccessGroupMembersTable, AccessGroupsTable } from '../tables.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export type GroupRow = Selectable<AccessGroupsTable>;
 export type GroupMemberRow = Selectable<AccessGroupMembersTable>;

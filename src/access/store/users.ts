@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AccessUsersTable } from '../tables.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export type UserRow = Selectable<AccessUsersTable>;
 
@@ -45,12 +45,4 @@ export async function updateUser(
 export async function deleteUser(db: Executor, name: string): Promise<boolean> {
   const result = await db.deleteFrom('access_users').where('name', '=', name).executeTakeFirst();
   return result.numDeletedRows > 0n;
-}
-
-export async function countUsers(db: Executor): Promise<number> {
-  const row = await db
-    .selectFrom('access_users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }

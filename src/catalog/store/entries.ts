@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { CatalogEntry } from '../entry.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export type EntrySource = 'user' | 'arca';
 

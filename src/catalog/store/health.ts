@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HealthRecord } from '../health/record.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export async function insertHealthCheck(
   db: Executor,

@@ -1,5 +1,4 @@
-import { PreparedQuery } from '../../db/index.js';
-import type { Executor } from './executor.js';
+import { PreparedQuery, type Executor } from '../../db/index.js';
 
 /**
  * Record a verified blob (idempotent), that `location` holds it, and link it into a repository.

@@ -1,6 +1,5 @@
-import { PreparedQuery } from '../../db/index.js';
-import type { ManifestsTable } from '../../db/schema.js';
-import type { Executor } from './executor.js';
+import { PreparedQuery, type Executor } from '../../db/index.js';
+import type { ManifestsTable } from '../tables.js';
 
 export interface StoredManifest {
   digest: string;

@@ -1,4 +1,4 @@
-import type { Executor } from './executor.js';
+import type { Executor } from '../../db/index.js';
 
 export async function insertUpload(
   db: Executor,

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ArcaConfig } from './config/index.js';
+import { CredentialService, MasterKeys } from './credentials/index.js';
+import { openDatabase, type MetadataDb } from './db/index.js';
+import type { DestinationGuard } from './net/index.js';
+import { OciRegistry, type UploadLimits } from './oci/index.js';
+import { openRegistries, type OpenedRegistries } from './registries/index.js';
+
+export interface CoreOptions {
+  /** Open this database instead of `database.url` (a dry run's empty stand-in). */
+  databaseUrl?: string;
+  /** Where the master keys are read from; default the process environment. */
+  keyEnv?: NodeJS.ProcessEnv;
+  /** Re-seal the credentials under the current master key, logging how many (a server start). */
+  reseal?: Logger;
+  /** The outbound policy for the object stores' connections. */
+  guard?: DestinationGuard;
+  /** Write-probe the default storage before going on (skipped by a dry run, which writes nothing). */
+  pingStorage?: boolean;
+  uploadLimits?: UploadLimits;
+}
+
+/** What `arca serve` and `arca import` both stand on: database, credentials, storage, OCI services. */
+export interface Core {
+  readonly meta: MetadataDb;
+  readonly credentials: CredentialService;
+  readonly opened: OpenedRegistries;
+  readonly registry: OciRegistry;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the database (migrated), the credentials under the master keys, the registries with their
+ * locations' storage, and the OCI services over them: the one start-up path, so a server and an
+ * import see the same repositories in the same places. On failure nothing stays open.
+ */
+export async function openCore(config: ArcaConfig, options: CoreOptions = {}): Promise<Core> {
+  let meta: MetadataDb;
+  try {
+    meta = await openDatabase(options.databaseUrl ?? config.database.url);
+  } catch (err) {
+    throw new Error(`database is not usable: ${(err as Error).message}`);
+  }
+  try {
+    let credentials: CredentialService;
+    try {
+      const keys = MasterKeys.load(options.keyEnv ?? process.env, join(config.datadir, 'credentials.key'));
+      credentials = new CredentialService(meta.db, keys);
+      if (options.reseal) {
+        // After a key change (ARCA_MASTER_KEY with the old one in ARCA_MASTER_KEY_PREVIOUS): re-seal.
+        const resealed = await credentials.resealAll();
+        if (resealed > 0)
+          options.reseal.info({ resealed }, 'credentials re-sealed with the current master key');
+      }
+    } catch (err) {
+      throw new Error(`credentials: ${(err as Error).message}`);
+    }
+    const opened = await openRegistries(config, meta.db, credentials, options.guard);
+    if (options.pingStorage) {
+      await opened.defaultStorage.ping().catch((err: unknown) => {
+        throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
+      });
+    }
+    const registry = new OciRegistry(meta, opened.registries, options.uploadLimits);
+    return { meta, credentials, opened, registry, close: () => meta.close() };
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
+}

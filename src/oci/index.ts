@@ -1,14 +1,16 @@
 import type { MetadataDb } from '../db/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestService } from './manifests.js';
-import { UploadService, defaultUploadLimits, type UploadLimits } from './uploads.js';
+import { UploadService } from './uploads.js';
+import { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 import { PresignedUploads } from './presigned-uploads.js';
 import { deleteRepositoryRows, listRepositories, repositoryExists } from './store/repositories.js';
 import type { StoreRouter } from './stores.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
 export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
-export { rangeHeader, defaultUploadLimits, type ChunkRange, type UploadLimits } from './uploads.js';
+export { rangeHeader, type ChunkRange } from './uploads.js';
+export { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService, PresignedUploads };
 export type { PresignedUpload } from './presigned-uploads.js';

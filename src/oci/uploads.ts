@@ -8,7 +8,8 @@ import type { MetadataDb } from '../db/index.js';
 import { assertDigest, newHash, type DigestAlgorithm } from './digest.js';
 import { HashTap } from './hash-tap.js';
 import { commitStaged, type StagedUpload } from './commit-staged.js';
-import { countOpenUploads, deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+import { deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+import { assertUploadRoom, defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 
 /** A chunk's declared position, from Content-Range. */
 export interface ChunkRange {
@@ -22,15 +23,6 @@ interface LiveHash {
   algorithm: DigestAlgorithm;
   hash: Hash;
 }
-
-/** How many upload sessions may be open at once; each is a row and storage until completed or purged. */
-export interface UploadLimits {
-  perRepository: number;
-  /** Per caller: a signed-in user, or the address of an anonymous one. */
-  perCaller: number;
-}
-
-export const defaultUploadLimits: UploadLimits = { perRepository: 1000, perCaller: 1000 };
 
 /** The shape of an upload id (a random UUID), checked before any lookup. */
 export const uploadIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -68,31 +60,7 @@ export class UploadService {
   async start(repository: string, openedBy: string | null = null): Promise<string> {
     const id = randomUUID();
     await this.meta.db.transaction().execute(async (tx) => {
-      const checks = [
-        {
-          limit: this.limits.perRepository,
-          count: () => countOpenUploads(tx, { repository }),
-          what: 'repository',
-        },
-        ...(openedBy === null
-          ? []
-          : [
-              {
-                limit: this.limits.perCaller,
-                count: () => countOpenUploads(tx, { openedBy }),
-                what: 'caller',
-              },
-            ]),
-      ];
-      for (const { limit, count, what } of checks) {
-        if ((await count()) >= limit) {
-          throw new AppError(
-            'TOOMANYREQUESTS',
-            `too many open uploads for this ${what} (limit ${limit}): finish or cancel some first`,
-            { limit },
-          );
-        }
-      }
+      await assertUploadRoom(tx, this.limits, repository, openedBy);
       await insertUpload(tx, id, repository, Date.now(), openedBy);
     });
     try {

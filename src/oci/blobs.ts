@@ -3,8 +3,8 @@ import { AppError } from '../errors/index.js';
 import { StorageNotFound, type ByteRange } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
-import { ensureRepository } from './store/repositories.js';
-import { blobSizeIn, linkBlob, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { blobSizeIn, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { linkBlobInto } from './link-blob.js';
 import type { StoreRouter } from './stores.js';
 
 /**
@@ -55,11 +55,7 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    const now = Date.now();
-    await this.meta.db.transaction().execute(async (tx) => {
-      await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now, location);
-    });
+    await linkBlobInto(this.meta.db, repository, digest, size, location);
     return true;
   }
 
@@ -75,28 +71,8 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
-    const now = Date.now();
-    await this.meta.db.transaction().execute(async (tx) => {
-      await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now, location);
-    });
+    await linkBlobInto(this.meta.db, repository, digest, size, location);
     return true;
-  }
-
-  /**
-   * Record a blob whose bytes were put at its path in the repository's store by other means (a
-   * browser upload verified by the caller), and link it into the repository.
-   */
-  async register(repository: string, digest: string, size: number): Promise<void> {
-    assertDigest(digest);
-    const { location, driver } = this.stores.storeFor(repository);
-    const stored = await driver.stat(blobPath(digest));
-    if (stored?.size !== size) throw new AppError('BLOB_UNKNOWN', 'the blob is not in storage', { digest });
-    const now = Date.now();
-    await this.meta.db.transaction().execute(async (tx) => {
-      await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now, location);
-    });
   }
 
   /** Remove a blob from a repository. The bytes stay until garbage collection finds them unused. */

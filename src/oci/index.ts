@@ -1,21 +1,27 @@
 import type { MetadataDb } from '../db/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestService } from './manifests.js';
-import { UploadService, defaultUploadLimits, type UploadLimits } from './uploads.js';
+import { UploadService } from './uploads.js';
+import { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
+import { PresignedUploads } from './presigned-uploads.js';
 import { deleteRepositoryRows, listRepositories, repositoryExists } from './store/repositories.js';
 import type { StoreRouter } from './stores.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
 export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
-export { rangeHeader, defaultUploadLimits, type ChunkRange, type UploadLimits } from './uploads.js';
+export { rangeHeader, type ChunkRange } from './uploads.js';
+export { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
-export type { BlobService, ManifestService, UploadService };
+export type { BlobService, ManifestService, UploadService, PresignedUploads };
+export type { PresignedUpload } from './presigned-uploads.js';
 export type { BlobBody } from './blobs.js';
 
 /** The OCI distribution services over one metadata database and the stores repositories write to. */
 export class OciRegistry {
   readonly blobs: BlobService;
   readonly uploads: UploadService;
+  /** Uploads sent straight to a store through a presigned URL; committed like `uploads`. */
+  readonly presignedUploads: PresignedUploads;
   readonly manifests: ManifestService;
 
   constructor(
@@ -25,6 +31,7 @@ export class OciRegistry {
   ) {
     this.blobs = new BlobService(meta, stores);
     this.uploads = new UploadService(meta, stores, uploadLimits);
+    this.presignedUploads = new PresignedUploads(meta, stores);
     this.manifests = new ManifestService(meta);
   }
 

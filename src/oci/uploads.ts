@@ -5,11 +5,11 @@ import { AppError } from '../errors/index.js';
 import { StorageConflict, StorageNotFound, type StorageDriver } from '../storage/index.js';
 import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
-import { assertDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
+import { assertDigest, newHash, type DigestAlgorithm } from './digest.js';
 import { HashTap } from './hash-tap.js';
-import { ensureRepository } from './store/repositories.js';
-import { linkBlob } from './store/blobs.js';
-import { countOpenUploads, deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+import { commitStaged, type StagedUpload } from './commit-staged.js';
+import { deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
+import { assertUploadRoom, defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 
 /** A chunk's declared position, from Content-Range. */
 export interface ChunkRange {
@@ -24,16 +24,8 @@ interface LiveHash {
   hash: Hash;
 }
 
-/** How many upload sessions may be open at once; each is a row and storage until completed or purged. */
-export interface UploadLimits {
-  perRepository: number;
-  /** Per caller: a signed-in user, or the address of an anonymous one. */
-  perCaller: number;
-}
-
-export const defaultUploadLimits: UploadLimits = { perRepository: 1000, perCaller: 1000 };
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The shape of an upload id (a random UUID), checked before any lookup. */
+export const uploadIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Blob uploads. Bytes go to the storage driver's resumable upload and are hashed once on the way.
@@ -68,31 +60,7 @@ export class UploadService {
   async start(repository: string, openedBy: string | null = null): Promise<string> {
     const id = randomUUID();
     await this.meta.db.transaction().execute(async (tx) => {
-      const checks = [
-        {
-          limit: this.limits.perRepository,
-          count: () => countOpenUploads(tx, { repository }),
-          what: 'repository',
-        },
-        ...(openedBy === null
-          ? []
-          : [
-              {
-                limit: this.limits.perCaller,
-                count: () => countOpenUploads(tx, { openedBy }),
-                what: 'caller',
-              },
-            ]),
-      ];
-      for (const { limit, count, what } of checks) {
-        if ((await count()) >= limit) {
-          throw new AppError(
-            'TOOMANYREQUESTS',
-            `too many open uploads for this ${what} (limit ${limit}): finish or cancel some first`,
-            { limit },
-          );
-        }
-      }
+      await assertUploadRoom(tx, this.limits, repository, openedBy);
       await insertUpload(tx, id, repository, Date.now(), openedBy);
     });
     try {
@@ -131,22 +99,34 @@ export class UploadService {
     range?: ChunkRange,
     length?: number,
   ): Promise<void> {
-    const parsed = assertDigest(digest);
+    assertDigest(digest);
     await this.owned(repository, id);
     const storage = this.storage(repository);
     await this.exclusive(id, async () => {
       if (body) await this.write(storage, id, body, range, length);
-      const size = await this.size(storage, id);
-      const actual = await this.digestOf(storage, id, size, parsed.algorithm);
-      if (actual !== digest) {
-        await this.discard(repository, id);
-        throw new AppError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
-          digest,
-          actual,
-        });
-      }
-      await this.commit(repository, id, digest, size);
+      await commitStaged(
+        this.meta.db,
+        this.stores.storeFor(repository),
+        repository,
+        this.staged(repository, id),
+        digest,
+      );
     });
+  }
+
+  /** An upload of this service as the commit step sees it: bytes in the driver's resumable upload. */
+  private staged(repository: string, id: string): StagedUpload {
+    const storage = this.storage(repository);
+    return {
+      measure: async (algorithm) => {
+        const size = await this.size(storage, id);
+        return { size, digest: await this.digestOf(storage, id, size, algorithm) };
+      },
+      moveTo: (path) => storage.commitUpload(id, path),
+      dropBytes: () => storage.abortUpload(id),
+      discard: () => this.discard(repository, id),
+      forget: (tx) => deleteUpload(tx, id),
+    };
   }
 
   /** A whole blob in one request (POST ?digest=). */
@@ -178,7 +158,7 @@ export class UploadService {
   }
 
   private async owned(repository: string, id: string): Promise<void> {
-    const owner = uuidPattern.test(id) ? await uploadRepository(this.meta.db, id) : undefined;
+    const owner = uploadIdPattern.test(id) ? await uploadRepository(this.meta.db, id) : undefined;
     if (owner !== repository) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
   }
 
@@ -294,20 +274,6 @@ export class UploadService {
     const state = await this.liveHash(storage, id, size, algorithm);
     this.live.delete(id);
     return `${algorithm}:${state.hash.digest('hex')}`;
-  }
-
-  private async commit(repository: string, id: string, digest: string, size: number): Promise<void> {
-    const path = blobPath(digest);
-    const { location, driver } = this.stores.storeFor(repository);
-    const existing = await driver.stat(path);
-    if (existing && existing.size === size) await driver.abortUpload(id);
-    else await driver.commitUpload(id, path);
-    const now = Date.now();
-    await this.meta.db.transaction().execute(async (tx) => {
-      await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repository, digest, size, now, location);
-      await deleteUpload(tx, id);
-    });
   }
 }
 

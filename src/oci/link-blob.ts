@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { ensureRepository } from './store/repositories.js';
+import { linkBlob } from './store/blobs.js';
+import type { Executor } from './store/executor.js';
+
+/**
+ * Record a verified blob held by `location` and link it into `repository` (created if new), in one
+ * transaction: every way a blob becomes visible in a repository (a committed upload, a mount, an
+ * adoption) goes through here, so there is one write for garbage collection to reason about.
+ * `alsoInTransaction` lets the caller retire its own record (an upload's row) atomically with the link.
+ */
+export async function linkBlobInto(
+  db: Kysely<Database>,
+  repository: string,
+  digest: string,
+  size: number,
+  location: string,
+  alsoInTransaction?: (tx: Executor) => Promise<void>,
+): Promise<void> {
+  const now = Date.now();
+  await db.transaction().execute(async (tx) => {
+    await ensureRepository(tx, repository, now);
+    await linkBlob(tx, repository, digest, size, now, location);
+    await alsoInTransaction?.(tx);
+  });
+}

@@ -3,7 +3,7 @@ import { AppError } from '../errors/index.js';
 import type { Database } from '../db/index.js';
 import { assertDigest, blobPath, type DigestAlgorithm } from './digest.js';
 import { linkBlobInto } from './link-blob.js';
-import type { Executor } from './store/executor.js';
+import type { Executor } from '../db/index.js';
 import type { BlobStore } from './stores.js';
 
 /**

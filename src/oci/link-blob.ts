@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { ensureRepository } from './store/repositories.js';
 import { linkBlob } from './store/blobs.js';
-import type { Executor } from './store/executor.js';
+import type { Executor } from '../db/index.js';
 
 /**
  * Record a verified blob held by `location` and link it into `repository` (created if new), in one

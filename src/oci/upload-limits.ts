@@ -1,5 +1,5 @@
 import { AppError } from '../errors/index.js';
-import type { Executor } from './store/executor.js';
+import type { Executor } from '../db/index.js';
 import { countOpenUploads } from './store/uploads.js';
 
 /** How many upload sessions may be open at once; each is a row and storage until completed or purged. */

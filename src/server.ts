@@ -70,11 +70,46 @@ function accessSettings(config: ArcaConfig): AccessSettings {
   };
 }
 
-/** Open the core (database, credentials, storage, OCI services), build the app and listen. */
+/**
+ * The server assembled but not listening: the app (tests call `inject()` on it), and `start` for
+ * what runs beside it once it has an address (catalog reconciliation, probes, health checks, pruning,
+ * upload purging).
+ */
+export interface AssembledServer {
+  app: FastifyInstance;
+  /** Start the background work; `url` is the address bound (the public URL unless http.host says otherwise). */
+  start(url: string): Promise<void>;
+  /** Stop the background work, the app (draining connections) and everything the core holds. */
+  close(): Promise<void>;
+}
+
+/** Open the core (database, credentials, storage, OCI services), build the app, listen, start. */
 export async function startServer(
   config: ArcaConfig,
   log: Logger = createLogger(config),
 ): Promise<RunningServer> {
+  const server = await assembleServer(config, log);
+  const { app } = server;
+  const { host, port } = parseListenAddress(config.http.addr);
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const bound = app.server.address();
+  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+  const scheme = config.http.tls ? 'https' : 'http';
+  const url = `${scheme}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
+  await server.start(url);
+  return { app, url, close: () => server.close() };
+}
+
+/** Open the core and build the app, without listening or starting background work. */
+export async function assembleServer(
+  config: ArcaConfig,
+  log: Logger = createLogger(config),
+): Promise<AssembledServer> {
   // Every request to another server goes through this one: its timeouts and destination policy.
   const outbound = new Outbound(config.outbound, log);
   // A backend probe (ping, CORS), a new bucket's CORS set-up, a bucket credential test: 10 s, or
@@ -207,35 +242,36 @@ export async function startServer(
     registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
   });
 
-  const { host, port } = parseListenAddress(config.http.addr);
-  await app.listen({ host, port });
-  const bound = app.server.address();
-  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-  const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
-
-  publicUrl = config.http.host ?? url;
-  try {
-    await catalog.reconcileOwnRegistries(await ownRegistries());
-  } catch (err) {
-    log.error({ err }, 'catalog: could not list the registries');
-  }
-  registries.start(5_000, (err) => log.error({ err }, 'registries: refresh failed'));
-  let probeTimer: NodeJS.Timeout | undefined;
-  if (config.registries.probeinterval > 0) {
-    probeTimer = setInterval(
-      () =>
-        registryService.probeAll().catch((err: unknown) => log.error({ err }, 'registries: probing failed')),
-      config.registries.probeinterval,
-    );
-    probeTimer.unref();
-  }
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
-  healthChecks.start();
-  access.startPruning();
+  let probeTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+
+  const start = async (url: string): Promise<void> => {
+    publicUrl = config.http.host ?? url;
+    try {
+      await catalog.reconcileOwnRegistries(await ownRegistries());
+    } catch (err) {
+      log.error({ err }, 'catalog: could not list the registries');
+    }
+    registries.start(5_000, (err) => log.error({ err }, 'registries: refresh failed'));
+    if (config.registries.probeinterval > 0) {
+      probeTimer = setInterval(
+        () =>
+          registryService
+            .probeAll()
+            .catch((err: unknown) => log.error({ err }, 'registries: probing failed')),
+        config.registries.probeinterval,
+      );
+      probeTimer.unref();
+    }
+    healthChecks.start();
+    access.startPruning();
+    startPurging();
+  };
 
   const purging = config.storage.maintenance.uploadpurging;
-  let purgeTimer: NodeJS.Timeout | undefined;
-  if (purging.enabled) {
+  const startPurging = () => {
+    if (!purging.enabled) return;
     const purge = async () => {
       try {
         const { purged } = await purgeStaleUploads(meta, registries, purging.age, purging.dryrun);
@@ -248,11 +284,11 @@ export async function startServer(
     purgeTimer = setInterval(purge, purging.interval);
     purgeTimer.unref();
     setTimeout(purge, Math.min(5_000, purging.interval)).unref();
-  }
+  };
 
   return {
     app,
-    url,
+    start,
     async close() {
       clearInterval(purgeTimer);
       clearInterval(probeTimer);

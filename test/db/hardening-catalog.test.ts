@@ -1,34 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CatalogService, parseQuery } from '../../src/catalog/index.js';
-import { isAppError, type AppError } from '../../src/errors/index.js';
 import type { MetadataDb } from '../../src/db/index.js';
 import { dialects } from '../helpers/dialects.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
-
-function entry(i: number, url: string, extra: Record<string, unknown> = {}) {
-  return {
-    container_registry_id: `e${i}`,
-    container_registry_name: `name-${i}`,
-    container_registry_public_url: url,
-    container_registry_tags: [`t${i % 10}`],
-    container_registry_metadata: { index: i, region: `r${i % 7}`, ...extra },
-  };
-}
-
-/** A 400 of `code` whose message matches `message`. */
-function refused(code: string, message: RegExp) {
-  return (err: unknown) => {
-    assert.ok(isAppError(err), `an AppError, not ${String(err)}`);
-    const e = err as AppError;
-    assert.equal(e.status, 400, e.message);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  };
-}
-
-const values = (n: number, prefix = 'v') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+import { entry, refused, values } from '../helpers/catalog-fixtures.js';
 
 for (const dialect of dialects()) {
   describe(`hardening 1: catalog query budgets (${dialect})`, () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
+import { AppError } from '../errors/index.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
 import { adminPasswordIgnored, createFirstAdmin, type FirstAdmin } from './bootstrap.js';
@@ -12,7 +13,12 @@ import { Htpasswd } from './htpasswd.js';
 import { StaticRegistries, type RegistryDirectory } from './registries.js';
 import { RoleCatalog } from './role-catalog.js';
 import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
+import type { Permission } from './permissions.js';
+import type { Caller } from './principal.js';
+import type { RegistryLocation } from './scope.js';
 import { LoginThrottle, defaultThrottleLimits, type ThrottleLimits } from './throttle.js';
+import { grantedAccess } from './token-access.js';
+import { parseScopes } from './token-scope.js';
 import { ExternalTokenVerifier, TokenService, type ExternalTrust, type TokenVerifier } from './tokens.js';
 
 /** How callers prove who they are. */
@@ -51,6 +57,20 @@ export interface AccessSettings {
   throttle?: Partial<ThrottleLimits>;
   /** How long audit events are kept (0: for ever); how often old ones and ended refresh tokens go. */
   audit?: { retentionMs: number; pruneIntervalMs: number };
+}
+
+/**
+ * What a permission is asked for: a registry (in its namespace) for registry verbs, or a namespace
+ * for namespaced ones (credentials).
+ */
+export type AccessTarget = RegistryLocation | { namespace: string };
+
+/** A signed access token, and a refresh token when one was asked for. */
+export interface IssuedToken {
+  token: string;
+  expiresIn: number;
+  issuedAt: Date;
+  refreshToken?: string;
 }
 
 interface Logger {
@@ -148,6 +168,54 @@ export class AccessControl {
     const outcome = await createFirstAdmin(this.db, adminPassword);
     if (outcome.kind === 'created') this.changed();
     return outcome;
+  }
+
+  /**
+   * May `caller` (none: anonymous) use `permission` at `target`? The one place a route's RBAC
+   * question is answered; with `auth: none` everyone may do everything.
+   */
+  async allows(caller: Caller | undefined, permission: Permission, target: AccessTarget): Promise<boolean> {
+    if (this.mode === 'none') return true;
+    const grants = await this.grants.of(caller ?? { kind: 'anonymous' });
+    if ('registry' in target) {
+      // Repositories name registries in lowercase; grants match regardless of case.
+      return grants.allows(permission, {
+        registry: target.registry.toLowerCase(),
+        namespace: target.namespace,
+      });
+    }
+    return grants.allowsInNamespace(permission, target.namespace);
+  }
+
+  /** As `allows`, but a refusal is a 403 DENIED naming the permission and where it was needed. */
+  async authorize(caller: Caller | undefined, permission: Permission, target: AccessTarget): Promise<void> {
+    if (await this.allows(caller, permission, target)) return;
+    const where =
+      'registry' in target ? `on registry ${target.registry}` : `in namespace ${target.namespace}`;
+    throw new AppError('DENIED', `${permission} is required ${where}`);
+  }
+
+  /**
+   * A token for `caller` carrying, of the requested Docker scopes (`repository:a/b:pull,push`, …),
+   * exactly what its grants allow; with `refresh`, a refresh token too (not for anonymous callers).
+   */
+  async issueToken(
+    caller: Caller,
+    scopes: readonly string[],
+    options: { refresh?: boolean } = {},
+  ): Promise<IssuedToken> {
+    if (!this.tokens) throw new Error(`auth: ${this.mode} issues no tokens`);
+    const grants = await this.grants.of(caller);
+    const issued: IssuedToken = await this.tokens.issue({
+      name: caller.kind === 'anonymous' ? '' : caller.name,
+      kind: caller.kind,
+      access: grantedAccess(caller, grants, parseScopes(scopes), this.registries),
+      apiKeyId: caller.kind === 'service-account' ? caller.apiKeyId : undefined,
+    });
+    if (options.refresh && caller.kind !== 'anonymous') {
+      issued.refreshToken = await this.authenticator.issueRefreshToken(caller);
+    }
+    return issued;
   }
 
   private changed(): void {

@@ -24,7 +24,7 @@ import {
 function checkName(what: string, name: string): void {
   if (!principalNamePattern.test(name)) {
     throw new AppError(
-      'ACCESS_REQUEST_INVALID',
+      'REQUEST_INVALID',
       `${what} name '${name.slice(0, 80)}': 1-64 letters, digits, '.', '_', '@' and '-', starting with a letter or digit`,
     );
   }
@@ -32,11 +32,11 @@ function checkName(what: string, name: string): void {
 
 function checkPassword(password: string): void {
   const problem = passwordProblem(password);
-  if (problem) throw new AppError('ACCESS_REQUEST_INVALID', `password: ${problem}`);
+  if (problem) throw new AppError('REQUEST_INVALID', `password: ${problem}`);
 }
 
 function notFound(what: string, name: string): AppError {
-  return new AppError('ACCESS_NOT_FOUND', `no ${what} named '${name}'`);
+  return new AppError('NOT_FOUND', `no ${what} named '${name}'`);
 }
 
 /**
@@ -67,10 +67,10 @@ export class IdentityDirectory {
     checkName('user', name);
     checkPassword(password);
     if (await serviceAccounts.getServiceAccount(this.db, name)) {
-      throw new AppError('ACCESS_CONFLICT', `'${name}' is the name of a service account`);
+      throw new AppError('CONFLICT', `'${name}' is the name of a service account`);
     }
     if (!(await users.insertUser(this.db, name, await hashPassword(password), this.now()))) {
-      throw new AppError('ACCESS_CONFLICT', `user '${name}' already exists`);
+      throw new AppError('CONFLICT', `user '${name}' already exists`);
     }
     this.changed();
     return this.getUser(name);
@@ -126,7 +126,7 @@ export class IdentityDirectory {
     for (const m of members) await this.requireMember(m.kind, m.name);
     await this.db.transaction().execute(async (tx) => {
       if (!(await groups.insertGroup(tx, name, description, this.now()))) {
-        throw new AppError('ACCESS_CONFLICT', `group '${name}' already exists`);
+        throw new AppError('CONFLICT', `group '${name}' already exists`);
       }
       for (const m of members) await groups.addMember(tx, name, m.kind, m.name);
     });
@@ -158,7 +158,7 @@ export class IdentityDirectory {
   async removeMember(group: string, kind: MemberKind, name: string): Promise<GroupView> {
     if (!(await groups.getGroup(this.db, group))) throw notFound('group', group);
     if (!(await groups.removeMember(this.db, group, kind, name))) {
-      throw new AppError('ACCESS_NOT_FOUND', `${kind} '${name}' is not a member of group '${group}'`);
+      throw new AppError('NOT_FOUND', `${kind} '${name}' is not a member of group '${group}'`);
     }
     this.changed();
     return this.getGroup(group);
@@ -169,7 +169,7 @@ export class IdentityDirectory {
       kind === 'user'
         ? await users.getUser(this.db, name)
         : await serviceAccounts.getServiceAccount(this.db, name);
-    if (!exists) throw new AppError('ACCESS_REQUEST_INVALID', `no ${kind} named '${name}'`);
+    if (!exists) throw new AppError('REQUEST_INVALID', `no ${kind} named '${name}'`);
   }
 
   // Service accounts
@@ -190,10 +190,10 @@ export class IdentityDirectory {
   async createServiceAccount(name: string, description: string): Promise<ServiceAccountView> {
     checkName('service account', name);
     if (await users.getUser(this.db, name)) {
-      throw new AppError('ACCESS_CONFLICT', `'${name}' is the name of a user`);
+      throw new AppError('CONFLICT', `'${name}' is the name of a user`);
     }
     if (!(await serviceAccounts.insertServiceAccount(this.db, name, description, this.now()))) {
-      throw new AppError('ACCESS_CONFLICT', `service account '${name}' already exists`);
+      throw new AppError('CONFLICT', `service account '${name}' already exists`);
     }
     this.changed();
     return this.getServiceAccount(name);
@@ -247,7 +247,7 @@ export class IdentityDirectory {
     }
     const now = this.now();
     if (options.expiresAt !== undefined && options.expiresAt !== null && options.expiresAt <= now) {
-      throw new AppError('ACCESS_REQUEST_INVALID', 'expires_at: must be in the future');
+      throw new AppError('REQUEST_INVALID', 'expires_at: must be in the future');
     }
     const { id, secret } = newSecret('api-key');
     const row: apiKeys.ApiKeyRow = {
@@ -270,7 +270,7 @@ export class IdentityDirectory {
     if (!(await apiKeys.revokeApiKey(this.db, 'service-account', serviceAccount, id, now))) {
       const row = await apiKeys.getApiKey(this.db, id);
       if (row && row.owner_name === serviceAccount && row.revoked_at !== null) return apiKeyView(row, now);
-      throw new AppError('ACCESS_NOT_FOUND', `service account '${serviceAccount}' has no API key '${id}'`);
+      throw new AppError('NOT_FOUND', `service account '${serviceAccount}' has no API key '${id}'`);
     }
     this.changed();
     return apiKeyView((await apiKeys.getApiKey(this.db, id))!, now);

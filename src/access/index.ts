@@ -1,5 +1,11 @@
 export { Htpasswd } from './htpasswd.js';
-export { AccessControl, type AccessSettings, type AuthSettings } from './access-control.js';
+export {
+  AccessControl,
+  type AccessSettings,
+  type AccessTarget,
+  type AuthSettings,
+  type IssuedToken,
+} from './access-control.js';
 export { permissions, permissionDescriptions, isPermission, type Permission } from './permissions.js';
 export { builtinRoles, type RoleDefinition } from './roles.js';
 export { Grants, actionPermission, type Grant, type RepositoryAction } from './grants.js';

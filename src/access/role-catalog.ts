@@ -31,11 +31,11 @@ function checkPermissions(list: readonly string[]): Permission[] {
   const unknown = list.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
     throw new AppError(
-      'ACCESS_REQUEST_INVALID',
+      'REQUEST_INVALID',
       `permissions: unknown ${unknown.map((p) => `'${p}'`).join(', ')} (known: ${allPermissions.join(', ')})`,
     );
   }
-  if (list.length === 0) throw new AppError('ACCESS_REQUEST_INVALID', 'permissions: at least one is needed');
+  if (list.length === 0) throw new AppError('REQUEST_INVALID', 'permissions: at least one is needed');
   return allPermissions.filter((p) => list.includes(p));
 }
 
@@ -67,7 +67,7 @@ export class RoleCatalog {
     const builtin = builtinRole(name);
     if (builtin) return builtin;
     const row = await roles.getRole(this.db, name);
-    if (!row) throw new AppError('ACCESS_NOT_FOUND', `no role named '${name}'`);
+    if (!row) throw new AppError('NOT_FOUND', `no role named '${name}'`);
     return customRole(row);
   }
 
@@ -93,14 +93,14 @@ export class RoleCatalog {
   ): Promise<RoleDefinition> {
     if (!roleNamePattern.test(name)) {
       throw new AppError(
-        'ACCESS_REQUEST_INVALID',
+        'REQUEST_INVALID',
         "role name: 1-64 letters, digits, '.', '_' and '-', starting with a letter",
       );
     }
-    if (builtinRole(name)) throw new AppError('ACCESS_CONFLICT', `'${name}' is a built-in role`);
+    if (builtinRole(name)) throw new AppError('CONFLICT', `'${name}' is a built-in role`);
     const checked = checkPermissions(permissions);
     if (!(await roles.insertRole(this.db, name, description, checked, this.now()))) {
-      throw new AppError('ACCESS_CONFLICT', `role '${name}' already exists`);
+      throw new AppError('CONFLICT', `role '${name}' already exists`);
     }
     this.changed();
     return this.getRole(name);
@@ -110,29 +110,28 @@ export class RoleCatalog {
     name: string,
     changes: { description?: string; permissions?: readonly string[] },
   ): Promise<RoleDefinition> {
-    if (builtinRole(name)) throw new AppError('ACCESS_CONFLICT', `built-in role '${name}' cannot be changed`);
+    if (builtinRole(name)) throw new AppError('CONFLICT', `built-in role '${name}' cannot be changed`);
     const permissions = changes.permissions === undefined ? undefined : checkPermissions(changes.permissions);
     if (
       !(await roles.updateRole(this.db, name, { description: changes.description, permissions }, this.now()))
     ) {
-      throw new AppError('ACCESS_NOT_FOUND', `no role named '${name}'`);
+      throw new AppError('NOT_FOUND', `no role named '${name}'`);
     }
     this.changed();
     return this.getRole(name);
   }
 
   async deleteRole(name: string): Promise<void> {
-    if (builtinRole(name)) throw new AppError('ACCESS_CONFLICT', `built-in role '${name}' cannot be deleted`);
+    if (builtinRole(name)) throw new AppError('CONFLICT', `built-in role '${name}' cannot be deleted`);
     await this.db.transaction().execute(async (tx) => {
       const uses = await assignments.countAssignmentsOfRole(tx, name);
       if (uses > 0) {
         throw new AppError(
-          'ACCESS_CONFLICT',
+          'CONFLICT',
           `role '${name}' is assigned ${uses} time${uses === 1 ? '' : 's'}: remove those assignments first`,
         );
       }
-      if (!(await roles.deleteRole(tx, name)))
-        throw new AppError('ACCESS_NOT_FOUND', `no role named '${name}'`);
+      if (!(await roles.deleteRole(tx, name))) throw new AppError('NOT_FOUND', `no role named '${name}'`);
     });
     this.changed();
   }
@@ -143,7 +142,7 @@ export class RoleCatalog {
 
   async getAssignment(id: string): Promise<AssignmentView> {
     const row = await assignments.getAssignment(this.db, id);
-    if (!row) throw new AppError('ACCESS_NOT_FOUND', `no role assignment '${id}'`);
+    if (!row) throw new AppError('NOT_FOUND', `no role assignment '${id}'`);
     return assignmentView(row);
   }
 
@@ -156,13 +155,13 @@ export class RoleCatalog {
     const scope = parseScope(input.scope);
     if (!scope) {
       throw new AppError(
-        'ACCESS_REQUEST_INVALID',
+        'REQUEST_INVALID',
         `scope '${input.scope.slice(0, 100)}': expected '/', '/namespaces/<namespace>' or '/registries/<registry>'`,
       );
     }
     if (scope.kind === 'registry' && !this.registries.has(scope.registry)) {
       throw new AppError(
-        'ACCESS_REQUEST_INVALID',
+        'REQUEST_INVALID',
         `scope: no registry named '${scope.registry}' (known: ${this.registries.list().join(', ')})`,
       );
     }
@@ -184,7 +183,7 @@ export class RoleCatalog {
 
   async unassign(id: string): Promise<void> {
     if (!(await assignments.deleteAssignment(this.db, id))) {
-      throw new AppError('ACCESS_NOT_FOUND', `no role assignment '${id}'`);
+      throw new AppError('NOT_FOUND', `no role assignment '${id}'`);
     }
     this.changed();
   }
@@ -195,6 +194,6 @@ export class RoleCatalog {
       exists = (await users.getUser(this.db, name)) !== undefined || this.isKnownUser(name);
     else if (kind === 'group') exists = (await groups.getGroup(this.db, name)) !== undefined;
     else exists = (await serviceAccounts.getServiceAccount(this.db, name)) !== undefined;
-    if (!exists) throw new AppError('ACCESS_REQUEST_INVALID', `principal: no ${kind} named '${name}'`);
+    if (!exists) throw new AppError('REQUEST_INVALID', `principal: no ${kind} named '${name}'`);
   }
 }

@@ -30,9 +30,6 @@ export const errorCodes = {
   CATALOG_ENTRY_EXISTS: { status: 409, message: 'container registry already exists' },
   CATALOG_ENTRY_MANAGED: { status: 409, message: 'container registry is managed by Arca' },
   CATALOG_QUERY_TOO_EXPENSIVE: { status: 400, message: 'catalog query too expensive' },
-  ACCESS_REQUEST_INVALID: { status: 400, message: 'invalid request' },
-  ACCESS_NOT_FOUND: { status: 404, message: 'not found' },
-  ACCESS_CONFLICT: { status: 409, message: 'conflict' },
   CREDENTIAL_INVALID: { status: 400, message: 'invalid credential request' },
   CREDENTIAL_UNKNOWN: { status: 404, message: 'credential not found' },
   CREDENTIAL_IN_USE: { status: 409, message: 'credential is in use' },
@@ -42,9 +39,45 @@ export const errorCodes = {
   REGISTRY_NOT_EMPTY: { status: 409, message: 'registry still holds content' },
   // hardening (http): bodies that are not JSON
   MEDIA_TYPE_UNSUPPORTED: { status: 415, message: 'unsupported media type' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  // house (api): generic codes of any surface, beside the domain ones; each status has a code, so no
+  // call site overrides one. `oci` is the name the /v2 dialect gives the code (the spec's closed list).
+  REQUEST_INVALID: { status: 400, message: 'invalid request' },
+  NOT_FOUND: { status: 404, message: 'not found' },
+  CONFLICT: { status: 409, message: 'conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'payload too large', oci: 'SIZE_INVALID' },
+  BLOB_UPLOAD_RANGE_INVALID: { status: 416, message: 'upload range invalid', oci: 'BLOB_UPLOAD_INVALID' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable', oci: 'BLOB_UNKNOWN' },
+} as const satisfies Record<string, { status: number; message: string; oci?: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
+
+/** The code as the OCI distribution dialect (/v2) names it: its own, unless registered otherwise. */
+export function ociCodeOf(code: ErrorCode): string {
+  const entry = errorCodes[code];
+  return 'oci' in entry ? entry.oci : code;
+}
+
+/** The code registered for a client-error status, for errors that carry only a status (Fastify's own). */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'UNSUPPORTED';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'MEDIA_TYPE_UNSUPPORTED';
+    case 416:
+      return 'RANGE_NOT_SATISFIABLE';
+    case 429:
+      return 'TOOMANYREQUESTS';
+    default:
+      return 'REQUEST_INVALID';
+  }
+}
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -57,12 +90,13 @@ export class AppError extends Error {
     code: ErrorCode,
     message?: string,
     detail?: unknown,
-    options: { status?: number; headers?: Record<string, string> } = {},
+    // No status here: a code's status is the one registered for it (register a new code instead).
+    options: { headers?: Record<string, string> } = {},
   ) {
     super(message ?? errorCodes[code].message);
     this.name = 'AppError';
     this.code = code;
-    this.status = options.status ?? errorCodes[code].status;
+    this.status = errorCodes[code].status;
     this.detail = detail;
     this.headers = options.headers ?? {};
   }

@@ -13,11 +13,9 @@ import { parseJsonBodies } from './json-body.js';
 import { v2Routes } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
 import { accessGuard, auditTrail } from './access-guard.js';
-import { accessRoutes } from './routes/access.js';
+import { apiRoutes, type ApiRoutesOptions } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
-import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.js';
-import { credentialRoutes, type CredentialRoutesOptions } from './routes/credentials.js';
-import { registryRoutes, type RegistryRoutesOptions } from './routes/registries.js';
+import { catalogRoutes } from './routes/catalog.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,11 +46,11 @@ export interface AppOptions {
   /** Timeouts and the per-address connection limit; Node's defaults when absent (tests of the app alone). */
   clientLimits?: ClientLimits;
   /** The container-registry catalog (AIOS API and /api/v1/catalog), when the server offers it. */
-  catalog?: Omit<CatalogRoutesOptions, 'access'>;
+  catalog?: ApiRoutesOptions['catalog'];
   /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
-  credentials?: Omit<CredentialRoutesOptions, 'access'>;
+  credentials?: ApiRoutesOptions['credentials'];
   /** Registries as resources (/api/v1/registries). */
-  registries?: Omit<RegistryRoutesOptions, 'access'>;
+  registries?: ApiRoutesOptions['registries'];
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -120,8 +118,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  // Routes at the root (the access API) take JSON bodies only; other surfaces set their own parsers.
-  parseJsonBodies(app, { invalid: 'ACCESS_REQUEST_INVALID' });
+  // Routes at the root take JSON bodies only; each surface (/api/v1, /v2, /auth, AIOS) sets its own.
+  parseJsonBodies(app);
 
   // Every route's access is decided by requiredAccess and enforced here, before any handler runs.
   app.addHook('onRequest', accessGuard(options.access));
@@ -129,13 +127,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(opsRoutes, { metrics, checks: options.readiness });
   if (options.access.tokens) app.register(authRoutes, { access: options.access });
-  app.register(accessRoutes, { access: options.access, prefix: '/api/v1' });
-  if (options.registries) {
-    app.register(registryRoutes, { ...options.registries, access: options.access, prefix: '/api/v1' });
-  }
-  if (options.credentials) {
-    app.register(credentialRoutes, { ...options.credentials, access: options.access, prefix: '/api/v1' });
-  }
+  app.register(apiRoutes, {
+    access: options.access,
+    catalog: options.catalog,
+    credentials: options.credentials,
+    registries: options.registries,
+    prefix: '/api/v1',
+  });
   app.register(v2Routes, {
     registry: options.registry,
     deleteEnabled: options.deleteEnabled,
@@ -143,7 +141,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     manifestLimit: options.manifestLimit,
     redirect: options.redirect ?? false,
   });
-  // The access guard checks each catalog route's declared catalog/read or catalog/write.
+  // The AIOS catalog paths; the access guard checks each route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });
   return app;
 }

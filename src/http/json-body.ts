@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode } from '../errors/index.js';
+import { AppError } from '../errors/index.js';
 
 export interface JsonBodyOptions {
   /** Also take `application/x-www-form-urlencoded` (OAuth2's token endpoint), as a map of fields. */
   form?: boolean;
-  /** The code of a body that does not parse. Default CATALOG_REQUEST_INVALID. */
-  invalid?: ErrorCode;
   bodyLimit?: number;
 }
 
@@ -27,7 +25,6 @@ function mediaTypeOf(request: FastifyRequest): string {
  * prototype.
  */
 export function parseJsonBodies(app: FastifyInstance, options: JsonBodyOptions = {}): void {
-  const invalid = options.invalid ?? 'CATALOG_REQUEST_INVALID';
   const accepted = options.form ? `application/json or ${formType}` : 'application/json';
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -64,7 +61,7 @@ export function parseJsonBodies(app: FastifyInstance, options: JsonBodyOptions =
           }),
         );
       } catch (err) {
-        done(new AppError(invalid, `invalid JSON body: ${(err as Error).message}`), undefined);
+        done(new AppError('REQUEST_INVALID', `invalid JSON body: ${(err as Error).message}`), undefined);
       }
     },
   );

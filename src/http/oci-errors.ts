@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, isAppError } from '../errors/index.js';
+import { AppError, isAppError, ociCodeOf } from '../errors/index.js';
 
 /** Render any error in the OCI dialect: `{"errors":[{code,message,detail}]}`. Internals never leak. */
 export function sendOciError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -7,9 +7,7 @@ export function sendOciError(err: unknown, request: FastifyRequest, reply: Fasti
   if (isAppError(err)) {
     error = err;
   } else if (isClientBodyError(err)) {
-    error = new AppError('SIZE_INVALID', 'request body ended early or was malformed', undefined, {
-      status: 400,
-    });
+    error = new AppError('SIZE_INVALID', 'request body ended early or was malformed');
   } else {
     request.log.error({ err }, 'request failed');
     error = new AppError('UNKNOWN', 'internal server error');
@@ -20,7 +18,9 @@ export function sendOciError(err: unknown, request: FastifyRequest, reply: Fasti
   return reply
     .code(error.status)
     .type('application/json; charset=utf-8')
-    .send({ errors: [{ code: error.code, message: error.message, detail: error.detail ?? null }] });
+    .send({
+      errors: [{ code: ociCodeOf(error.code), message: error.message, detail: error.detail ?? null }],
+    });
 }
 
 function isClientBodyError(err: unknown): boolean {

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errorCodes, isAppError } from '../errors/index.js';
+import { AppError, codeForStatus, errorCodes, isAppError } from '../errors/index.js';
 
 /**
- * Any error as an AppError: Fastify's own client errors (bad body, too large, wrong media type) keep
- * their 4xx status; anything else is logged and becomes a 500 that leaks nothing.
+ * Any error as an AppError: Fastify's own client errors (bad body, too large, wrong media type) become
+ * the code registered for their 4xx status; anything else is logged and becomes a 500 that leaks nothing.
  */
 export function asAppError(err: unknown, request: FastifyRequest): AppError {
   if (isAppError(err)) {
@@ -12,7 +12,7 @@ export function asAppError(err: unknown, request: FastifyRequest): AppError {
   }
   const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError('CATALOG_REQUEST_INVALID', (err as Error).message, undefined, { status });
+    return new AppError(codeForStatus(status), (err as Error).message);
   }
   request.log.error({ err }, 'request failed');
   return new AppError('UNKNOWN', 'internal server error');

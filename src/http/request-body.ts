@@ -11,12 +11,7 @@ const maxDiscard = 64 * 1024 * 1024;
  */
 export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooBig = () =>
-    new AppError(
-      'SIZE_INVALID',
-      `manifest is larger than the limit of ${limit} bytes`,
-      { limit },
-      { status: 413 },
-    );
+    new AppError('PAYLOAD_TOO_LARGE', `manifest is larger than the limit of ${limit} bytes`, { limit });
   const declared = contentLength(req);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -52,10 +47,10 @@ export function hasBody(req: IncomingMessage): boolean {
 export function parseContentRange(value: string | undefined): ChunkRange | undefined {
   if (value === undefined) return undefined;
   const m = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/.exec(value.trim());
-  if (!m) throw new AppError('BLOB_UPLOAD_INVALID', 'invalid Content-Range', { value }, { status: 416 });
+  if (!m) throw new AppError('BLOB_UPLOAD_RANGE_INVALID', 'invalid Content-Range', { value });
   const range = { start: Number(m[1]), end: Number(m[2]) };
   if (range.end < range.start) {
-    throw new AppError('BLOB_UPLOAD_INVALID', 'invalid Content-Range', { value }, { status: 416 });
+    throw new AppError('BLOB_UPLOAD_RANGE_INVALID', 'invalid Content-Range', { value });
   }
   return range;
 }
@@ -68,11 +63,10 @@ export function parseByteRange(value: string | undefined, size: number): ChunkRa
   if (value === undefined) return undefined;
   const unsatisfiable = () =>
     new AppError(
-      'BLOB_UNKNOWN',
+      'RANGE_NOT_SATISFIABLE',
       'requested range not satisfiable',
       { range: value },
       {
-        status: 416,
         headers: { 'Content-Range': `bytes */${size}` },
       },
     );

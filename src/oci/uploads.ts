@@ -171,12 +171,9 @@ export class UploadService {
   /** One request at a time per upload: a second concurrent chunk could only land out of order. */
   private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
     if (this.busy.has(id)) {
-      throw new AppError(
-        'BLOB_UPLOAD_INVALID',
-        'another request is writing to this upload',
-        { uuid: id },
-        { status: 416 },
-      );
+      throw new AppError('BLOB_UPLOAD_RANGE_INVALID', 'another request is writing to this upload', {
+        uuid: id,
+      });
     }
     this.busy.add(id);
     try {
@@ -279,10 +276,10 @@ export class UploadService {
 
 function outOfOrder(offset: number): AppError {
   return new AppError(
-    'BLOB_UPLOAD_INVALID',
+    'BLOB_UPLOAD_RANGE_INVALID',
     'chunk out of order: the upload is at a different offset',
     { offset },
-    { status: 416, headers: { Range: rangeHeader(offset) } },
+    { headers: { Range: rangeHeader(offset) } },
   );
 }
 

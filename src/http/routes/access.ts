@@ -8,8 +8,7 @@ import {
   type AccessControl,
   type MemberKind,
 } from '../../access/index.js';
-import { AppError, isAppError } from '../../errors/index.js';
-import { sendProblem } from '../problem.js';
+import { AppError } from '../../errors/index.js';
 
 export interface AccessRoutesOptions {
   access: AccessControl;
@@ -88,7 +87,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, what = 'body'): z
   const result = schema.safeParse(input ?? (what === 'body' ? undefined : {}));
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => `${[what, ...i.path].join('.')}: ${i.message}`);
-  throw new AppError('ACCESS_REQUEST_INVALID', issues.join('; '));
+  throw new AppError('REQUEST_INVALID', issues.join('; '));
 }
 
 type Params = { Params: Record<string, string> };
@@ -98,31 +97,11 @@ const manage = { config: { access: 'access/manage' as const } };
 /**
  * Arca's access API under /api/v1: users, groups, service accounts and their API keys, roles, role
  * assignments, the audit log, and `me`. JSON in and out, problem+json errors; everything but `me`
- * needs `access/manage`.
+ * needs `access/manage`. Part of the /api/v1 plugin (routes/api.ts), which renders errors.
  */
 export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOptions): Promise<void> {
   const { access } = options;
   const { directory, roles } = access;
-
-  app.setErrorHandler((err, request, reply) => {
-    // Fastify's own client errors (invalid JSON, wrong content type, too large) keep their status.
-    const status = (err as { statusCode?: unknown }).statusCode;
-    if (!isAppError(err) && typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(
-        new AppError('ACCESS_REQUEST_INVALID', (err as Error).message, undefined, { status }),
-        request,
-        reply,
-      );
-    }
-    return sendProblem(err, request, reply);
-  });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      new AppError('ACCESS_NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?', 1)[0]}`),
-      request,
-      reply,
-    ),
-  );
 
   const created = (reply: FastifyReply, location: string, body: unknown) =>
     reply.code(201).header('Location', `/api/v1${location}`).send(body);
@@ -210,7 +189,7 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
   app.post<Params>('/service-accounts/:name/api-keys', manage, async (request, reply) => {
     const body = parse(schemas.createApiKey, request.body ?? {});
     if (body.expires_at !== undefined && body.expires_in !== undefined) {
-      throw new AppError('ACCESS_REQUEST_INVALID', 'body: give expires_at or expires_in, not both');
+      throw new AppError('REQUEST_INVALID', 'body: give expires_at or expires_in, not both');
     }
     const expiresAt = body.expires_in !== undefined ? Date.now() + body.expires_in * 1000 : body.expires_at;
     const key = await directory.createApiKey(request.params.name!, { name: body.name, expiresAt });
@@ -294,7 +273,7 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
   app.post('/token-keys/rotate', manage, async (_request, reply) => {
     if (!access.signingKeys) {
       throw new AppError(
-        'ACCESS_CONFLICT',
+        'CONFLICT',
         'this server does not issue tokens (auth is none or an external token server)',
       );
     }

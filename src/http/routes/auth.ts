@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { grantedAccess, parseScopes, type AccessControl, type Caller } from '../../access/index.js';
+import type { AccessControl, Caller } from '../../access/index.js';
 import { AppError, errorCodes } from '../../errors/index.js';
 import { basicCredentials, isEmptyBasic } from '../basic-auth.js';
 import { parseJsonBodies } from '../json-body.js';
+import { asAppError } from '../problem.js';
 import { quotedString } from '../quoted-string.js';
 
 export interface AuthRoutesOptions {
@@ -31,24 +32,14 @@ function one(value: string | string[] | undefined): string | undefined {
  */
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { access } = options;
-  const tokens = access.tokens!;
   const service = access.settings.token.service;
 
   // OAuth2 posts forms to /auth/token; JSON is taken too; anything else is a 415.
-  parseJsonBodies(app, { form: true, invalid: 'ACCESS_REQUEST_INVALID', bodyLimit: 64 * 1024 });
+  parseJsonBodies(app, { form: true, bodyLimit: 64 * 1024 });
 
   // The Docker token dialect: `{"errors": [...]}` with the registry's codes; OAuth2's own for POST.
   app.setErrorHandler((err, request, reply) => {
-    const error =
-      err instanceof AppError
-        ? err
-        : typeof (err as { statusCode?: unknown }).statusCode === 'number' &&
-            (err as { statusCode: number }).statusCode < 500
-          ? new AppError('ACCESS_REQUEST_INVALID', (err as Error).message, undefined, {
-              status: (err as { statusCode: number }).statusCode,
-            })
-          : (request.log.error({ err }, 'token request failed'),
-            new AppError('UNKNOWN', 'internal server error'));
+    const error = asAppError(err, request);
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
     if (error.status === 401) reply.header('WWW-Authenticate', `Basic realm=${quotedString(service)}`);
     reply.code(error.status).header('Cache-Control', 'no-store');
@@ -65,21 +56,10 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   function checkService(given: string | undefined): void {
     if (given !== undefined && given !== '' && given !== service) {
       throw new AppError(
-        'ACCESS_REQUEST_INVALID',
+        'REQUEST_INVALID',
         `unknown service '${given.slice(0, 100)}' (this is '${service}')`,
       );
     }
-  }
-
-  async function issue(caller: Caller, scopes: string[]) {
-    const grants = await access.grants.of(caller);
-    const granted = grantedAccess(caller, grants, parseScopes(scopes), access.registries);
-    return tokens.issue({
-      name: caller.kind === 'anonymous' ? '' : caller.name,
-      kind: caller.kind,
-      access: granted,
-      apiKeyId: caller.kind === 'service-account' ? caller.apiKeyId : undefined,
-    });
   }
 
   async function login(request: FastifyRequest, username: string, password: string): Promise<Caller> {
@@ -97,16 +77,16 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       if (!basic) throw new AppError('UNAUTHORIZED', 'expected Basic credentials');
       caller = await login(request, basic.user, basic.password);
     }
-    const { token, expiresIn, issuedAt } = await issue(caller, all(query.scope));
+    const issued = await access.issueToken(caller, all(query.scope), {
+      refresh: one(query.offline_token) === 'true',
+    });
     const body: Record<string, unknown> = {
-      token,
-      access_token: token,
-      expires_in: expiresIn,
-      issued_at: issuedAt.toISOString(),
+      token: issued.token,
+      access_token: issued.token,
+      expires_in: issued.expiresIn,
+      issued_at: issued.issuedAt.toISOString(),
     };
-    if (one(query.offline_token) === 'true' && caller.kind !== 'anonymous') {
-      body.refresh_token = await access.authenticator.issueRefreshToken(caller);
-    }
+    if (issued.refreshToken !== undefined) body.refresh_token = issued.refreshToken;
     return reply.header('Cache-Control', 'no-store').send(body);
   });
 
@@ -122,30 +102,29 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         const username = one(body.username);
         const password = one(body.password);
         if (!username || password === undefined) {
-          throw new AppError('ACCESS_REQUEST_INVALID', 'grant_type=password needs username and password');
+          throw new AppError('REQUEST_INVALID', 'grant_type=password needs username and password');
         }
         caller = await login(request, username, password);
       } else if (grant === 'refresh_token') {
         const refresh = one(body.refresh_token);
-        if (!refresh)
-          throw new AppError('ACCESS_REQUEST_INVALID', 'grant_type=refresh_token needs refresh_token');
+        if (!refresh) throw new AppError('REQUEST_INVALID', 'grant_type=refresh_token needs refresh_token');
         caller = await access.authenticator.refreshToken(refresh, request.ip);
       } else {
-        throw new AppError('ACCESS_REQUEST_INVALID', "grant_type: expected 'password' or 'refresh_token'");
+        throw new AppError('REQUEST_INVALID', "grant_type: expected 'password' or 'refresh_token'");
       }
       const scopes = all(body.scope);
-      const { token, expiresIn, issuedAt } = await issue(caller, scopes);
+      // A refresh grant keeps its refresh token; a password grant gets one when asked for offline access.
+      const issued = await access.issueToken(caller, scopes, {
+        refresh: grant === 'password' && one(body.access_type) === 'offline',
+      });
       const answer: Record<string, unknown> = {
-        access_token: token,
+        access_token: issued.token,
         token_type: 'Bearer',
-        expires_in: expiresIn,
-        issued_at: issuedAt.toISOString(),
+        expires_in: issued.expiresIn,
+        issued_at: issued.issuedAt.toISOString(),
         scope: scopes.join(' '),
       };
-      // A refresh grant keeps its refresh token; a password grant gets one when asked for offline access.
-      if (grant === 'password' && one(body.access_type) === 'offline' && caller.kind !== 'anonymous') {
-        answer.refresh_token = await access.authenticator.issueRefreshToken(caller);
-      }
+      if (issued.refreshToken !== undefined) answer.refresh_token = issued.refreshToken;
       return reply.header('Cache-Control', 'no-store').send(answer);
     },
   );

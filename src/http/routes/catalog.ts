@@ -10,7 +10,7 @@ import {
   type CredentialUseCheck,
   type QueryInput,
 } from '../../catalog/index.js';
-import { asAppError, sendProblem } from '../problem.js';
+import { asAppError } from '../problem.js';
 import { parseJsonBodies } from '../json-body.js';
 
 declare module 'fastify' {
@@ -34,9 +34,7 @@ const credentialNamespace = 'default';
  */
 function credentialUse(access: AccessControl, request: FastifyRequest): CredentialUseCheck {
   return async (name) => {
-    if (access.mode === 'none') return;
-    const grants = await access.grants.of(request.caller ?? { kind: 'anonymous' });
-    if (!grants.allowsInNamespace('credentials/read', credentialNamespace)) {
+    if (!(await access.allows(request.caller, 'credentials/read', { namespace: credentialNamespace }))) {
       throw new AppError(
         'DENIED',
         `naming credential ${JSON.stringify(name.slice(0, 64))} needs credentials/read in namespace ${credentialNamespace}`,
@@ -50,12 +48,6 @@ const write = { config: { permission: 'catalog/write' as const } };
 const apiLimits = { defaultLimit: 100, maxLimit: 1000 };
 
 type IdParams = { Params: { id: string } };
-
-/** The container-registry catalog: the AIOS API at its own paths, and Arca's API under /api/v1/catalog. */
-export async function catalogRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
-  app.register(aiosRoutes, options);
-  app.register(apiRoutes, { ...options, prefix: '/api/v1/catalog' });
-}
 
 /** The query of POST /container_registries: the body is the filter, or an envelope with options. */
 function aiosQuery(body: unknown, query: Record<string, string | undefined>): QueryInput {
@@ -92,10 +84,11 @@ function requireObject(body: unknown, what: string): object {
 }
 
 /**
- * The AIOS container-registry API, exactly: `{"success": true, "data": ...}` or
- * `{"success": false, "error": "..."}`, at the reference's paths.
+ * The container-registry catalog's AIOS API, exactly: `{"success": true, "data": ...}` or
+ * `{"success": false, "error": "..."}`, at the reference's paths. Its own surface with its own error
+ * handler; Arca's catalog API is `catalogApiRoutes`, part of the /api/v1 plugin.
  */
-async function aiosRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
+export async function catalogRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
   const catalog = options.service;
   const mayUse = (request: FastifyRequest) => credentialUse(options.access, request);
   parseJsonBodies(app);
@@ -160,26 +153,13 @@ function listResponse(page: { items: unknown[]; more: boolean }, skip: number, l
   return { items: page.items, skip, limit, next: page.more ? skip + page.items.length : null };
 }
 
-/** Arca's own API for the catalog: REST paths, problem+json errors, paged lists. */
-async function apiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
+/**
+ * Arca's own API for the catalog (/api/v1/catalog): REST paths, paged lists; bodies and errors are the
+ * /api/v1 plugin's.
+ */
+export async function catalogApiRoutes(app: FastifyInstance, options: CatalogRoutesOptions): Promise<void> {
   const catalog = options.service;
   const mayUse = (request: FastifyRequest) => credentialUse(options.access, request);
-  parseJsonBodies(app);
-  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      new AppError(
-        'CATALOG_REQUEST_INVALID',
-        `no such endpoint: ${request.method} ${request.url.split('?', 1)[0]}`,
-        undefined,
-        {
-          status: 404,
-        },
-      ),
-      request,
-      reply,
-    ),
-  );
   const entryUrl = (id: string) => `/api/v1/catalog/entries/${encodeURIComponent(id)}`;
 
   app.post('/entries', write, async (request, reply) => {

@@ -8,10 +8,8 @@ import {
   type CredentialTestResult,
   type OpenedCredential,
 } from '../../credentials/index.js';
-import { AppError, isAppError } from '../../errors/index.js';
+import { AppError } from '../../errors/index.js';
 import { Outbound } from '../../net/index.js';
-import { parseJsonBodies } from '../json-body.js';
-import { sendProblem } from '../problem.js';
 
 export interface CredentialRoutesOptions {
   credentials: CredentialService;
@@ -54,31 +52,11 @@ export async function credentialRoutes(
 ): Promise<void> {
   const { credentials, access } = options;
   const outbound = options.outbound ?? new Outbound();
-  parseJsonBodies(app);
-  app.setErrorHandler((err, request, reply) => {
-    const status = (err as { statusCode?: unknown }).statusCode;
-    if (!isAppError(err) && typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(
-        new AppError('CREDENTIAL_INVALID', (err as Error).message, undefined, { status }),
-        request,
-        reply,
-      );
-    }
-    if (isAppError(err) && err.code === 'CATALOG_REQUEST_INVALID') {
-      return sendProblem(new AppError('CREDENTIAL_INVALID', err.message), request, reply);
-    }
-    return sendProblem(err, request, reply);
-  });
 
   const signedIn = { config: { access: 'authenticated' as const } };
 
-  async function require(request: FastifyRequest, permission: Permission, namespace: string): Promise<void> {
-    if (access.mode === 'none') return;
-    const grants = await access.grants.of(request.caller ?? { kind: 'anonymous' });
-    if (!grants.allowsInNamespace(permission, namespace)) {
-      throw new AppError('DENIED', `${permission} is required in namespace ${namespace}`);
-    }
-  }
+  const require = (request: FastifyRequest, permission: Permission, namespace: string) =>
+    access.authorize(request.caller, permission, { namespace });
   const by = (request: FastifyRequest) =>
     request.caller && request.caller.kind !== 'anonymous' ? request.caller.name : null;
 

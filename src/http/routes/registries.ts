@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl, Permission } from '../../access/index.js';
-import { AppError, isAppError } from '../../errors/index.js';
+import { AppError } from '../../errors/index.js';
 import type { BrowserTransfers, RegistryService, RegistryView } from '../../registries/index.js';
-import { parseJsonBodies } from '../json-body.js';
-import { sendProblem } from '../problem.js';
 
 export interface RegistryRoutesOptions {
   service: RegistryService;
@@ -21,45 +19,26 @@ type Params = { Params: { name: string }; Querystring: Record<string, string | u
  */
 export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
   const { service, access } = options;
-  parseJsonBodies(app);
-  app.setErrorHandler((err, request, reply) => {
-    const status = (err as { statusCode?: unknown }).statusCode;
-    if (isAppError(err) && err.code === 'CATALOG_REQUEST_INVALID') {
-      return sendProblem(new AppError('REGISTRY_INVALID', err.message), request, reply);
-    }
-    if (!isAppError(err) && typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(
-        new AppError('REGISTRY_INVALID', (err as Error).message, undefined, { status }),
-        request,
-        reply,
-      );
-    }
-    return sendProblem(err, request, reply);
-  });
 
   const signedIn = { config: { access: 'authenticated' as const } };
 
-  async function may(request: FastifyRequest, permission: Permission, registry: string, namespace: string) {
-    if (access.mode === 'none') return true;
-    const grants = await access.grants.of(request.caller ?? { kind: 'anonymous' });
-    return grants.allows(permission, { registry: registry.toLowerCase(), namespace });
-  }
-  async function require(
+  const require = (
     request: FastifyRequest,
     permission: Permission,
     view: Pick<RegistryView, 'path' | 'namespace'>,
-  ) {
-    if (!(await may(request, permission, view.path, view.namespace))) {
-      throw new AppError('DENIED', `${permission} is required on registry ${view.path}`);
-    }
-  }
+  ) => access.authorize(request.caller, permission, { registry: view.path, namespace: view.namespace });
   const by = (request: FastifyRequest) =>
     request.caller && request.caller.kind !== 'anonymous' ? request.caller.name : null;
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/registries', signedIn, async (request) => {
     const all = await service.list(request.query.namespace);
     const visible: RegistryView[] = [];
-    for (const r of all) if (await may(request, 'registries/read', r.path, r.namespace)) visible.push(r);
+    for (const r of all) {
+      if (
+        await access.allows(request.caller, 'registries/read', { registry: r.path, namespace: r.namespace })
+      )
+        visible.push(r);
+    }
     return { items: visible };
   });
 

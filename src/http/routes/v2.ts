@@ -45,17 +45,15 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const target = matchOciPath(rest);
     request.ociTarget = target.kind;
     if (target.kind === 'none') {
-      throw new AppError('NAME_UNKNOWN', 'no such endpoint', { path }, { status: 404 });
+      throw new AppError('NAME_UNKNOWN', 'no such endpoint', { path });
     }
     if (!allowedMethods[target.kind].includes(request.method)) {
       reply.header('Allow', allowedMethods[target.kind].join(', '));
-      throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`, undefined, {
-        status: 405,
-      });
+      throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`);
     }
     if ('name' in target) assertRepositoryName(target.name);
     if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
-      throw new AppError('UNSUPPORTED', 'the registry is in read-only mode', undefined, { status: 405 });
+      throw new AppError('UNSUPPORTED', 'the registry is in read-only mode');
     }
     return dispatch(target, request, reply);
   };
@@ -87,7 +85,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       case 'referrers':
         return referrers(target.name, target.digest, request, reply);
       case 'none':
-        throw new AppError('NAME_UNKNOWN', undefined, undefined, { status: 404 });
+        throw new AppError('NAME_UNKNOWN');
     }
   }
 
@@ -276,9 +274,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
 
   function requireDelete(): void {
     if (!options.deleteEnabled) {
-      throw new AppError('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled)', undefined, {
-        status: 405,
-      });
+      throw new AppError('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled)');
     }
   }
 }

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { AccessControl } from '../../access/index.js';
+import { AppError } from '../../errors/index.js';
+import { parseJsonBodies } from '../json-body.js';
+import { sendProblem } from '../problem.js';
+import { accessRoutes } from './access.js';
+import { catalogApiRoutes, type CatalogRoutesOptions } from './catalog.js';
+import { credentialRoutes, type CredentialRoutesOptions } from './credentials.js';
+import { registryRoutes, type RegistryRoutesOptions } from './registries.js';
+
+export interface ApiRoutesOptions {
+  access: AccessControl;
+  /** The container-registry catalog's REST part (/api/v1/catalog). */
+  catalog?: Omit<CatalogRoutesOptions, 'access'>;
+  /** Encrypted credentials for other registries and buckets (/api/v1/credentials). */
+  credentials?: Omit<CredentialRoutesOptions, 'access'>;
+  /** Registries as resources (/api/v1/registries). */
+  registries?: Omit<RegistryRoutesOptions, 'access'>;
+}
+
+/**
+ * Arca's own API, one encapsulated plugin (registered at /api/v1): JSON bodies only, and every error,
+ * an unknown path included, as problem+json by ONE handler. The route modules it registers only parse,
+ * call and render; a new /api resource plugs in here and inherits both.
+ */
+export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
+  const { access } = options;
+  parseJsonBodies(app);
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      new AppError('NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?', 1)[0]}`),
+      request,
+      reply,
+    ),
+  );
+
+  await app.register(accessRoutes, { access });
+  if (options.registries) await app.register(registryRoutes, { ...options.registries, access });
+  if (options.credentials) await app.register(credentialRoutes, { ...options.credentials, access });
+  if (options.catalog)
+    await app.register(catalogApiRoutes, { ...options.catalog, access, prefix: '/catalog' });
+}

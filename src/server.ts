@@ -48,8 +48,6 @@ function accessSettings(config: ArcaConfig): AccessSettings {
   return {
     auth: config.auth,
     keysDirectory: AccessControl.keysDirectoryIn(config.datadir),
-    registries: config.access.registries,
-    anonymousPull: config.access.anonymouspull,
     token: {
       issuer: token.issuer,
       service: token.service,

@@ -10,7 +10,7 @@ import { IdentityDirectory } from './directory.js';
 import type { Grant } from './grants.js';
 import { GrantsResolver } from './grants-resolver.js';
 import { Htpasswd } from './htpasswd.js';
-import { StaticRegistries, type RegistryDirectory } from './registries.js';
+import type { RegistryDirectory } from './registries.js';
 import { RoleCatalog } from './role-catalog.js';
 import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
 import type { Permission } from './permissions.js';
@@ -40,10 +40,6 @@ export interface AccessSettings {
   auth: AuthSettings;
   /** Where the token signing keys live. */
   keysDirectory: string;
-  /** Registries besides `default` (interim, until registries are resources). */
-  registries: string[];
-  /** Registries anyone may pull from without signing in. */
-  anonymousPull: string[];
   token: {
     issuer: string;
     service: string;
@@ -101,11 +97,11 @@ export class AccessControl {
     private readonly db: Kysely<Database>,
     readonly settings: AccessSettings,
     private readonly log: Logger,
-    /** Registries as resources; without it, the configuration's `access.registries`. */
-    registries?: RegistryDirectory,
+    /** Which registry a repository belongs to, which exist, which allow anonymous pulls. */
+    registries: RegistryDirectory,
   ) {
     const auth = settings.auth;
-    this.registries = registries ?? new StaticRegistries(settings.registries, settings.anonymousPull);
+    this.registries = registries;
     if (auth.kind === 'htpasswd') this.htpasswd = new Htpasswd(auth.path);
     const changed = () => this.changed();
     this.directory = new IdentityDirectory(db, changed);

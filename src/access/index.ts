@@ -10,7 +10,6 @@ export { permissions, permissionDescriptions, isPermission, type Permission } fr
 export { builtinRoles, type RoleDefinition } from './roles.js';
 export { Grants, actionPermission, type Grant, type RepositoryAction } from './grants.js';
 export {
-  StaticRegistries,
   locateRepository,
   DEFAULT_REGISTRY,
   DEFAULT_NAMESPACE,

@@ -8,7 +8,7 @@ export const DEFAULT_NAMESPACE = 'default';
 /**
  * Which registry a repository belongs to (and so which role assignments reach it), which registries
  * exist, and which allow anonymous pulls. The registries room implements it over registries as
- * resources; `StaticRegistries` is the configuration-only version.
+ * resources.
  */
 export interface RegistryDirectory {
   registryOf(repositoryName: string): RegistryLocation;
@@ -16,37 +16,6 @@ export interface RegistryDirectory {
   list(): string[];
   /** Registries anyone may pull from without signing in. */
   anonymousPull(): string[];
-}
-
-/**
- * The rule without resources: a repository's first path segment when that is the name of a
- * registry listed in `access.registries`, else `default`.
- */
-export class StaticRegistries implements RegistryDirectory {
-  private readonly names: ReadonlySet<string>;
-
-  constructor(
-    registries: readonly string[] = [],
-    private readonly anonymous: readonly string[] = [],
-  ) {
-    this.names = new Set([DEFAULT_REGISTRY, ...registries]);
-  }
-
-  list(): string[] {
-    return [...this.names];
-  }
-
-  has(name: string): boolean {
-    return this.names.has(name);
-  }
-
-  anonymousPull(): string[] {
-    return [...this.anonymous];
-  }
-
-  registryOf(repositoryName: string): RegistryLocation {
-    return locateRepository(repositoryName, (first) => (this.names.has(first) ? first : undefined));
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { AccessControl } from '../../src/access/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { dialects } from '../helpers/dialects.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { StaticRegistries } from '../helpers/static-registries.js';
 
 for (const dialect of dialects()) {
   test(`hardening 3: pruning removes audit events older than the retention and ended refresh tokens (${dialect})`, async (t) => {
@@ -17,8 +18,6 @@ for (const dialect of dialects()) {
         {
           auth: { kind: 'arca' },
           keysDirectory: keys.path,
-          registries: [],
-          anonymousPull: [],
           token: {
             issuer: 'arca',
             service: 'arca',
@@ -30,6 +29,7 @@ for (const dialect of dialects()) {
           audit: { retentionMs: 90 * day, pruneIntervalMs: 3_600_000 },
         },
         { error: () => undefined, info: () => undefined },
+        new StaticRegistries(),
       );
       // 12 000 events of 100 days ago: more than two batches of the delete.
       const event = (at: number, n: number) => ({

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/http/app.js';
 import type { OciRegistry } from '../../src/oci/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { StaticRegistries } from '../helpers/static-registries.js';
 
 const day = 86_400_000;
 
@@ -17,8 +18,6 @@ function accessControl(db: ConstructorParameters<typeof AccessControl>[0], auth:
     {
       auth,
       keysDirectory: keys,
-      registries: [],
-      anonymousPull: [],
       token: {
         issuer: 'arca',
         service: 'arca',
@@ -29,6 +28,7 @@ function accessControl(db: ConstructorParameters<typeof AccessControl>[0], auth:
       },
     },
     { error: () => undefined, info: () => undefined },
+    new StaticRegistries(),
   );
 }
 

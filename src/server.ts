@@ -8,7 +8,7 @@ import { countUploads } from './oci/store/uploads.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
-import { BrowserTransfers, RegistryService, registryProber } from './registries/index.js';
+import { BrowserTransfers, RegistryService, probeReason, registryProber } from './registries/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
 
@@ -215,7 +215,15 @@ export async function assembleServer(
     headers: config.http.headers,
     readiness: {
       database: () => meta.ping(),
-      storage: () => storage.ping(),
+      // /readyz is public: the reason names what is wrong, not the host's paths (those go to the log).
+      storage: async () => {
+        try {
+          await storage.ping();
+        } catch (err) {
+          log.warn({ err }, 'storage: ping failed');
+          throw new Error(probeReason(err));
+        }
+      },
       // A registry in Error answers its pulls 503: the server is not ready for all it serves.
       registries: async () => {
         const broken = registries.inError();

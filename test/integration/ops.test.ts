@@ -61,6 +61,10 @@ for (const dialect of dialects()) {
         const body = (await broken.json()) as { checks: { storage: { status: string; error: string } } };
         assert.equal(body.checks.storage.status, 'error');
         assert.ok(body.checks.storage.error.length > 0);
+        assert.ok(
+          !body.checks.storage.error.includes(arca.dataDir),
+          `no host path: ${body.checks.storage.error}`,
+        );
         assert.equal((await fetch(`${arca.url}/healthz`)).status, 200);
       } finally {
         await arca.stop();

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessControl } from '../../src/access/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { dialects } from '../helpers/dialects.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { StaticRegistries } from '../helpers/static-registries.js';
+import { testAccessControl } from '../helpers/access-control.js';
 
 for (const dialect of dialects()) {
   test(`hardening 3: pruning removes audit events older than the retention and ended refresh tokens (${dialect})`, async (t) => {
@@ -13,24 +12,9 @@ for (const dialect of dialects()) {
     try {
       const day = 86_400_000;
       const now = Date.now();
-      const access = new AccessControl(
-        meta.db,
-        {
-          auth: { kind: 'arca' },
-          keysDirectory: keys.path,
-          token: {
-            issuer: 'arca',
-            service: 'arca',
-            expirationMs: 300_000,
-            refreshExpirationMs: 30 * day,
-            algorithm: 'ES256',
-            rotationMs: 30 * day,
-          },
-          audit: { retentionMs: 90 * day, pruneIntervalMs: 3_600_000 },
-        },
-        { error: () => undefined, info: () => undefined },
-        new StaticRegistries(),
-      );
+      const access = testAccessControl(meta.db, { kind: 'arca' }, keys.path, {
+        audit: { retentionMs: 90 * day, pruneIntervalMs: 3_600_000 },
+      });
       // 12 000 events of 100 days ago: more than two batches of the delete.
       const event = (at: number, n: number) => ({
         id: `${String(at).padStart(13, '0')}-${String(n).padStart(6, '0')}-test00`,

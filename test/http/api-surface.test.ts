@@ -2,35 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { decodeJwt } from 'jose';
-import { AccessControl, type AuthSettings } from '../../src/access/index.js';
 import { AppError, codeForStatus, errorCodes, ociCodeOf, type ErrorCode } from '../../src/errors/index.js';
 import { buildApp } from '../../src/http/app.js';
 import type { OciRegistry } from '../../src/oci/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { StaticRegistries } from '../helpers/static-registries.js';
-
-const day = 86_400_000;
-
-function accessControl(db: ConstructorParameters<typeof AccessControl>[0], auth: AuthSettings, keys: string) {
-  return new AccessControl(
-    db,
-    {
-      auth,
-      keysDirectory: keys,
-      token: {
-        issuer: 'arca',
-        service: 'arca',
-        expirationMs: 300_000,
-        refreshExpirationMs: 30 * day,
-        algorithm: 'ES256',
-        rotationMs: 30 * day,
-      },
-    },
-    { error: () => undefined, info: () => undefined },
-    new StaticRegistries(),
-  );
-}
+import { testAccessControl } from '../helpers/access-control.js';
 
 test('house 1: every status has a registered code; the OCI dialect keeps the spec names', () => {
   for (const status of [400, 404, 405, 409, 413, 415, 416, 429]) {
@@ -51,7 +28,7 @@ test('house 1: every status has a registered code; the OCI dialect keeps the spe
 test('house 1: /api/v1 is one plugin: unknown paths, bad JSON and wrong media types are problem+json with generic codes', async (t) => {
   const { meta, drop } = await freshDatabase('sqlite');
   const keys = makeTempDir('arca-api-keys-');
-  const access = accessControl(meta.db, { kind: 'none' }, keys.path);
+  const access = testAccessControl(meta.db, { kind: 'none' }, keys.path);
   const app = buildApp({
     logger: pino({ level: 'silent' }),
     registry: {} as OciRegistry,
@@ -103,7 +80,7 @@ test('house 1: /api/v1 is one plugin: unknown paths, bad JSON and wrong media ty
 test('house 2: AccessControl decides access (authorize, allows) and issues tokens (issueToken)', async () => {
   const { meta, drop } = await freshDatabase('sqlite');
   const keys = makeTempDir('arca-api-keys-');
-  const access = accessControl(meta.db, { kind: 'arca' }, keys.path);
+  const access = testAccessControl(meta.db, { kind: 'arca' }, keys.path);
   try {
     await access.directory.createUser('ada', 'a long enough passphrase 42');
     await access.roles.assign(
@@ -144,7 +121,7 @@ test('house 2: AccessControl decides access (authorize, allows) and issues token
     assert.ok(issued.expiresIn > 0);
 
     // With auth: none everyone may do everything.
-    const open = accessControl(meta.db, { kind: 'none' }, keys.path);
+    const open = testAccessControl(meta.db, { kind: 'none' }, keys.path);
     assert.equal(await open.allows(undefined, 'registries/delete', { registry: 'r', namespace: 'n' }), true);
     await open.close();
   } finally {

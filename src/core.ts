@@ -4,7 +4,7 @@ import type { ArcaConfig } from './config/index.js';
 import { CredentialService, MasterKeys } from './credentials/index.js';
 import { openDatabase, type MetadataDb } from './db/index.js';
 import type { DestinationGuard } from './net/index.js';
-import { OciRegistry, type UploadLimits } from './oci/index.js';
+import { Distribution, type UploadLimits } from './oci/index.js';
 import { openRegistries, type OpenedRegistries } from './registries/index.js';
 
 export interface CoreOptions {
@@ -26,7 +26,7 @@ export interface Core {
   readonly meta: MetadataDb;
   readonly credentials: CredentialService;
   readonly opened: OpenedRegistries;
-  readonly registry: OciRegistry;
+  readonly distribution: Distribution;
   close(): Promise<void>;
 }
 
@@ -62,8 +62,8 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
         throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
       });
     }
-    const registry = new OciRegistry(meta, opened.registries, options.uploadLimits);
-    return { meta, credentials, opened, registry, close: () => meta.close() };
+    const distribution = new Distribution(meta, opened.registries, options.uploadLimits);
+    return { meta, credentials, opened, distribution, close: () => meta.close() };
   } catch (err) {
     await meta.close();
     throw err;

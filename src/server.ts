@@ -4,7 +4,6 @@ import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
 import { openCore } from './core.js';
 import { purgeStaleUploads } from './oci/index.js';
-import { countUploads } from './oci/store/uploads.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
@@ -122,7 +121,7 @@ export async function assembleServer(
       perCaller: config.limits.uploadspercaller,
     },
   });
-  const { meta, credentials, opened, registry } = core;
+  const { meta, credentials, opened, distribution } = core;
   const { registries, defaultStorage: storage } = opened;
   ensureHtpasswd(config, log);
   const access = new AccessControl(meta.db, accessSettings(config), log, registries);
@@ -174,7 +173,7 @@ export async function assembleServer(
       authRequired: config.auth.kind !== 'none',
     })),
   ];
-  const registryService: RegistryService = new RegistryService(meta.db, registries, registry, {
+  const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
@@ -205,7 +204,7 @@ export async function assembleServer(
   const tls = config.http.tls;
   const app = buildApp({
     logger: log,
-    registry,
+    distribution,
     access,
     deleteEnabled: config.storage.delete.enabled,
     readOnly: config.storage.maintenance.readonly.enabled,
@@ -230,7 +229,7 @@ export async function assembleServer(
         if (broken.length > 0) throw new Error(`registries in Error: ${broken.join(', ')}`);
       },
     },
-    uploadsInProgress: () => countUploads(meta.db),
+    uploadsInProgress: () => distribution.uploadsInProgress(),
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     clientLimits: {
       headerTimeoutMs: config.http.timeouts.header,
@@ -245,7 +244,7 @@ export async function assembleServer(
       testBucket: (credential, bucket) => testBucketAccess(credential, bucket, outbound, backendTimeout),
       outbound,
     },
-    registries: { service: registryService, transfers: new BrowserTransfers(registries, registry) },
+    registries: { service: registryService, transfers: new BrowserTransfers(registries, distribution) },
   });
 
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);

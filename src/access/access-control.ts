@@ -6,11 +6,11 @@ import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
 import { adminPasswordIgnored, createFirstAdmin, type FirstAdmin } from './bootstrap.js';
 import { deleteEndedRefreshTokens } from './store/refresh-tokens.js';
-import { IdentityDirectory } from './directory.js';
+import { IdentityDirectory } from './identity-directory.js';
 import type { Grant } from './grants.js';
 import { GrantsResolver } from './grants-resolver.js';
 import { Htpasswd } from './htpasswd.js';
-import type { RegistryDirectory } from './registries.js';
+import type { RegistryLookup } from './registry-lookup.js';
 import { RoleCatalog } from './role-catalog.js';
 import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
 import type { Permission } from './permissions.js';
@@ -79,7 +79,7 @@ interface Logger {
  * log, for one server process.
  */
 export class AccessControl {
-  readonly registries: RegistryDirectory;
+  readonly registries: RegistryLookup;
   readonly directory: IdentityDirectory;
   readonly roles: RoleCatalog;
   readonly grants: GrantsResolver;
@@ -98,7 +98,7 @@ export class AccessControl {
     readonly settings: AccessSettings,
     private readonly log: Logger,
     /** Which registry a repository belongs to, which exist, which allow anonymous pulls. */
-    registries: RegistryDirectory,
+    registries: RegistryLookup,
   ) {
     const auth = settings.auth;
     this.registries = registries;

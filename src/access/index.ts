@@ -13,8 +13,8 @@ export {
   locateRepository,
   DEFAULT_REGISTRY,
   DEFAULT_NAMESPACE,
-  type RegistryDirectory,
-} from './registries.js';
+  type RegistryLookup,
+} from './registry-lookup.js';
 export { parseScope, formatScope, type Scope, type RegistryLocation } from './scope.js';
 export { memberKinds, assigneeKinds, type Caller, type MemberKind, type AssigneeKind } from './principal.js';
 export { parseScopes, accessAllows, type AccessEntry, type RequestedScope } from './token-scope.js';
@@ -27,3 +27,15 @@ export type { ThrottleLimits } from './throttle.js';
 export { LoginThrottle } from './throttle.js';
 export { resetPassword } from './reset-password.js';
 export { FIRST_ADMIN } from './bootstrap.js';
+export type {
+  AccessApiKeysTable,
+  AccessAuditTable,
+  AccessGroupMembersTable,
+  AccessGroupsTable,
+  AccessRefreshTokensTable,
+  AccessRoleAssignmentsTable,
+  AccessRolesTable,
+  AccessServiceAccountsTable,
+  AccessSettingsTable,
+  AccessUsersTable,
+} from './tables.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { IdentityDirectory } from './directory.js';
+import { IdentityDirectory } from './identity-directory.js';
 
 /**
  * Give a user a new password and enable the account, straight on the database (the offline

@@ -3,7 +3,7 @@ import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { isPermission, permissions as allPermissions, type Permission } from './permissions.js';
 import type { AssigneeKind } from './principal.js';
-import type { RegistryDirectory } from './registries.js';
+import type { RegistryLookup } from './registry-lookup.js';
 import { builtinRole, builtinRoles, type RoleDefinition } from './roles.js';
 import { parseScope } from './scope.js';
 import { randomId } from './secrets.js';
@@ -52,7 +52,7 @@ export interface AssignmentInput {
 export class RoleCatalog {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly registries: RegistryDirectory,
+    private readonly registries: RegistryLookup,
     private readonly isKnownUser: (name: string) => boolean,
     private readonly changed: () => void,
     private readonly now: () => number = Date.now,

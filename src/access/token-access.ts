@@ -1,7 +1,7 @@
 import { isRepositoryName } from '../oci/index.js';
 import type { Grants } from './grants.js';
 import type { Caller } from './principal.js';
-import type { RegistryDirectory } from './registries.js';
+import type { RegistryLookup } from './registry-lookup.js';
 import { repositoryActionsOf, type AccessEntry, type RequestedScope } from './token-scope.js';
 
 /**
@@ -14,7 +14,7 @@ export function grantedAccess(
   caller: Caller,
   grants: Grants,
   scopes: readonly RequestedScope[],
-  registries: RegistryDirectory,
+  registries: RegistryLookup,
 ): AccessEntry[] {
   const merged = new Map<string, AccessEntry>();
   const add = (type: string, name: string, actions: string[]) => {

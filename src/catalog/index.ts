@@ -3,7 +3,7 @@ export {
   type CatalogServiceOptions,
   type CredentialUseCheck,
   type QueryPage,
-} from './service.js';
+} from './catalog-service.js';
 export { HealthScheduler, type HealthSchedulerOptions } from './health/scheduler.js';
 export { probeRegistry, type ProbeOptions, type ProbeResult } from './health/probe.js';
 export type { HealthRecord } from './health/record.js';

@@ -96,7 +96,7 @@ export function importCommand(): Command {
       try {
         const summary = await importRegistry2({
           source,
-          registry: target.registry,
+          distribution: target.distribution,
           dryRun,
           concurrency,
           manifestLimit: config.limits.manifestsize,

@@ -1,10 +1,10 @@
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { parseS3Params, type S3StorageConfig } from '../config/index.js';
 import { S3Driver, createS3Client } from '../storage/index.js';
-import { createHttpsAgent } from '../storage/s3/client.js';
+import { createHttpsAgent } from '../storage/index.js';
 import type { DestinationGuard } from '../net/index.js';
 import type { CredentialTestResult } from './registry-login.js';
-import type { OpenedCredential } from './service.js';
+import type { OpenedCredential } from './credential-service.js';
 
 /**
  * The bucket's s3 parameters: the credential's keys and endpoint (path-style when one is given), the

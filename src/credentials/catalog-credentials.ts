@@ -1,6 +1,6 @@
 import type { CatalogCredentials, CatalogEntry } from '../catalog/index.js';
 import { mayPresent, registryBase } from '../net/index.js';
-import type { CredentialService, OpenedCredential } from './service.js';
+import type { CredentialService, OpenedCredential } from './credential-service.js';
 
 /**
  * The catalog's health checks present the stored REGISTRY credential of an entry's registry: the

@@ -1,4 +1,4 @@
-import type { CredentialUser } from './service.js';
+import type { CredentialUser } from './credential-service.js';
 
 /** What the catalog says about its entries' credentials. */
 export interface CatalogCredentialNames {

@@ -4,7 +4,7 @@ import type {
   CatalogEntriesTable,
   CatalogEntryTagsTable,
   CatalogHealthChecksTable,
-} from '../catalog/tables.js';
+} from '../catalog/index.js';
 import type {
   AccessApiKeysTable,
   AccessAuditTable,
@@ -16,9 +16,9 @@ import type {
   AccessServiceAccountsTable,
   AccessSettingsTable,
   AccessUsersTable,
-} from '../access/tables.js';
-import type { CredentialsTable } from '../credentials/tables.js';
-import type { BlobLocationsTable, RegistriesTable } from '../registries/tables.js';
+} from '../access/index.js';
+import type { CredentialsTable } from '../credentials/index.js';
+import type { BlobLocationsTable, RegistriesTable } from '../registries/index.js';
 import type {
   BlobsTable,
   ManifestReferencesTable,
@@ -27,7 +27,7 @@ import type {
   RepositoryBlobsTable,
   TagsTable,
   UploadsTable,
-} from '../oci/tables.js';
+} from '../oci/index.js';
 
 export interface Database {
   repositories: RepositoriesTable;

@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
-import type { OciRegistry } from '../oci/index.js';
+import type { Distribution } from '../oci/index.js';
 import type { AccessControl } from '../access/index.js';
 import { HttpMetrics } from './metrics.js';
 import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
@@ -28,7 +28,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   logger: FastifyBaseLogger;
-  registry: OciRegistry;
+  distribution: Distribution;
   /** Who may do what: authentication, RBAC, tokens, the audit log. */
   access: AccessControl;
   deleteEnabled: boolean;
@@ -135,7 +135,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     prefix: '/api/v1',
   });
   app.register(v2Routes, {
-    registry: options.registry,
+    distribution: options.distribution,
     deleteEnabled: options.deleteEnabled,
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { sqliteFileOf, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
-import { endpointOf } from '../storage/s3/client.js';
-import type { OciRegistry } from '../oci/index.js';
+import { endpointOf } from '../storage/index.js';
+import type { Distribution } from '../oci/index.js';
 import { openCore } from '../core.js';
 
 /** Arca's own storage and database, opened as `arca serve` opens them. */
 export interface ArcaTarget {
-  readonly registry: OciRegistry;
+  readonly distribution: Distribution;
   close(): Promise<void>;
 }
 

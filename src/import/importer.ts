@@ -1,5 +1,5 @@
 import { isAppError } from '../errors/index.js';
-import type { OciRegistry } from '../oci/index.js';
+import type { Distribution } from '../oci/index.js';
 import { StorageNotFound } from '../storage/index.js';
 import { copyBlob } from './copy-blob.js';
 import { parseDigestText } from './digest-text.js';
@@ -14,7 +14,7 @@ import { repositoryResult, type ItemCount, type RepositoryResult } from './summa
 
 export interface ImporterOptions {
   source: SourceTree;
-  registry: OciRegistry;
+  distribution: Distribution;
   reporter: ImportReporter;
   /** Look and list, write nothing. */
   dryRun: boolean;
@@ -32,7 +32,7 @@ export interface ImporterOptions {
  */
 type Outcome = 'new' | 'skipped' | 'deferred' | 'counted';
 
-type StoredManifest = Awaited<ReturnType<OciRegistry['manifests']['get']>>;
+type StoredManifest = Awaited<ReturnType<Distribution['manifests']['get']>>;
 
 const linkLimit = 1024;
 const missingData = 'linked in the source but its data is missing (registry:2 cannot serve it either)';
@@ -60,7 +60,7 @@ export class Importer {
   constructor(private readonly opts: ImporterOptions) {}
 
   async importRepository(repo: SourceRepository): Promise<RepositoryResult> {
-    const result = repositoryResult(repo.name, !(await this.opts.registry.hasRepository(repo.name)));
+    const result = repositoryResult(repo.name, !(await this.opts.distribution.hasRepository(repo.name)));
     await pool(repo.layers, this.opts.concurrency, (digest) =>
       this.step(result, result.blobs, `blob ${digest}`, () => this.importBlob(repo.name, digest, result)),
     );
@@ -104,14 +104,14 @@ export class Importer {
   }
 
   private async importBlob(repository: string, digest: string, result: RepositoryResult): Promise<Outcome> {
-    const { registry, reporter } = this.opts;
+    const { distribution, reporter } = this.opts;
     if (await this.linked(repository, digest)) {
       this.countBytes(digest);
       return 'skipped';
     }
     // null: linked but absent from the source; undefined: its size could not be read (try anyway).
     const size = this.opts.blobSizes.get(digest);
-    const adopted = !this.opts.dryRun && (await registry.blobs.adopt(repository, digest));
+    const adopted = !this.opts.dryRun && (await distribution.blobs.adopt(repository, digest));
     if (!adopted && size === null) {
       // registry:2's garbage collector leaves layer links behind: nothing was lost here.
       result.blobs.missing += 1;
@@ -128,7 +128,7 @@ export class Importer {
     let streamed = 0;
     const first = !this.counted.has(digest);
     try {
-      await copyBlob(this.opts.source, registry.uploads, repository, digest, size ?? undefined, (n) => {
+      await copyBlob(this.opts.source, distribution.uploads, repository, digest, size ?? undefined, (n) => {
         streamed += n;
         if (first) reporter.progress({ bytes: n });
       });
@@ -149,7 +149,7 @@ export class Importer {
 
   private async linked(repository: string, digest: string): Promise<boolean> {
     try {
-      await this.opts.registry.blobs.stat(repository, digest);
+      await this.opts.distribution.blobs.stat(repository, digest);
       return true;
     } catch (err) {
       if (isAppError(err) && err.code === 'BLOB_UNKNOWN') return false;
@@ -159,7 +159,7 @@ export class Importer {
 
   private async manifest(repository: string, reference: string): Promise<StoredManifest | null> {
     try {
-      return await this.opts.registry.manifests.get(repository, reference);
+      return await this.opts.distribution.manifests.get(repository, reference);
     } catch (err) {
       if (isAppError(err) && err.code === 'MANIFEST_UNKNOWN') return null;
       throw err;
@@ -178,7 +178,7 @@ export class Importer {
   /** Store a manifest by digest; ManifestService checks the bytes against it and every reference. */
   private async putManifest(repository: string, digest: string, body: Buffer): Promise<Outcome> {
     if (this.opts.dryRun) this.opts.reporter.planned({ repository, kind: 'manifest', name: digest });
-    else await this.opts.registry.manifests.put(repository, digest, body, undefined);
+    else await this.opts.distribution.manifests.put(repository, digest, body, undefined);
     return 'new';
   }
 
@@ -235,7 +235,7 @@ export class Importer {
       return 'new';
     }
     if (!target) throw new Error(`points at ${digest}, which could not be imported`);
-    await this.opts.registry.manifests.put(repo.name, tag, target.payload, target.media_type);
+    await this.opts.distribution.manifests.put(repo.name, tag, target.payload, target.media_type);
     return 'new';
   }
 }

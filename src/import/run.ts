@@ -1,4 +1,4 @@
-import type { OciRegistry } from '../oci/index.js';
+import type { Distribution } from '../oci/index.js';
 import { Importer } from './importer.js';
 import { blobDataPath } from './layout.js';
 import { pool } from './pool.js';
@@ -9,7 +9,7 @@ import { addRepository, emptySummary, type ImportProblem, type ImportSummary } f
 
 export interface ImportOptions {
   source: SourceTree;
-  registry: OciRegistry;
+  distribution: Distribution;
   reporter: ImportReporter;
   dryRun?: boolean;
   /** Blobs copied at once. Default 4. */
@@ -77,7 +77,7 @@ export async function importRegistry2(opts: ImportOptions): Promise<ImportSummar
   });
   const importer = new Importer({
     source: opts.source,
-    registry: opts.registry,
+    distribution: opts.distribution,
     reporter,
     dryRun,
     concurrency: opts.concurrency ?? 4,

@@ -1,6 +1,6 @@
 import type { S3StorageConfig } from '../config/index.js';
-import { S3Driver } from '../storage/s3/index.js';
-import { endpointOf } from '../storage/s3/client.js';
+import { S3Driver } from '../storage/index.js';
+import { endpointOf } from '../storage/index.js';
 import { driverSource, type SourceTree } from './source.js';
 
 /** `s3://bucket/root (endpoint)`: the source as messages name it. */

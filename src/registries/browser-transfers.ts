@@ -1,6 +1,6 @@
 import { AppError } from '../errors/index.js';
-import { assertRepositoryName, type OciRegistry } from '../oci/index.js';
-import type { Registries } from './directory.js';
+import { assertRepositoryName, type Distribution } from '../oci/index.js';
+import type { RegistryDirectory } from './registry-directory.js';
 
 /**
  * Browser uploads straight to a registry's bucket. What is about registries stays here: which
@@ -11,8 +11,8 @@ import type { Registries } from './directory.js';
  */
 export class BrowserTransfers {
   constructor(
-    private readonly registries: Registries,
-    private readonly oci: OciRegistry,
+    private readonly registries: RegistryDirectory,
+    private readonly distribution: Distribution,
   ) {}
 
   /** The repository `registryKey/repository`, checked to be in that registry and to take presigned uploads. */
@@ -21,7 +21,7 @@ export class BrowserTransfers {
     if (this.registries.registryOf(name).registry !== registryKey) {
       throw new AppError('REGISTRY_INVALID', `repository ${name} is not in registry ${registryKey}`);
     }
-    if (!this.oci.presignedUploads.available(name)) {
+    if (!this.distribution.presignedUploads.available(name)) {
       throw new AppError(
         'UNSUPPORTED',
         `registry ${registryKey} keeps its content where browsers cannot upload directly`,
@@ -31,12 +31,12 @@ export class BrowserTransfers {
   }
 
   start(registryKey: string, repository: string) {
-    return this.oci.presignedUploads.start(this.target(registryKey, repository));
+    return this.distribution.presignedUploads.start(this.target(registryKey, repository));
   }
 
   async complete(registryKey: string, id: string, repository: string, digest: string) {
     const name = this.target(registryKey, repository);
-    const size = await this.oci.presignedUploads.complete(name, id, digest);
+    const size = await this.distribution.presignedUploads.complete(name, id, digest);
     return { repository: name, digest, size, location: `/v2/${name}/blobs/${digest}` };
   }
 }

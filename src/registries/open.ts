@@ -7,9 +7,9 @@ import type { Database } from '../db/index.js';
 import type { DestinationGuard } from '../net/index.js';
 import { createDriver, createStorage, type StorageDriver } from '../storage/index.js';
 import type { RegistryBackend } from './definition.js';
-import { DEFAULT_LOCATION, Registries } from './directory.js';
+import { DEFAULT_LOCATION, RegistryDirectory } from './registry-directory.js';
 import { FilesystemRoots } from './filesystem-roots.js';
-import type { LocationInfo } from './service.js';
+import type { LocationInfo } from './registry-service.js';
 import type { RegistryRow } from './store.js';
 
 /**
@@ -45,7 +45,7 @@ function locationInfo(storage: { s3?: S3StorageConfig }): LocationInfo {
 }
 
 export interface OpenedRegistries {
-  registries: Registries;
+  registries: RegistryDirectory;
   /** The built-in storage (registry:2's `storage`): `default`'s location. */
   defaultStorage: StorageDriver;
   locationInfo: Map<string, LocationInfo>;
@@ -110,7 +110,7 @@ export async function openRegistries(
     }
     return out;
   };
-  const registries = new Registries(
+  const registries = new RegistryDirectory(
     db,
     drivers,
     { open, versions },

@@ -1,4 +1,4 @@
-import type { Registries } from './directory.js';
+import type { RegistryDirectory } from './registry-directory.js';
 import type { RegistryRow } from './store.js';
 
 export interface ProbeOutcome {
@@ -58,7 +58,7 @@ export function probeReason(err: unknown): string {
  * S3 backend's CORS rules). Otherwise `Error`, with the first reason found.
  */
 export function registryProber(
-  registries: Registries,
+  registries: RegistryDirectory,
   timeoutMs: number,
   extraChecks: (
     location: string,

@@ -1,7 +1,7 @@
 import {
   DEFAULT_REGISTRY,
   locateRepository,
-  type RegistryDirectory,
+  type RegistryLookup,
   type RegistryLocation,
 } from '../../src/access/index.js';
 
@@ -9,7 +9,7 @@ import {
  * The rule without resources: a repository's first path segment when that is the name of a
  * registry listed here, else `default`: for tests of the access room without the registries room.
  */
-export class StaticRegistries implements RegistryDirectory {
+export class StaticRegistries implements RegistryLookup {
   private readonly names: ReadonlySet<string>;
 
   constructor(

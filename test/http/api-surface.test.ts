@@ -4,7 +4,7 @@ import pino from 'pino';
 import { decodeJwt } from 'jose';
 import { AppError, codeForStatus, errorCodes, ociCodeOf, type ErrorCode } from '../../src/errors/index.js';
 import { buildApp } from '../../src/http/app.js';
-import type { OciRegistry } from '../../src/oci/index.js';
+import type { Distribution } from '../../src/oci/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { testAccessControl } from '../helpers/access-control.js';
@@ -31,7 +31,7 @@ test('house 1: /api/v1 is one plugin: unknown paths, bad JSON and wrong media ty
   const access = testAccessControl(meta.db, { kind: 'none' }, keys.path);
   const app = buildApp({
     logger: pino({ level: 'silent' }),
-    registry: {} as OciRegistry,
+    distribution: {} as Distribution,
     access,
     deleteEnabled: false,
     readOnly: false,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { openDatabase } from '../../src/db/index.js';
-import { OciRegistry, blobPath } from '../../src/oci/index.js';
+import { Distribution, blobPath } from '../../src/oci/index.js';
 import { singleStore } from '../helpers/single-store.js';
 import { commitStaged, type StagedUpload } from '../../src/oci/commit-staged.js';
 import { FilesystemDriver } from '../../src/storage/filesystem.js';
@@ -24,13 +24,13 @@ function presigningStore(root: string): StorageDriver {
 }
 
 async function withRegistry(
-  fn: (oci: OciRegistry, driver: StorageDriver, stored: (path: string) => Promise<boolean>) => Promise<void>,
+  fn: (oci: Distribution, driver: StorageDriver, stored: (path: string) => Promise<boolean>) => Promise<void>,
 ) {
   await withTempDir(async (dir) => {
     const meta = await openDatabase('sqlite::memory:');
     try {
       const driver = presigningStore(dir);
-      const oci = new OciRegistry(meta, singleStore(driver));
+      const oci = new Distribution(meta, singleStore(driver));
       await fn(oci, driver, async (path) => (await driver.stat(path)) !== null);
     } finally {
       await meta.close();
@@ -100,7 +100,7 @@ test('upload 3: commitStaged verifies, moves or drops, and links with the upload
       // The link and the record's retirement are one transaction: neither happens alone.
       await assert.rejects(commitStaged(meta.db, store, 'a/b', staged(true), digestOf(data)));
       assert.deepEqual(calls.splice(0), ['moveTo', 'forget']);
-      const oci = new OciRegistry(meta, singleStore(store.driver));
+      const oci = new Distribution(meta, singleStore(store.driver));
       await assert.rejects(oci.blobs.stat('a/b', digestOf(data)), { code: 'BLOB_UNKNOWN' });
       assert.equal(await oci.hasRepository('a/b'), false);
 

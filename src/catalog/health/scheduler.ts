@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CatalogService } from '../service.js';
+import type { CatalogService } from '../catalog-service.js';
 import type { CatalogEntry } from '../entry.js';
 
 export interface HealthSchedulerOptions {

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/index.js';
-import { assertRepositoryName, mediaTypes, rangeHeader, type OciRegistry } from '../../oci/index.js';
+import { assertRepositoryName, mediaTypes, rangeHeader, type Distribution } from '../../oci/index.js';
 import { allowedMethods, matchOciPath, type OciTarget } from '../oci-router.js';
 import { sendOciError } from '../oci-errors.js';
 import { isRelayable, sendFile, sendRelayed } from '../send-file.js';
 import { contentLength, hasBody, parseByteRange, parseContentRange, readLimited } from '../request-body.js';
 
 export interface V2Options {
-  registry: OciRegistry;
+  distribution: Distribution;
   deleteEnabled: boolean;
   readOnly: boolean;
   manifestLimit: number;
@@ -22,7 +22,7 @@ const apiVersion = 'registry/2.0';
 
 /** The OCI Distribution API under /v2/. */
 export async function v2Routes(app: FastifyInstance, options: V2Options): Promise<void> {
-  const { registry } = options;
+  const { distribution } = options;
 
   // Bodies are streamed by the handlers themselves; nothing is buffered or parsed on the way in.
   app.removeAllContentTypeParsers();
@@ -93,12 +93,12 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     const { n, last } = pagination(request, 1000);
     const visible = request.repositoryVisible;
     let repositories: string[] = [];
-    if (n > 0 && !visible) repositories = await registry.catalog(n + 1, last);
+    if (n > 0 && !visible) repositories = await distribution.catalog(n + 1, last);
     else if (n > 0 && visible) {
       // Only what the caller may read, paged over the filtered list so `last` and Link stay exact.
       let after = last;
       for (;;) {
-        const batch = await registry.catalog(1000, after);
+        const batch = await distribution.catalog(1000, after);
         repositories.push(...batch.filter(visible));
         if (repositories.length > n || batch.length < 1000) break;
         after = batch.at(-1);
@@ -111,7 +111,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
 
   async function tags(name: string, request: FastifyRequest, reply: FastifyReply) {
     const { n, last } = pagination(request, maxPageSize);
-    const found = await registry.manifests.tags(name, n + 1, last);
+    const found = await distribution.manifests.tags(name, n + 1, last);
     const page = found.slice(0, n);
     if (found.length > n) linkNext(reply, `/v2/${name}/tags/list`, n, page.at(-1)!);
     return reply.send({ name, tags: page });
@@ -121,7 +121,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     switch (request.method) {
       case 'GET':
       case 'HEAD': {
-        const found = await registry.manifests.get(name, reference);
+        const found = await distribution.manifests.get(name, reference);
         reply
           .header('Content-Type', found.media_type)
           .header('Docker-Content-Digest', found.digest)
@@ -131,13 +131,18 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       }
       case 'PUT': {
         const body = await readLimited(request.raw, options.manifestLimit);
-        const result = await registry.manifests.put(name, reference, body, request.headers['content-type']);
+        const result = await distribution.manifests.put(
+          name,
+          reference,
+          body,
+          request.headers['content-type'],
+        );
         if (result.subject) reply.header('OCI-Subject', result.subject);
         return created(reply, `/v2/${name}/manifests/${result.digest}`, result.digest);
       }
       default: {
         requireDelete();
-        await registry.manifests.delete(name, reference);
+        await distribution.manifests.delete(name, reference);
         return reply.code(202).header('Content-Length', 0).send();
       }
     }
@@ -146,12 +151,12 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
   async function blob(name: string, digest: string, request: FastifyRequest, reply: FastifyReply) {
     if (request.method === 'DELETE') {
       requireDelete();
-      await registry.blobs.delete(name, digest);
+      await distribution.blobs.delete(name, digest);
       return reply.code(202).header('Docker-Content-Digest', digest).header('Content-Length', 0).send();
     }
-    const size = await registry.blobs.stat(name, digest);
+    const size = await distribution.blobs.stat(name, digest);
     if (request.method === 'GET' && options.redirect) {
-      const location = await registry.blobs.redirectURL(name, digest);
+      const location = await distribution.blobs.redirectURL(name, digest);
       if (location) {
         return reply
           .code(307)
@@ -163,7 +168,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
     }
     const range = parseByteRange(request.headers.range, size);
     // Open the bytes before any header goes out, so a missing file is still a clean 404.
-    const body = request.method === 'HEAD' ? undefined : await registry.blobs.read(name, digest, range);
+    const body = request.method === 'HEAD' ? undefined : await distribution.blobs.read(name, digest, range);
     reply
       .header('Docker-Content-Digest', digest)
       .header('Accept-Ranges', 'bytes')
@@ -190,14 +195,14 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       if (
         from !== undefined &&
         mayRead &&
-        (await registry.blobs.mount(name, query.mount, assertRepositoryName(from)))
+        (await distribution.blobs.mount(name, query.mount, assertRepositoryName(from)))
       ) {
         request.raw.resume();
         return created(reply, `/v2/${name}/blobs/${query.mount}`, query.mount);
       }
     }
     if (query.digest !== undefined) {
-      await registry.uploads.monolithic(
+      await distribution.uploads.monolithic(
         name,
         query.digest,
         request.raw,
@@ -207,19 +212,19 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       return created(reply, `/v2/${name}/blobs/${query.digest}`, query.digest);
     }
     request.raw.resume();
-    const id = await registry.uploads.start(name, uploadOwner(request));
+    const id = await distribution.uploads.start(name, uploadOwner(request));
     return uploadAccepted(reply, name, id, 0);
   }
 
   async function upload(name: string, id: string, request: FastifyRequest, reply: FastifyReply) {
     switch (request.method) {
       case 'GET': {
-        const offset = await registry.uploads.status(name, id);
+        const offset = await distribution.uploads.status(name, id);
         return uploadAccepted(reply, name, id, offset, 204);
       }
       case 'PATCH': {
         const range = parseContentRange(request.headers['content-range']);
-        const offset = await registry.uploads.append(
+        const offset = await distribution.uploads.append(
           name,
           id,
           request.raw,
@@ -234,7 +239,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
           throw new AppError('DIGEST_INVALID', 'the digest query parameter is required');
         const body = hasBody(request.raw) ? request.raw : undefined;
         const range = body ? parseContentRange(request.headers['content-range']) : undefined;
-        await registry.uploads.complete(
+        await distribution.uploads.complete(
           name,
           id,
           digest,
@@ -245,7 +250,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
         return created(reply, `/v2/${name}/blobs/${digest}`, digest);
       }
       default: {
-        await registry.uploads.cancel(name, id);
+        await distribution.uploads.cancel(name, id);
         return reply.code(204).send();
       }
     }
@@ -254,7 +259,7 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
   async function referrers(name: string, digest: string, request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Record<string, string | undefined>;
     const artifactType = query.artifactType;
-    const page = await registry.manifests.referrers(name, digest, {
+    const page = await distribution.manifests.referrers(name, digest, {
       artifactType,
       after: query.last || undefined,
       maxBytes: referrersPageBytes,

@@ -5,7 +5,7 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_REGISTRY,
   locateRepository,
-  type RegistryDirectory,
+  type RegistryLookup,
 } from '../access/index.js';
 import type { BlobStore, StoreRouter } from '../oci/index.js';
 import type { StorageDriver } from '../storage/index.js';
@@ -37,7 +37,7 @@ export interface OwnBackends {
  * every change here and every few seconds (for changes made by other replicas). Answers, without a
  * query, which registry a repository belongs to and which store its bytes live in.
  */
-export class Registries implements RegistryDirectory, StoreRouter {
+export class RegistryDirectory implements RegistryLookup, StoreRouter {
   private rows = new Map<string, RegistryRow>();
   private readonly ownDrivers = new Map<string, { spec: string; driver: StorageDriver }>();
   private readonly ownErrors = new Map<string, string>();
@@ -114,7 +114,7 @@ export class Registries implements RegistryDirectory, StoreRouter {
     return this.locations.get(location);
   }
 
-  // RegistryDirectory (access control)
+  // RegistryLookup (access control)
 
   registryOf(repositoryName: string) {
     return locateRepository(

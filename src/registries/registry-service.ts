@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { CredentialService, CredentialUser } from '../credentials/index.js';
-import type { OciRegistry } from '../oci/index.js';
+import type { Distribution } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
-import { DEFAULT_LOCATION, ownLocation, type Registries } from './directory.js';
+import { DEFAULT_LOCATION, ownLocation, type RegistryDirectory } from './registry-directory.js';
 import { resolveDirectory, type FilesystemRoots } from './filesystem-roots.js';
 import { checkNamespace, registryKey } from './names.js';
 import * as store from './store.js';
@@ -61,8 +61,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).to
 export class RegistryService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly registries: Registries,
-    private readonly oci: OciRegistry,
+    private readonly registries: RegistryDirectory,
+    private readonly distribution: Distribution,
     private readonly options: RegistryServiceOptions,
   ) {}
 
@@ -259,7 +259,7 @@ export class RegistryService {
         `registry '${row.name}' holds ${repositories.length} repositories (${some}${repositories.length > 3 ? ', …' : ''}): delete them first, or delete the registry with force`,
       );
     }
-    await this.oci.deleteRepositories(repositories);
+    await this.distribution.deleteRepositories(repositories);
     if (row.backend !== null) await this.removeOwnBytes(row);
     await store.deleteRegistry(this.db, row.name_key);
     await this.registries.refresh();

@@ -10,7 +10,7 @@ export const DEFAULT_NAMESPACE = 'default';
  * exist, and which allow anonymous pulls. The registries room implements it over registries as
  * resources.
  */
-export interface RegistryDirectory {
+export interface RegistryLookup {
   registryOf(repositoryName: string): RegistryLocation;
   has(name: string): boolean;
   list(): string[];

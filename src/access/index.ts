@@ -27,15 +27,4 @@ export type { ThrottleLimits } from './throttle.js';
 export { LoginThrottle } from './throttle.js';
 export { resetPassword } from './reset-password.js';
 export { FIRST_ADMIN } from './bootstrap.js';
-export type {
-  AccessApiKeysTable,
-  AccessAuditTable,
-  AccessGroupMembersTable,
-  AccessGroupsTable,
-  AccessRefreshTokensTable,
-  AccessRoleAssignmentsTable,
-  AccessRolesTable,
-  AccessServiceAccountsTable,
-  AccessSettingsTable,
-  AccessUsersTable,
-} from './tables.js';
+export type { AccessTables } from './tables.js';

@@ -104,3 +104,17 @@ export interface AccessSettingsTable {
   key: string;
   value: string;
 }
+
+/** This room's tables, by name: its part of the metadata database. */
+export interface AccessTables {
+  access_users: AccessUsersTable;
+  access_groups: AccessGroupsTable;
+  access_group_members: AccessGroupMembersTable;
+  access_service_accounts: AccessServiceAccountsTable;
+  access_api_keys: AccessApiKeysTable;
+  access_roles: AccessRolesTable;
+  access_role_assignments: AccessRoleAssignmentsTable;
+  access_refresh_tokens: AccessRefreshTokensTable;
+  access_audit: AccessAuditTable;
+  access_settings: AccessSettingsTable;
+}

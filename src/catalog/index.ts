@@ -27,4 +27,4 @@ export { noCredentials, type CatalogCredentials, type RegistryCredential } from 
 export { ownRegistryId, ownRegistryEntry, type OwnRegistry } from './own-registry.js';
 export { defaultRegistry } from './default-registry.js';
 export { isObject, type Json, type JsonObject } from './json.js';
-export type { CatalogEntriesTable, CatalogEntryTagsTable, CatalogHealthChecksTable } from './tables.js';
+export type { CatalogTables } from './tables.js';

@@ -40,3 +40,10 @@ export interface CatalogHealthChecksTable {
   /** The full HealthRecord as JSON. */
   record: string;
 }
+
+/** This room's tables, by name: its part of the metadata database. */
+export interface CatalogTables {
+  catalog_entries: CatalogEntriesTable;
+  catalog_entry_tags: CatalogEntryTagsTable;
+  catalog_health_checks: CatalogHealthChecksTable;
+}

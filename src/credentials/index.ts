@@ -12,4 +12,4 @@ export { testRegistryLogin, type CredentialTestResult, type RegistryLogin } from
 export { catalogCredentials } from './catalog-credentials.js';
 export { catalogCredentialUser } from './catalog-users.js';
 export { testBucketAccess } from './bucket-test.js';
-export type { CredentialsTable } from './tables.js';
+export type { CredentialsTables } from './tables.js';

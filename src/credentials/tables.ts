@@ -15,3 +15,8 @@ export interface CredentialsTable {
   updated_at: number;
   created_by: string | null;
 }
+
+/** This room's tables, by name: its part of the metadata database. */
+export interface CredentialsTables {
+  credentials: CredentialsTable;
+}

@@ -14,12 +14,4 @@ export type { BlobBody } from './blobs.js';
 export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';
 export type { BlobStore, StoreRouter } from './stores.js';
-export type {
-  BlobsTable,
-  ManifestReferencesTable,
-  ManifestsTable,
-  RepositoriesTable,
-  RepositoryBlobsTable,
-  TagsTable,
-  UploadsTable,
-} from './tables.js';
+export type { OciTables } from './tables.js';

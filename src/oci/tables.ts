@@ -53,3 +53,14 @@ export interface UploadsTable {
   /** `user:<name>` or `address:<ip>`; null for the server's own uploads (imports). */
   opened_by: string | null;
 }
+
+/** This room's tables, by name: its part of the metadata database. */
+export interface OciTables {
+  repositories: RepositoriesTable;
+  blobs: BlobsTable;
+  repository_blobs: RepositoryBlobsTable;
+  manifests: ManifestsTable;
+  manifest_references: ManifestReferencesTable;
+  tags: TagsTable;
+  uploads: UploadsTable;
+}

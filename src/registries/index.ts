@@ -5,4 +5,4 @@ export { parseRegistryDefinition, type RegistryBackend } from './definition.js';
 export { registryKey } from './names.js';
 export { openRegistries, ownS3Config, type OpenedRegistries } from './open.js';
 export { BrowserTransfers } from './browser-transfers.js';
-export type { BlobLocationsTable, RegistriesTable } from './tables.js';
+export type { RegistriesTables } from './tables.js';

@@ -32,3 +32,9 @@ export interface BlobLocationsTable {
   digest: string;
   created_at: number;
 }
+
+/** This room's tables, by name: its part of the metadata database. */
+export interface RegistriesTables {
+  registries: RegistriesTable;
+  blob_locations: BlobLocationsTable;
+}

@@ -8,8 +8,9 @@ import type { HealthRecord } from './record.js';
 import { entriesDue, healthChecksOf, insertHealthCheck, pruneHealthChecks } from '../store/health.js';
 
 export interface HealthChecksOptions {
-  /** How long a probe may take and how long history is kept (milliseconds). */
+  /** How long a probe may take (milliseconds). */
   timeout: number;
+  /** How long checks are kept (milliseconds). */
   history: number;
   /** Where probes get a registry's credential. */
   credentials: CatalogCredentials;

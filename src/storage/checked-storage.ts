@@ -89,7 +89,10 @@ export class CheckedStorage implements StorageDriver {
     this.backend.close?.();
   }
 
-  /** Run one operation: normalise its error (about `subject`) and count it. */
+  /**
+   * Run one operation: normalise its error (about `subject`) and count it. Used by this layer's
+   * uploads and bucket parts too; callers use the driver's methods.
+   */
   async run<T>(operation: string, subject: string, work: () => Promise<T>, normalise = true): Promise<T> {
     const started = performance.now();
     let outcome: StorageOutcome = 'ok';

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   InvalidStoragePath,
@@ -97,6 +98,12 @@ export function storageConformance(name: string, fresh: () => Promise<Conformanc
         data.subarray(3, 8),
       );
       assert.deepEqual(await bytesOf(await driver.read('blobs/a', { start: 19, end: 19 })), Buffer.from('j'));
+      if (driver.open) {
+        const fd = await driver.open('blobs/a');
+        assert.equal(fstatSync(fd).size, data.length);
+        closeSync(fd);
+      }
+      if (driver.redirectURL) assert.match((await driver.redirectURL('blobs/a')) ?? '', /^https?:\/\//);
 
       await driver.put('blobs/a', Readable.from([Buffer.from('new '), Buffer.from('bytes')]));
       assert.deepEqual(await driver.stat('blobs/a'), { size: 9 });

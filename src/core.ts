@@ -6,6 +6,7 @@ import { openDatabase, type MetadataDb } from './db/index.js';
 import type { DestinationGuard } from './net/index.js';
 import { Distribution, type UploadLimits } from './oci/index.js';
 import { openRegistries, type OpenedRegistries } from './registries/index.js';
+import { StorageMetrics } from './storage/index.js';
 
 export interface CoreOptions {
   /** Open this database instead of `database.url` (a dry run's empty stand-in). */
@@ -27,6 +28,8 @@ export interface Core {
   readonly credentials: CredentialService;
   readonly opened: OpenedRegistries;
   readonly distribution: Distribution;
+  /** What every store of this core counts (the server's /metrics shows it). */
+  readonly storageMetrics: StorageMetrics;
   close(): Promise<void>;
 }
 
@@ -56,14 +59,18 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
     } catch (err) {
       throw new Error(`credentials: ${(err as Error).message}`);
     }
-    const opened = await openRegistries(config, meta.db, credentials, options.guard);
+    const storageMetrics = new StorageMetrics();
+    const opened = await openRegistries(config, meta.db, credentials, {
+      guard: options.guard,
+      metrics: storageMetrics,
+    });
     if (options.pingStorage) {
       await opened.defaultStorage.ping().catch((err: unknown) => {
         throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
       });
     }
     const distribution = new Distribution(meta, opened.registries, options.uploadLimits);
-    return { meta, credentials, opened, distribution, close: () => meta.close() };
+    return { meta, credentials, opened, distribution, storageMetrics, close: () => meta.close() };
   } catch (err) {
     await meta.close();
     throw err;

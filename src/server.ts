@@ -180,13 +180,13 @@ export async function assembleServer(
     filesystemRoots: opened.filesystemRoots,
     probe: registryProber(registries, backendTimeout, async (location, _row, signal) => {
       const driver = registries.driverOf(location);
-      return driver?.checkCors ? driver.checkCors(publicOrigin(), outbound, signal) : null;
+      return driver?.bucket ? driver.bucket.checkCors(publicOrigin(), outbound, signal) : null;
     }),
     prepare: async (row) => {
       // Bounded like a probe: a bucket endpoint that never answers must not hold the create request.
       const signal = AbortSignal.timeout(backendTimeout);
       for (const location of [row.primary_location, ...(JSON.parse(row.locations) as string[])]) {
-        await registries.driverOf(location)?.ensureCors?.(publicOrigin(), signal);
+        await registries.driverOf(location)?.bucket?.ensureCors(publicOrigin(), signal);
       }
     },
     changed: async () => {
@@ -230,6 +230,7 @@ export async function assembleServer(
       },
     },
     uploadsInProgress: () => distribution.uploadsInProgress(),
+    metrics: core.storageMetrics.metrics,
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     clientLimits: {
       headerTimeoutMs: config.http.timeouts.header,

@@ -1,7 +1,6 @@
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { parseS3Params, type S3StorageConfig } from '../config/index.js';
-import { S3Driver, createS3Client } from '../storage/index.js';
-import { createHttpsAgent } from '../storage/index.js';
+import { createDriver, createHttpsAgent, createS3Client, type StorageDriver } from '../storage/index.js';
 import type { DestinationGuard } from '../net/index.js';
 import type { CredentialTestResult } from './registry-login.js';
 import type { OpenedCredential } from './credential-service.js';
@@ -49,9 +48,9 @@ export async function testBucketAccess(
   const signal = AbortSignal.timeout(timeoutMs);
   const timedOut = () => (signal.aborted ? `no answer within ${timeoutMs} ms` : undefined);
   if (bucket !== undefined) {
-    let driver: S3Driver;
+    let driver: StorageDriver;
     try {
-      driver = new S3Driver(config, { guard });
+      driver = createDriver({ s3: config }, { guard });
     } catch (err) {
       return done(false, `bucket ${bucket} at ${where}`, (err as Error).message);
     }
@@ -61,7 +60,7 @@ export async function testBucketAccess(
     } catch (err) {
       return done(false, `bucket ${bucket} at ${where}`, timedOut() ?? (err as Error).message);
     } finally {
-      driver.close();
+      driver.close?.();
     }
   }
   const refusal = config.regionendpoint

@@ -7,6 +7,7 @@ import Fastify, {
 } from 'fastify';
 import type { Distribution } from '../oci/index.js';
 import type { AccessControl } from '../access/index.js';
+import type { Metric } from 'prom-client';
 import { HttpMetrics } from './metrics.js';
 import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
 import { parseJsonBodies } from './json-body.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   headers?: Record<string, string[]>;
   readiness: Record<string, () => Promise<void>>;
   uploadsInProgress: () => Promise<number>;
+  /** Metrics kept outside the app (the storage layer's), shown at /metrics with its own. */
+  metrics?: readonly Metric[];
   https?: { key: Buffer; cert: Buffer };
   /** Timeouts and the per-address connection limit; Node's defaults when absent (tests of the app alone). */
   clientLimits?: ClientLimits;
@@ -79,7 +82,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     app.addHook('onClose', async () => stop());
   }
 
-  const metrics = new HttpMetrics(options.uploadsInProgress);
+  const metrics = new HttpMetrics(options.uploadsInProgress, options.metrics);
   const extraHeaders = Object.entries(options.headers ?? {}).map(
     ([name, values]) => [name, values.join(', ')] as const,
   );

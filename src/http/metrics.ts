@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** The server's Prometheus metrics. */
 export class HttpMetrics {
@@ -8,8 +8,10 @@ export class HttpMetrics {
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
 
-  constructor(uploadsInProgress: () => Promise<number>) {
+  /** `more`: metrics other rooms keep (the storage layer's), exposed here too. */
+  constructor(uploadsInProgress: () => Promise<number>, more: readonly Metric[] = []) {
     collectDefaultMetrics({ register: this.registry, prefix: 'arca_' });
+    for (const metric of more) this.registry.registerMetric(metric);
     this.requests = new Counter({
       name: 'arca_http_requests_total',
       help: 'HTTP requests by route, method and status',

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FilesystemDriver } from '../storage/index.js';
+import { createDriver } from '../storage/index.js';
 import { driverSource, type SourceTree } from './source.js';
 
 /** A registry:2 tree in a local directory (registry:2's `storage.filesystem.rootdirectory`). */
@@ -19,5 +19,5 @@ export async function filesystemSource(root: string): Promise<SourceTree> {
   }
   if (!info.isDirectory()) throw new Error(`source root ${dir} is not a directory`);
   // The driver only reads here: stat, list and read open nothing for writing.
-  return driverSource(new FilesystemDriver(dir), `${dir} (filesystem)`, dir);
+  return driverSource(createDriver({ filesystem: { rootdirectory: dir } }), `${dir} (filesystem)`, dir);
 }

@@ -1,6 +1,5 @@
 import type { S3StorageConfig } from '../config/index.js';
-import { S3Driver } from '../storage/index.js';
-import { endpointOf } from '../storage/index.js';
+import { createDriver, endpointOf } from '../storage/index.js';
 import { driverSource, type SourceTree } from './source.js';
 
 /** `s3://bucket/root (endpoint)`: the source as messages name it. */
@@ -16,14 +15,14 @@ export function describeS3(config: S3StorageConfig): string {
  * wrong key, a missing bucket or an unreachable endpoint is reported before anything else.
  */
 export async function s3Source(config: S3StorageConfig): Promise<SourceTree> {
-  const driver = new S3Driver(config);
+  const driver = createDriver({ s3: config });
   const description = describeS3(config);
   try {
     await driver.ping();
   } catch (err) {
-    driver.close();
+    driver.close?.();
     throw new Error(`source ${description} is not usable: ${(err as Error).message}`, { cause: err });
   }
   // The driver only reads here: stat, list and read (HEAD, LIST, GET) write nothing to the bucket.
-  return { ...driverSource(driver, description), close: () => driver.close() };
+  return { ...driverSource(driver, description), close: () => driver.close?.() };
 }

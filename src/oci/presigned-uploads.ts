@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/index.js';
-import { StorageNotFound, type StorageDriver } from '../storage/index.js';
+import { StorageNotFound, type BucketAdmin, type StorageDriver } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, newHash } from './digest.js';
 import { commitStaged, type StagedUpload } from './commit-staged.js';
@@ -34,13 +34,13 @@ export class PresignedUploads {
 
   /** Whether the repository's store can take presigned uploads. */
   available(repository: string): boolean {
-    return this.stores.storeFor(repository).driver.presignPut !== undefined;
+    return this.stores.storeFor(repository).driver.bucket !== undefined;
   }
 
   async start(repository: string): Promise<PresignedUpload> {
-    const driver = this.presigning(repository);
+    const { bucket } = this.presigning(repository);
     const id = randomUUID();
-    const url = await driver.presignPut!(stagingPath(id), uploadUrlSeconds);
+    const url = await bucket.presignPut(stagingPath(id), uploadUrlSeconds);
     return {
       id,
       method: 'PUT',
@@ -53,17 +53,17 @@ export class PresignedUploads {
   async complete(repository: string, id: string, digest: string): Promise<number> {
     if (!uploadIdPattern.test(id)) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
     assertDigest(digest);
-    const driver = this.presigning(repository);
+    const { driver } = this.presigning(repository);
     const staged = stagedObject(driver, id);
     return commitStaged(this.meta.db, this.stores.storeFor(repository), repository, staged, digest);
   }
 
-  private presigning(repository: string): StorageDriver {
+  private presigning(repository: string): { driver: StorageDriver; bucket: BucketAdmin } {
     const { driver } = this.stores.storeFor(repository);
-    if (!driver.presignPut) {
+    if (!driver.bucket) {
       throw new AppError('UNSUPPORTED', 'this store cannot take uploads through presigned URLs');
     }
-    return driver;
+    return { driver, bucket: driver.bucket };
   }
 }
 
@@ -97,8 +97,7 @@ function stagedObject(driver: StorageDriver, id: string): StagedUpload {
       return { size, digest: `${algorithm}:${hash.digest('hex')}` };
     },
     moveTo: async (path) => {
-      if (driver.copy) await driver.copy(staging, path);
-      else await driver.put(path, await driver.read(staging));
+      await driver.copy(staging, path);
       await drop();
     },
     dropBytes: drop,

@@ -20,18 +20,18 @@ export async function purgeStaleUploads(
   const purged: string[] = [];
   const drivers = [...new Set(stores.all().map((s) => s.driver))];
   for (const storage of drivers) {
-    for await (const upload of storage.listUploads()) {
+    for await (const upload of storage.uploads.list()) {
       if (upload.modified.getTime() >= cutoff) continue;
       purged.push(upload.key);
       if (dryRun) continue;
-      await storage.abortUpload(upload.key);
+      await storage.uploads.abort(upload.key);
       await deleteUpload(meta.db, upload.key);
     }
   }
   // Records whose bytes are already gone (a crash between the two deletes, or a start that never wrote).
   for (const id of await uploadsCreatedBefore(meta.db, cutoff)) {
     const repository = await uploadRepository(meta.db, id);
-    if (repository !== undefined && (await stores.storeFor(repository).driver.uploadSize(id)) !== null)
+    if (repository !== undefined && (await stores.storeFor(repository).driver.uploads.size(id)) !== null)
       continue;
     if (!purged.includes(id)) purged.push(id);
     if (!dryRun) await deleteUpload(meta.db, id);

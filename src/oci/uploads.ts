@@ -2,7 +2,7 @@ import { randomUUID, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/index.js';
-import { StorageConflict, StorageNotFound, type StorageDriver } from '../storage/index.js';
+import { StorageConflict, StorageNotFound, type UploadStore } from '../storage/index.js';
 import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, newHash, type DigestAlgorithm } from './digest.js';
@@ -42,9 +42,9 @@ export class UploadService {
     private readonly limits: UploadLimits = defaultUploadLimits,
   ) {}
 
-  /** The backend that holds a repository's uploads. */
-  private storage(repository: string): StorageDriver {
-    return this.stores.storeFor(repository).driver;
+  /** The uploads of the backend that holds a repository's bytes. */
+  private storage(repository: string): UploadStore {
+    return this.stores.storeFor(repository).driver.uploads;
   }
 
   get inProgress(): number {
@@ -64,7 +64,7 @@ export class UploadService {
       await insertUpload(tx, id, repository, Date.now(), openedBy);
     });
     try {
-      await this.storage(repository).startUpload(id);
+      await this.storage(repository).start(id);
     } catch (err) {
       await deleteUpload(this.meta.db, id);
       throw err;
@@ -122,8 +122,8 @@ export class UploadService {
         const size = await this.size(storage, id);
         return { size, digest: await this.digestOf(storage, id, size, algorithm) };
       },
-      moveTo: (path) => storage.commitUpload(id, path),
-      dropBytes: () => storage.abortUpload(id),
+      moveTo: (path) => storage.commit(id, path),
+      dropBytes: () => storage.abort(id),
       discard: () => this.discard(repository, id),
       forget: (tx) => deleteUpload(tx, id),
     };
@@ -153,7 +153,7 @@ export class UploadService {
   /** Remove an upload's bytes and record. */
   async discard(repository: string, id: string): Promise<void> {
     this.live.delete(id);
-    await this.storage(repository).abortUpload(id);
+    await this.storage(repository).abort(id);
     await deleteUpload(this.meta.db, id);
   }
 
@@ -162,8 +162,8 @@ export class UploadService {
     if (owner !== repository) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
   }
 
-  private async size(storage: StorageDriver, id: string): Promise<number> {
-    const size = await storage.uploadSize(id);
+  private async size(storage: UploadStore, id: string): Promise<number> {
+    const size = await storage.size(id);
     if (size === null) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
     return size;
   }
@@ -184,7 +184,7 @@ export class UploadService {
   }
 
   private async write(
-    storage: StorageDriver,
+    storage: UploadStore,
     id: string,
     body: Readable,
     range?: ChunkRange,
@@ -213,7 +213,7 @@ export class UploadService {
     let newSize: number;
     try {
       const announced = length ?? (range ? range.end - range.start + 1 : undefined);
-      newSize = await storage.appendUpload(id, offset, pipelineSource(body, tap), announced);
+      newSize = await storage.append(id, offset, pipelineSource(body, tap), announced);
     } catch (err) {
       if (err instanceof StorageConflict) throw outOfOrder(await this.size(storage, id));
       if (err instanceof StorageNotFound) throw new AppError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
@@ -241,7 +241,7 @@ export class UploadService {
 
   /** The running hash at `offset`, from the cache or rebuilt from the stored bytes. */
   private async liveHash(
-    storage: StorageDriver,
+    storage: UploadStore,
     id: string,
     offset: number,
     algorithm: DigestAlgorithm,
@@ -251,7 +251,7 @@ export class UploadService {
     const hash = newHash(algorithm);
     if (offset > 0) {
       const tap = new HashTap(hash);
-      await pipeline(await storage.readUpload(id), tap, async function* (source) {
+      await pipeline(await storage.read(id), tap, async function* (source) {
         for await (const _ of source) {
           // drained: the tap did the hashing
         }
@@ -263,7 +263,7 @@ export class UploadService {
   }
 
   private async digestOf(
-    storage: StorageDriver,
+    storage: UploadStore,
     id: string,
     size: number,
     algorithm: DigestAlgorithm,

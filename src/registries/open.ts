@@ -4,8 +4,7 @@ import { AccessControl } from '../access/index.js';
 import { parseS3Params, type ArcaConfig, type S3StorageConfig } from '../config/index.js';
 import { credentialKey, type CredentialService } from '../credentials/index.js';
 import type { Database } from '../db/index.js';
-import type { DestinationGuard } from '../net/index.js';
-import { createDriver, createStorage, type StorageDriver } from '../storage/index.js';
+import { createDriver, createStorage, type StorageDriver, type StorageOptions } from '../storage/index.js';
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, RegistryDirectory } from './registry-directory.js';
 import { FilesystemRoots } from './filesystem-roots.js';
@@ -71,14 +70,15 @@ export async function openRegistries(
   config: ArcaConfig,
   db: Kysely<Database>,
   credentials: CredentialService,
-  /** The server's outbound policy, for the object stores' connections. */
-  guard?: DestinationGuard,
+  /** The server's outbound policy (the object stores' connections) and the storage metrics. */
+  storage: Pick<StorageOptions, 'guard' | 'metrics'> = {},
 ): Promise<OpenedRegistries> {
-  const defaultStorage = createStorage(config.storage, { guard });
+  const { guard, metrics } = storage;
+  const defaultStorage = createStorage(config.storage, { guard, metrics });
   const drivers = new Map<string, StorageDriver>([[DEFAULT_LOCATION, defaultStorage]]);
   const info = new Map<string, LocationInfo>();
   for (const [name, location] of Object.entries(config.locations)) {
-    drivers.set(name, createDriver(location.storage, { guard }));
+    drivers.set(name, createDriver(location.storage, { guard, metrics }));
     info.set(name, locationInfo(location.storage));
   }
   const filesystemRoots = new FilesystemRoots(
@@ -89,9 +89,10 @@ export async function openRegistries(
     const backend = JSON.parse(row.backend!) as RegistryBackend;
     // Checked again here: a row may predate the rule, or the configuration may have changed.
     if (backend.filesystem)
-      return createDriver({
-        filesystem: { rootdirectory: filesystemRoots.check(backend.filesystem.rootdirectory) },
-      });
+      return createDriver(
+        { filesystem: { rootdirectory: filesystemRoots.check(backend.filesystem.rootdirectory) } },
+        { metrics },
+      );
     const s3 = backend.s3!;
     const credential = await credentials.open(row.namespace, s3.credential);
     if (!credential)
@@ -99,7 +100,7 @@ export async function openRegistries(
     if (credential.type !== 'DATA')
       throw new Error(`its credential '${s3.credential}' is not a DATA credential`);
     const p = credential.payload;
-    return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) }, { guard });
+    return createDriver({ s3: ownS3Config(s3, p.access_key_id!, p.access_key!) }, { guard, metrics });
   };
   const versions = async (rows: readonly RegistryRow[]): Promise<Map<string, string>> => {
     const all = await credentials.versions();

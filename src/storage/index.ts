@@ -1,5 +1,15 @@
-export type { StorageDriver, ByteRange } from './driver.js';
-export { StorageNotFound, StorageConflict, checkPath } from './driver.js';
-export { FilesystemDriver } from './filesystem.js';
-export { createStorage, createDriver, type BackendSpec } from './create.js';
+export type {
+  StorageDriver,
+  StorageBackend,
+  StorageKind,
+  ObjectStore,
+  UploadStore,
+  BucketAdmin,
+  ByteRange,
+} from './driver.js';
+export { StorageNotFound, StorageConflict, InvalidStoragePath } from './errors.js';
+export { CheckedStorage } from './checked-storage.js';
+export { StorageMetrics } from './storage-metrics.js';
+export { FilesystemDriver } from './filesystem/index.js';
+export { createStorage, createDriver, type BackendSpec, type StorageOptions } from './create.js';
 export { S3Driver, createS3Client, createHttpsAgent, endpointOf } from './s3/index.js';

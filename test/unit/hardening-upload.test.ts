@@ -6,8 +6,12 @@ import { openDatabase } from '../../src/db/index.js';
 import { Distribution, blobPath } from '../../src/oci/index.js';
 import { singleStore } from '../helpers/single-store.js';
 import { commitStaged, type StagedUpload } from '../../src/oci/commit-staged.js';
-import { FilesystemDriver } from '../../src/storage/filesystem.js';
-import type { StorageDriver } from '../../src/storage/index.js';
+import {
+  CheckedStorage,
+  FilesystemDriver,
+  createDriver,
+  type StorageDriver,
+} from '../../src/storage/index.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 const digestOf = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -17,10 +21,12 @@ const digestOf = (data: Buffer) => `sha256:${createHash('sha256').update(data).d
  * the browser would. Enough to drive presigned uploads without an object store.
  */
 function presigningStore(root: string): StorageDriver {
-  const driver = new FilesystemDriver(root);
-  return Object.assign(driver, {
+  const bucket = {
     presignPut: async (path: string) => path,
-  });
+    ensureCors: async () => {},
+    checkCors: async () => null,
+  };
+  return new CheckedStorage(Object.assign(new FilesystemDriver(root), { bucket }));
 }
 
 async function withRegistry(
@@ -75,7 +81,7 @@ test('upload 3: commitStaged verifies, moves or drops, and links with the upload
   await withTempDir(async (dir) => {
     const meta = await openDatabase('sqlite::memory:');
     try {
-      const store = { location: 'default', driver: new FilesystemDriver(dir) };
+      const store = { location: 'default', driver: createDriver({ filesystem: { rootdirectory: dir } }) };
       const data = Buffer.from('bytes staged by some future kind of upload');
       const calls: string[] = [];
       const staged = (forgetFails = false): StagedUpload => ({

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, request, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ObjectBody, ObjectReadError, ObjectReader } from '../../src/storage/s3/object-reader.js';
+import { ObjectBody } from '../../src/storage/s3/object-body.js';
+import { ObjectReadError } from '../../src/storage/s3/object-read-error.js';
+import { ObjectReader } from '../../src/storage/s3/object-reader.js';
 
 /** A plain-HTTP "S3" that answers every connection with `respond`. */
 async function fakeS3(

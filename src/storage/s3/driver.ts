@@ -4,12 +4,11 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
-import type { Outbound } from '../../net/index.js';
-import { checkPath, StorageNotFound, type ByteRange, type StorageDriver } from '../driver.js';
+import type { ByteRange, StorageBackend } from '../driver.js';
+import { StorageNotFound } from '../errors.js';
 import {
   createHttpsAgent,
   createS3Client,
@@ -22,7 +21,7 @@ import { describeAccessError, isNotFound } from './errors.js';
 import { getStream, headSize, listObjects, putObject } from './objects.js';
 import { putStream } from './put.js';
 import { S3Uploads } from './uploads.js';
-import { checkCors, ensureCors } from './cors.js';
+import { S3BucketAdmin } from './bucket-admin.js';
 import { copyObject } from './copy.js';
 import { ObjectReader } from './object-reader.js';
 
@@ -31,19 +30,20 @@ const REDIRECT_EXPIRY_SECONDS = 20 * 60;
 /** Presigned URLs of Arca's own reads are used at once. */
 const READ_EXPIRY_SECONDS = 5 * 60;
 
-/** Blobs as objects in an S3 bucket (AWS, Ceph RGW, MinIO, Tigris, …), with registry:2's keys. */
-export class S3Driver implements StorageDriver {
+/**
+ * Blobs as objects in an S3 bucket (AWS, Ceph RGW, MinIO, Tigris, …), with registry:2's keys.
+ * Paths come checked (`CheckedStorage`); S3's "no such key" answers are named by `errorKind`.
+ */
+export class S3Driver implements StorageBackend {
   readonly kind = 's3' as const;
+  readonly uploads: S3Uploads;
+  readonly bucket: S3BucketAdmin;
   private readonly ctx: S3Context;
-  private readonly uploads: S3Uploads;
   private readonly endpoint: string;
   private readonly redirectExpiry: number;
   private readonly reader: ObjectReader;
 
-  constructor(
-    private readonly config: S3StorageConfig,
-    options: S3DriverOptions = {},
-  ) {
+  constructor(config: S3StorageConfig, options: S3DriverOptions = {}) {
     this.redirectExpiry = options.redirectExpirySeconds ?? REDIRECT_EXPIRY_SECONDS;
     const httpsAgent = createHttpsAgent(config, options);
     const endpoint = endpointOf(config);
@@ -53,11 +53,12 @@ export class S3Driver implements StorageDriver {
     this.ctx = createContext(createS3Client(config, httpsAgent, options.guard), config);
     this.reader = new ObjectReader({ tls: { ciphers: PREFERRED_CIPHERS, ...httpsAgent.options } });
     this.uploads = new S3Uploads(this.ctx);
-    this.endpoint = endpointOf(config) ?? `the ${config.region} S3 endpoint`;
+    this.bucket = new S3BucketAdmin(this.ctx, config);
+    this.endpoint = endpoint ?? `the ${config.region} S3 endpoint`;
   }
 
   private key(path: string): string {
-    return this.ctx.keys.object(checkPath(path));
+    return this.ctx.keys.object(path);
   }
 
   async stat(path: string): Promise<{ size: number } | null> {
@@ -68,14 +69,8 @@ export class S3Driver implements StorageDriver {
   /** Through the object reader (a presigned GET on a socket of its own), else through the SDK. */
   async read(path: string, range?: ByteRange): Promise<Readable> {
     const key = this.key(path);
-    try {
-      const body = await this.reader.read(await this.presign(key, READ_EXPIRY_SECONDS), range);
-      if (body) return body;
-      return await getStream(this.ctx, key, range?.start, range?.end);
-    } catch (err) {
-      if (isNotFound(err)) throw new StorageNotFound(path);
-      throw err;
-    }
+    const body = await this.reader.read(await this.presign(key, READ_EXPIRY_SECONDS), range);
+    return body ?? getStream(this.ctx, key, range?.start, range?.end);
   }
 
   async put(path: string, data: Readable | Buffer): Promise<void> {
@@ -89,43 +84,21 @@ export class S3Driver implements StorageDriver {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    const base = this.key(prefix);
-    for await (const o of listObjects(this.ctx, `${base}/`)) {
+    for await (const o of listObjects(this.ctx, `${this.key(prefix)}/`)) {
       const path = this.ctx.keys.path(o.key);
       if (path !== undefined) yield path;
     }
   }
 
-  startUpload(key: string): Promise<void> {
-    return this.uploads.start(checkPath(key));
-  }
-
-  uploadSize(key: string): Promise<number | null> {
-    return this.uploads.size(checkPath(key));
-  }
-
-  appendUpload(key: string, offset: number, data: Readable, sizeHint?: number): Promise<number> {
-    return this.uploads.append(checkPath(key), offset, data, sizeHint);
-  }
-
-  readUpload(key: string): Promise<Readable> {
-    return this.uploads.read(checkPath(key));
-  }
-
-  commitUpload(key: string, path: string): Promise<void> {
-    return this.uploads.commit(checkPath(key), this.key(path));
-  }
-
-  abortUpload(key: string): Promise<void> {
-    return this.uploads.abort(checkPath(key));
-  }
-
-  listUploads(): AsyncIterable<{ key: string; modified: Date }> {
-    return this.uploads.list();
+  /** Server-side copy (multipart above multipartcopythresholdsize). */
+  async copy(from: string, to: string): Promise<void> {
+    const size = await headSize(this.ctx, this.key(from));
+    if (size === null) throw new StorageNotFound(from);
+    await copyObject(this.ctx, this.key(from), this.key(to), size);
   }
 
   /** A presigned GET, valid for 20 minutes unless told otherwise. */
-  async redirectURL(path: string): Promise<string | null> {
+  redirectURL(path: string): Promise<string | null> {
     return this.presign(this.key(path), this.redirectExpiry);
   }
 
@@ -158,30 +131,9 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  /** A presigned PUT of one object (a browser upload straight to the bucket). */
-  async presignPut(path: string, expiresInSeconds: number): Promise<string> {
-    const command = new PutObjectCommand({ Bucket: this.ctx.bucket, Key: this.key(path) });
-    return getSignedUrl(this.ctx.client, command, { expiresIn: expiresInSeconds });
-  }
-
-  /** Server-side copy (multipart above multipartcopythresholdsize). */
-  async copy(from: string, to: string): Promise<void> {
-    const size = await headSize(this.ctx, this.key(from));
-    if (size === null) throw new StorageNotFound(from);
-    await copyObject(this.ctx, this.key(from), this.key(to), size);
-  }
-
-  ensureCors(origin: string, signal?: AbortSignal): Promise<void> {
-    return ensureCors(this.ctx, origin, signal);
-  }
-
-  /** A browser's preflight against the bucket (path style, as the driver addresses it). */
-  checkCors(origin: string, outbound: Outbound, signal?: AbortSignal): Promise<string | null> {
-    const endpoint = endpointOf(this.config);
-    const bucketUrl = endpoint
-      ? `${endpoint.replace(/\/+$/, '')}/${this.ctx.bucket}`
-      : `https://${this.ctx.bucket}.s3.${this.config.region}.amazonaws.com`;
-    return checkCors(outbound, bucketUrl, origin, signal);
+  /** NoSuchKey and bare 404s (but not NoSuchBucket: a missing bucket is no missing blob). */
+  errorKind(err: unknown): 'not-found' | undefined {
+    return isNotFound(err) ? 'not-found' : undefined;
   }
 
   /** Close the client's sockets. */

@@ -1,5 +1,5 @@
 import { classifyOutboundError } from '../../net/index.js';
-import { ObjectReadError } from './object-reader.js';
+import { ObjectReadError } from './object-read-error.js';
 
 /** The S3 error code (e.g. 'NoSuchKey'), or for errors without a body the SDK's name ('NotFound'). */
 export function errorCode(err: unknown): string | undefined {

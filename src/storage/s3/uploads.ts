@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { StorageConflict, StorageNotFound } from '../driver.js';
+import type { UploadStore } from '../driver.js';
+import { StorageConflict, StorageNotFound } from '../errors.js';
 import type { S3Context } from './context.js';
 import { copyObject } from './copy.js';
 import {
@@ -20,7 +21,7 @@ import { CorruptUpload, hintedPartBase, loadUploadState, type UploadState } from
  * TailWriter). Everything is read back from the bucket on each call, so any process continues
  * any upload.
  */
-export class S3Uploads {
+export class S3Uploads implements UploadStore {
   constructor(private readonly ctx: S3Context) {}
 
   async start(key: string): Promise<void> {
@@ -82,9 +83,10 @@ export class S3Uploads {
     return Readable.from(bytes(), { objectMode: false });
   }
 
-  /** Make the upload the object at `key` (whole or not at all: the last step is one copy), then clean up. */
-  async commit(key: string, target: string): Promise<void> {
+  /** Make the upload the object at `path` (whole or not at all: the last step is one copy), then clean up. */
+  async commit(key: string, path: string): Promise<void> {
     const ctx = this.ctx;
+    const target = ctx.keys.object(path);
     const state = await this.load(key);
     const dataKey = ctx.keys.data(key);
     const tailInData = state.fragments.every((f) => f.key === dataKey);

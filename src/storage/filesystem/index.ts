@@ -1,0 +1,1 @@
+export { FilesystemDriver } from './driver.js';

@@ -9,7 +9,7 @@ import { createDriver, createStorage, type StorageDriver } from '../storage/inde
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, RegistryDirectory } from './registry-directory.js';
 import { FilesystemRoots } from './filesystem-roots.js';
-import type { LocationInfo } from './registry-service.js';
+import type { LocationInfo } from './registry-view.js';
 import type { RegistryRow } from './store.js';
 
 /**

@@ -1,11 +1,8 @@
 export { Htpasswd } from './htpasswd.js';
-export {
-  AccessControl,
-  type AccessSettings,
-  type AccessTarget,
-  type AuthSettings,
-  type IssuedToken,
-} from './access-control.js';
+export { AccessControl, type AccessTarget, type IssuedToken } from './access-control.js';
+export type { AccessSettings, AuthSettings } from './access-settings.js';
+export type { RepositoryVerdict } from './repository-access.js';
+export type { CatalogVerdict } from './catalog-access.js';
 export { permissions, permissionDescriptions, isPermission, type Permission } from './permissions.js';
 export { builtinRoles, type RoleDefinition } from './roles.js';
 export { Grants, actionPermission, type Grant, type RepositoryAction } from './grants.js';

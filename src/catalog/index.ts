@@ -1,9 +1,6 @@
-export {
-  CatalogService,
-  type CatalogServiceOptions,
-  type CredentialUseCheck,
-  type QueryPage,
-} from './catalog-service.js';
+export { CatalogService, type CatalogServiceOptions } from './catalog-service.js';
+export type { CredentialUseCheck } from './credential-use.js';
+export type { QueryPage } from './run-query.js';
 export { HealthScheduler, type HealthSchedulerOptions } from './health/scheduler.js';
 export { probeRegistry, type ProbeOptions, type ProbeResult } from './health/probe.js';
 export type { HealthRecord } from './health/record.js';

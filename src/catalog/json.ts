@@ -98,3 +98,8 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
+
+/** The strings among `values`, in order. */
+export function stringValues(values: readonly unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === 'string');
+}

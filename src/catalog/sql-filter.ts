@@ -1,9 +1,13 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/index.js';
 import type { Condition, Filter } from './filter.js';
-import type { Json } from './json.js';
+import { stringValues } from './json.js';
 import { entryFields } from './entry.js';
 import { pathText } from './paths.js';
+import { and, FALSE, not, or, RESIDUAL, toSql, TRUE, balanced, type Part } from './sql-part.js';
+import { scalarColumns } from './scalar-columns.js';
+import { mergeEqualities } from './merge-equalities.js';
+import { tagSetKey } from './tag-sets.js';
 
 /**
  * A filter compiled to SQL over `catalog_entries`: `where` selects a superset of the matching
@@ -24,19 +28,6 @@ export interface CompileOptions {
   rareTags?: ReadonlySet<string>;
 }
 
-/** A SQL condition, or a constant when the answer is known without looking at a row. */
-type Part = { sql: RawBuilder<SqlBool> | boolean; exact: boolean };
-
-/** Paths that are a string column of catalog_entries, present in every entry. */
-export const scalarColumns: Record<string, string> = {
-  container_registry_id: 'id',
-  container_registry_name: 'name',
-  container_registry_public_url: 'public_url',
-  container_registry_image_prefix: 'image_prefix',
-  'container_registry_storage_info.registry_type': 'registry_type',
-  'container_registry_storage_info.storage_type': 'storage_type',
-};
-
 /** Paths every normalized entry has. */
 const alwaysPresent = new Set<string>([
   ...entryFields,
@@ -46,133 +37,14 @@ const alwaysPresent = new Set<string>([
   'container_registry_storage_info.registry_type',
 ]);
 
-const TRUE: Part = { sql: true, exact: true };
-const FALSE: Part = { sql: false, exact: true };
-/** Not expressible in SQL: every row is a candidate and the matcher decides. */
-const RESIDUAL: Part = { sql: true, exact: false };
-
-const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string');
-
-export function tagSetKey(values: readonly string[]): string {
-  return JSON.stringify([...new Set(values)].sort());
-}
-
-/** The sets of tags a filter looks up in the tag index (for deciding which are rare). */
-export function tagSets(filter: Filter): string[][] {
-  const out: string[][] = [];
-  const visit = (f: Filter) => {
-    if (f.kind !== 'field') return f.of.forEach(visit);
-    if (pathText(f.path) !== 'container_registry_tags') return;
-    const conditions = (cs: Condition[]) => {
-      for (const c of cs) {
-        if ((c.op === '$eq' || c.op === '$ne') && typeof c.value === 'string') out.push([c.value]);
-        else if (c.op === '$in' || c.op === '$nin') out.push(strings(c.values));
-        else if (c.op === '$all') for (const v of strings(c.values)) out.push([v]);
-        else if (c.op === '$not') conditions(c.conditions);
-      }
-    };
-    conditions(f.conditions);
-  };
-  visit(filter);
-  return out.filter((set) => set.length > 0);
-}
-
-export function compileFilter(filter: Filter, options: CompileOptions = {}): SqlFilter {
-  const part = new Compiler(options).compile(filter);
-  return { where: toSql(part.sql), exact: part.exact };
-}
-
-function toSql(value: RawBuilder<SqlBool> | boolean): RawBuilder<SqlBool> {
-  if (value === true) return sql<SqlBool>`1 = 1`;
-  if (value === false) return sql<SqlBool>`1 = 0`;
-  return value;
-}
-
-/**
- * Terms joined as a balanced tree, `((a or b) or (c or d))`: a flat `a or b or …` parses n levels
- * deep, and SQLite refuses expressions deeper than 1,000 ("Expression tree is too large").
- */
-function balanced(terms: RawBuilder<SqlBool>[], op: 'and' | 'or'): RawBuilder<SqlBool> {
-  if (terms.length === 1) return terms[0]!;
-  const half = terms.length >> 1;
-  return sql<SqlBool>`(${balanced(terms.slice(0, half), op)} ${sql.raw(op)} ${balanced(terms.slice(half), op)})`;
-}
-
-function and(parts: Part[]): Part {
-  const exact = parts.every((p) => p.exact);
-  if (parts.some((p) => p.sql === false && p.exact)) return FALSE;
-  const terms = parts.map((p) => p.sql).filter((s): s is RawBuilder<SqlBool> => s !== true);
-  if (terms.length === 0) return { sql: true, exact };
-  if (terms.length === 1) return { sql: terms[0]!, exact };
-  return { sql: balanced(terms, 'and'), exact };
-}
-
-function or(parts: Part[]): Part {
-  const exact = parts.every((p) => p.exact);
-  if (parts.some((p) => p.sql === true && p.exact)) return TRUE;
-  if (parts.some((p) => p.sql === true)) return RESIDUAL;
-  const terms = parts.map((p) => p.sql).filter((s): s is RawBuilder<SqlBool> => s !== false);
-  if (terms.length === 0) return { sql: false, exact };
-  if (terms.length === 1) return { sql: terms[0]!, exact };
-  return { sql: balanced(terms, 'or'), exact };
-}
-
-/** Negating a superset gives nothing sound: only exact parts are negated in SQL. */
-function not(part: Part): Part {
-  if (!part.exact) return RESIDUAL;
-  if (typeof part.sql === 'boolean') return { sql: !part.sql, exact: true };
-  return { sql: sql<SqlBool>`not (${part.sql})`, exact: true };
-}
-
 /** Substring tests on documents one query may make (see `contains`). */
 const maxSubstringTests = 16;
 /** Tag subqueries one query may make (see `hasTag`). */
 const maxTagSubqueries = 32;
 
-/**
- * `$or` clauses that each ask one indexed field for string values, merged into one `$in` per field:
- * SQL answers `id in (…)` from the index, where a thousand `id = ?` or-ed together is a scan.
- * Other clauses are kept as they are.
- */
-function mergeEqualities(clauses: Filter[]): Filter[] {
-  const merged = new Map<string, Filter & { kind: 'field' }>();
-  const out: Filter[] = [];
-  for (const clause of clauses) {
-    const values =
-      clause.kind === 'field' && clause.conditions.length === 1
-        ? stringsAsked(clause.conditions[0]!)
-        : undefined;
-    const path = clause.kind === 'field' ? pathText(clause.path) : '';
-    if (
-      clause.kind !== 'field' ||
-      values === undefined ||
-      !(Object.hasOwn(scalarColumns, path) || path === 'container_registry_tags')
-    ) {
-      out.push(clause);
-      continue;
-    }
-    const existing = merged.get(path);
-    if (existing) (existing.conditions[0] as { values: Json[] }).values.push(...values);
-    else {
-      const field = {
-        kind: 'field' as const,
-        path: clause.path,
-        conditions: [{ op: '$in' as const, values: [...values] }],
-      };
-      merged.set(path, field);
-      out.push(field);
-    }
-  }
-  return out;
-}
-
-/** The strings an `$eq` or `$in` of strings only asks for. */
-function stringsAsked(c: Condition): string[] | undefined {
-  if (c.op === '$eq' && typeof c.value === 'string') return [c.value];
-  if (c.op === '$in' && c.values.length > 0 && c.values.every((v) => typeof v === 'string')) {
-    return c.values as string[];
-  }
-  return undefined;
+export function compileFilter(filter: Filter, options: CompileOptions = {}): SqlFilter {
+  const part = new Compiler(options).compile(filter);
+  return { where: toSql(part.sql), exact: part.exact };
 }
 
 class Compiler {
@@ -211,7 +83,7 @@ class Compiler {
       case '$ne':
         return not(this.scalar(column, { op: '$eq', value: c.value }));
       case '$in': {
-        const values = strings(c.values);
+        const values = stringValues(c.values);
         if (values.length === 0) return FALSE;
         return { sql: sql<SqlBool>`${ref} in (${sql.join(values)})`, exact: true };
       }
@@ -279,7 +151,7 @@ class Compiler {
         return not(this.tags({ op: '$eq', value: c.value }));
       case '$in': {
         if (c.values.some(Array.isArray)) return RESIDUAL;
-        const values = strings(c.values);
+        const values = stringValues(c.values);
         return values.length === 0 ? FALSE : this.hasTag(values);
       }
       case '$nin':
@@ -289,7 +161,7 @@ class Compiler {
         if (c.values.length === 0 || c.values.some((v) => !Array.isArray(v) && typeof v !== 'string')) {
           return FALSE;
         }
-        const values = [...new Set(strings(c.values))];
+        const values = [...new Set(stringValues(c.values))];
         const part = values.length === 0 ? TRUE : this.hasAllTags(values);
         return c.values.some(Array.isArray) ? and([part, RESIDUAL]) : part;
       }

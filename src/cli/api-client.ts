@@ -126,6 +126,12 @@ export async function apiCall(
   return parsed;
 }
 
+/** A JSON object the server answered with. */
+export type Row = Record<string, unknown>;
+
+/** A path segment, percent-encoded. */
+export const enc = encodeURIComponent;
+
 export function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -153,6 +159,29 @@ export function table(head: string[], rows: unknown[][]): void {
 export function list<T>(opts: ClientOptions, items: T[], head: string[], row: (item: T) => unknown[]): void {
   if (opts.output === 'json') print(items);
   else table(head, items.map(row));
+}
+
+/** GET a collection (`{"items": […]}`) and print it as a list (see `list`). */
+export async function listResources(
+  opts: ClientOptions,
+  path: string,
+  head: string[],
+  row: (item: Row) => unknown[],
+): Promise<void> {
+  const { items } = (await apiCall(opts, 'GET', path)) as { items: Row[] };
+  list(opts, items, head, row);
+}
+
+/** DELETE a resource and say so: `{"deleted": key}` with `--output json`, `message` otherwise. */
+export async function deleteResource(
+  opts: ClientOptions,
+  path: string,
+  key: string,
+  message: string,
+): Promise<void> {
+  await apiCall(opts, 'DELETE', path);
+  if (opts.output === 'json') print({ deleted: key });
+  else process.stdout.write(`${message}\n`);
 }
 
 /** Read a secret from stdin (all of it, trailing newline removed). */

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { apiCall, client, print, show, table, type ClientOptions } from './api-client.js';
+import { apiCall, client, deleteResource, print, show, table, type ClientOptions } from './api-client.js';
+import { readDocument } from './read-document.js';
 
 /**
  * `arca catalog list|get|create|update|delete|health`: the container-registry catalog of a running
@@ -93,9 +92,7 @@ export function catalogCommand(): Command {
 
   client(catalog.command('delete').description('remove an entry').argument('<id>')).action(
     async (id: string, opts: ClientOptions) => {
-      await call(opts, 'DELETE', `/entries/${encodeURIComponent(id)}`);
-      if (opts.output === 'json') return print({ deleted: id });
-      process.stdout.write(`deleted ${id}\n`);
+      await deleteResource(opts, `/api/v1/catalog/entries/${encodeURIComponent(id)}`, id, `deleted ${id}`);
     },
   );
 
@@ -139,15 +136,6 @@ interface Health {
   tls_expires_at: string | null;
   error: string | null;
   checked_at: string;
-}
-
-function readDocument(file: string): unknown {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new Error(`${file}: not JSON or YAML: ${(err as Error).message}`);
-  }
 }
 
 function isJson(text: string): boolean {

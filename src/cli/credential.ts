@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { apiCall, client, list, print, show, type ClientOptions } from './api-client.js';
+import {
+  apiCall,
+  client,
+  deleteResource,
+  enc,
+  listResources,
+  print,
+  show,
+  type ClientOptions,
+} from './api-client.js';
 
-type Row = Record<string, unknown>;
 type NamespaceOptions = ClientOptions & { namespace: string };
-
-const enc = encodeURIComponent;
 
 /** `key=value` pairs into an object; the value is everything after the first `=`. */
 function pairs(items: string[], option: string): Array<[string, string]> {
@@ -64,22 +70,20 @@ export function credentialCommand(): Command {
 
   withNamespace(credential.command('list').description('list credentials (payloads masked)')).action(
     async (opts: NamespaceOptions) => {
-      const { items } = (await apiCall(
+      await listResources(
         opts,
-        'GET',
         `/api/v1/credentials?namespace=${enc(opts.namespace)}`,
-      )) as {
-        items: Row[];
-      };
-      list(opts, items, ['NAME', 'TYPE', 'NAMESPACE', 'PAYLOAD', 'UPDATED'], (c) => [
-        c.name,
-        c.type,
-        c.namespace,
-        Object.entries(c.payload as Record<string, string>)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' '),
-        c.updated_at,
-      ]);
+        ['NAME', 'TYPE', 'NAMESPACE', 'PAYLOAD', 'UPDATED'],
+        (c) => [
+          c.name,
+          c.type,
+          c.namespace,
+          Object.entries(c.payload as Record<string, string>)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+          c.updated_at,
+        ],
+      );
     },
   );
 
@@ -92,9 +96,12 @@ export function credentialCommand(): Command {
   withNamespace(credential.command('delete').description('delete a credential').argument('<name>'))
     .option('--force', 'delete it even while registries or catalog entries use it')
     .action(async (name: string, opts: NamespaceOptions & { force?: boolean }) => {
-      await apiCall(opts, 'DELETE', `${path(name, opts)}${opts.force ? '&force=true' : ''}`);
-      if (opts.output === 'json') print({ deleted: name });
-      else process.stdout.write(`deleted credential ${name}\n`);
+      await deleteResource(
+        opts,
+        `${path(name, opts)}${opts.force ? '&force=true' : ''}`,
+        name,
+        `deleted credential ${name}`,
+      );
     });
 
   withNamespace(

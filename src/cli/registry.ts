@@ -1,10 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { apiCall, client, list, print, show, type ClientOptions } from './api-client.js';
-
-type Row = Record<string, unknown>;
-const enc = encodeURIComponent;
+import {
+  apiCall,
+  client,
+  enc,
+  listResources,
+  print,
+  show,
+  type ClientOptions,
+  type Row,
+} from './api-client.js';
+import { readDocument } from './read-document.js';
 
 function tags(items: string[] | undefined): Record<string, string> | undefined {
   if (!items) return undefined;
@@ -15,15 +20,6 @@ function tags(items: string[] | undefined): Record<string, string> | undefined {
       return [item.slice(0, at), item.slice(at + 1)];
     }),
   );
-}
-
-function readDefinition(file: string): unknown {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new Error(`${file}: not YAML or JSON: ${(err as Error).message}`);
-  }
 }
 
 /** `arca registry create|list|show|update|delete|set-default|probe`: registries as resources. */
@@ -55,7 +51,7 @@ export function registryCommand(): Command {
           default?: boolean;
         },
       ) => {
-        const body: Row = opts.file ? { ...(readDefinition(opts.file) as Row) } : {};
+        const body: Row = opts.file ? { ...(readDocument(opts.file) as Row) } : {};
         if (name !== undefined) body.name = name;
         if (body.name === undefined)
           throw new Error('give the registry a name (argument or name: in --file)');
@@ -77,16 +73,20 @@ export function registryCommand(): Command {
     .option('-n, --namespace <ns>')
     .action(async (opts: ClientOptions & { namespace?: string }) => {
       const query = opts.namespace ? `?namespace=${enc(opts.namespace)}` : '';
-      const { items } = (await apiCall(opts, 'GET', `/api/v1/registries${query}`)) as { items: Row[] };
-      list(opts, items, ['STATE', 'NAME', 'ENDPOINT', 'BUCKET', 'DEFAULT', 'NAMESPACE', 'LOCATION'], (r) => [
-        r.state,
-        r.name,
-        r.endpoint ?? '-',
-        r.bucket ?? '-',
-        r.default ? 'yes' : '',
-        r.namespace,
-        r.primary_location,
-      ]);
+      await listResources(
+        opts,
+        `/api/v1/registries${query}`,
+        ['STATE', 'NAME', 'ENDPOINT', 'BUCKET', 'DEFAULT', 'NAMESPACE', 'LOCATION'],
+        (r) => [
+          r.state,
+          r.name,
+          r.endpoint ?? '-',
+          r.bucket ?? '-',
+          r.default ? 'yes' : '',
+          r.namespace,
+          r.primary_location,
+        ],
+      );
     });
 
   client(registry.command('show').description('show a registry, with its state').argument('<name>')).action(

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Permission, RepositoryAction } from '../access/index.js';
-import { matchOciPath } from './oci-router.js';
+import { ociTargetOf } from './oci-router.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,15 +38,10 @@ export function requiredAccess(request: FastifyRequest): AccessNeed {
   return { kind: 'permission', permission: 'access/manage' };
 }
 
-/** Decoded exactly as the /v2 handler decodes it, so the guard checks the name the handler uses. */
+/** Read through `ociTargetOf`, as the /v2 handler reads it, so the guard checks the name the handler uses. */
 function ociNeed(path: string, request: FastifyRequest): AccessNeed {
-  let rest: string;
-  try {
-    rest = decodeURIComponent(path.replace(/^\/v2\/?/, ''));
-  } catch {
-    return { kind: 'authenticated' };
-  }
-  const target = matchOciPath(rest);
+  const target = ociTargetOf(path);
+  if (!target) return { kind: 'authenticated' };
   const method = request.method;
   const read = method === 'GET' || method === 'HEAD';
   switch (target.kind) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { matchOciPath } from './oci-router.js';
+import { ociTargetOf } from './oci-router.js';
 
 /** How long the server waits on a client, and how many connections one address may hold. */
 export interface ClientLimits {
@@ -59,13 +59,7 @@ function sent(socket: Socket): number {
 function isStreamedUpload(req: IncomingMessage): boolean {
   const path = (req.url ?? '').split('?', 1)[0]!;
   if (!path.startsWith('/v2/') || req.method === 'GET' || req.method === 'HEAD') return false;
-  let rest: string;
-  try {
-    rest = decodeURIComponent(path.slice('/v2/'.length));
-  } catch {
-    return false;
-  }
-  const kind = matchOciPath(rest).kind;
+  const kind = ociTargetOf(path)?.kind;
   return kind === 'upload' || kind === 'uploads';
 }
 

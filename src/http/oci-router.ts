@@ -33,6 +33,21 @@ export function matchOciPath(rest: string): OciTarget {
   return { kind: 'none' };
 }
 
+/**
+ * What a `/v2` path (without its query) addresses, percent-decoded once: the handler, the access
+ * guard and the client limits all read it here, so all see the same name. Undefined when the
+ * path's percent-encoding is malformed.
+ */
+export function ociTargetOf(path: string): OciTarget | undefined {
+  let rest: string;
+  try {
+    rest = decodeURIComponent(path.replace(/^\/v2\/?/, ''));
+  } catch {
+    return undefined;
+  }
+  return matchOciPath(rest);
+}
+
 /** The methods each kind of path answers. */
 export const allowedMethods: Record<OciTarget['kind'], readonly string[]> = {
   base: ['GET', 'HEAD'],

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CatalogService, matches, normalizeEntry, parseFilter, parseQuery } from '../../src/catalog/index.js';
-import { compileFilter, tagSetKey, tagSets } from '../../src/catalog/sql-filter.js';
+import { compileFilter } from '../../src/catalog/sql-filter.js';
+import { tagSetKey, tagSets } from '../../src/catalog/tag-sets.js';
 import { selectIds } from '../../src/catalog/store/entries.js';
 import { sortDocuments, parseSort } from '../../src/catalog/query.js';
 import { isAppError } from '../../src/errors/index.js';

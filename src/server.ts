@@ -4,7 +4,8 @@ import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
 import { openCore } from './core.js';
 import { purgeStaleUploads } from './oci/index.js';
-import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
+import type { AccessControl } from './access/index.js';
+import { openAccess } from './open-access.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
 import { BrowserTransfers, RegistryService, probeReason, registryProber } from './registries/index.js';
@@ -25,46 +26,6 @@ export function createLogger(config: ArcaConfig): Logger {
     base: { service: 'arca' },
     redact: { paths: ['req.headers.authorization', '*.password', '*.secret'], censor: '[redacted]' },
   });
-}
-
-/** With htpasswd: create a missing file with one generated user, as registry:2 does. */
-function ensureHtpasswd(config: ArcaConfig, log: Logger): void {
-  if (config.auth.kind !== 'htpasswd') return;
-  const created = Htpasswd.ensure(config.auth.path);
-  if (!created) return;
-  // The only time this password is ever shown.
-  process.stderr.write(
-    `htpasswd file ${config.auth.path} was missing: created user "${created.user}" with password "${created.password}"\n`,
-  );
-  log.warn(
-    { path: config.auth.path },
-    'created htpasswd file with a generated password (printed once on stderr)',
-  );
-}
-
-function accessSettings(config: ArcaConfig): AccessSettings {
-  const { token, throttle } = config.access;
-  return {
-    auth: config.auth,
-    keysDirectory: AccessControl.keysDirectoryIn(config.datadir),
-    token: {
-      issuer: token.issuer,
-      service: token.service,
-      // The public URL when configured, so challenges never take the realm from a Host header.
-      realm:
-        token.realm ?? (config.http.host ? `${config.http.host.replace(/\/+$/, '')}/auth/token` : undefined),
-      expirationMs: token.expiration,
-      refreshExpirationMs: token.refreshexpiration,
-      algorithm: token.algorithm,
-      rotationMs: token.rotation,
-    },
-    throttle: {
-      ...(throttle.basedelay !== undefined ? { baseDelayMs: throttle.basedelay } : {}),
-      ...(throttle.maxdelay !== undefined ? { maxDelayMs: throttle.maxdelay } : {}),
-      ...(throttle.freefailures !== undefined ? { pairFreeFailures: throttle.freefailures } : {}),
-    },
-    audit: { retentionMs: config.access.audit.retention, pruneIntervalMs: config.access.audit.pruneinterval },
-  };
 }
 
 /**
@@ -123,27 +84,9 @@ export async function assembleServer(
   });
   const { meta, credentials, opened, distribution } = core;
   const { registries, defaultStorage: storage } = opened;
-  ensureHtpasswd(config, log);
-  const access = new AccessControl(meta.db, accessSettings(config), log, registries);
+  let access: AccessControl;
   try {
-    const admin = await access.bootstrap(process.env.ARCA_ADMIN_PASSWORD || undefined);
-    if (admin.kind === 'password-ignored') {
-      log.warn(admin.reason);
-    } else if (admin.kind === 'created' && admin.generated) {
-      // Shown once, like registry:2's generated htpasswd password; only its hash is stored.
-      process.stderr.write(
-        `first start: created user "${admin.user}" (Owner) with password "${admin.password}"\n`,
-      );
-      log.warn(
-        { user: admin.user },
-        'created the first administrator with a generated password (printed once on stderr)',
-      );
-    } else if (admin.kind === 'created') {
-      log.info(
-        { user: admin.user },
-        'created the first administrator with the password from ARCA_ADMIN_PASSWORD',
-      );
-    }
+    access = await openAccess(config, meta.db, registries, log);
   } catch (err) {
     await core.close();
     throw err;

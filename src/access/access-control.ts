@@ -12,48 +12,18 @@ import { GrantsResolver } from './grants-resolver.js';
 import { Htpasswd } from './htpasswd.js';
 import type { RegistryLookup } from './registry-lookup.js';
 import { RoleCatalog } from './role-catalog.js';
-import { SigningKeys, type SigningAlgorithm } from './signing-keys.js';
+import { SigningKeys } from './signing-keys.js';
 import type { Permission } from './permissions.js';
 import type { Caller } from './principal.js';
+import { repositoryAccess, type RepositoryVerdict } from './repository-access.js';
+import { catalogAccess, type CatalogVerdict } from './catalog-access.js';
+import type { RepositoryAction } from './grants.js';
 import type { RegistryLocation } from './scope.js';
-import { LoginThrottle, defaultThrottleLimits, type ThrottleLimits } from './throttle.js';
+import { LoginThrottle, defaultThrottleLimits } from './throttle.js';
+import type { AccessSettings, AuthSettings } from './access-settings.js';
 import { grantedAccess } from './token-access.js';
 import { parseScopes } from './token-scope.js';
-import { ExternalTokenVerifier, TokenService, type ExternalTrust, type TokenVerifier } from './tokens.js';
-
-/** How callers prove who they are. */
-export type AuthSettings =
-  | { kind: 'none' }
-  /**
-   * registry:2's htpasswd: Basic challenge; Arca's own accounts and API keys work beside the file's
-   * users. A file user without role assignments may do what registry:2 lets it (pull, push, delete
-   * on /v2, and read the catalog); `admins` are Owners.
-   */
-  | { kind: 'htpasswd'; realm: string; path: string; admins?: string[] }
-  /** Arca's own accounts and token service (the default). */
-  | { kind: 'arca' }
-  /** registry:2's `auth.token`: trust an external token server. */
-  | ({ kind: 'token' } & ExternalTrust);
-
-/** Arca's own access settings (the `access` section of the configuration). */
-export interface AccessSettings {
-  auth: AuthSettings;
-  /** Where the token signing keys live. */
-  keysDirectory: string;
-  token: {
-    issuer: string;
-    service: string;
-    /** The token endpoint's public URL; default: derived from each request's Host. */
-    realm?: string;
-    expirationMs: number;
-    refreshExpirationMs: number;
-    algorithm: SigningAlgorithm;
-    rotationMs: number;
-  };
-  throttle?: Partial<ThrottleLimits>;
-  /** How long audit events are kept (0: for ever); how often old ones and ended refresh tokens go. */
-  audit?: { retentionMs: number; pruneIntervalMs: number };
-}
+import { ExternalTokenVerifier, TokenService, type TokenVerifier, type VerifiedToken } from './tokens.js';
 
 /**
  * What a permission is asked for: a registry (in its namespace) for registry verbs, or a namespace
@@ -167,12 +137,14 @@ export class AccessControl {
   }
 
   /**
-   * May `caller` (none: anonymous) use `permission` at `target`? The one place a route's RBAC
-   * question is answered; with `auth: none` everyone may do everything.
+   * May `caller` (none: anonymous) use `permission` at `target` (none: granted at `/`, as a route's
+   * declared permission needs)? The one place a route's RBAC question is answered; with `auth: none`
+   * everyone may do everything.
    */
-  async allows(caller: Caller | undefined, permission: Permission, target: AccessTarget): Promise<boolean> {
+  async allows(caller: Caller | undefined, permission: Permission, target?: AccessTarget): Promise<boolean> {
     if (this.mode === 'none') return true;
     const grants = await this.grants.of(caller ?? { kind: 'anonymous' });
+    if (target === undefined) return grants.allows(permission);
     if ('registry' in target) {
       // Repositories name registries in lowercase; grants match regardless of case.
       return grants.allows(permission, {
@@ -189,6 +161,27 @@ export class AccessControl {
     const where =
       'registry' in target ? `on registry ${target.registry}` : `in namespace ${target.namespace}`;
     throw new AppError('DENIED', `${permission} is required ${where}`);
+  }
+
+  /**
+   * May `caller`, with the bearer `token` its request carried (if any), do `action` on
+   * `repository`? `token-lacks` when the token does not allow it but a new one could (see
+   * `repositoryAccess`); with `auth: none`, yes.
+   */
+  async repositoryAccess(
+    caller: Caller,
+    token: VerifiedToken | undefined,
+    action: RepositoryAction,
+    repository: string,
+  ): Promise<RepositoryVerdict> {
+    if (this.mode === 'none') return 'yes';
+    return repositoryAccess(this.grants, this.registries, caller, token, action, repository);
+  }
+
+  /** May a signed-in `caller` list repositories, and which may it see (see `catalogAccess`)? */
+  async catalogAccess(caller: Caller, token: VerifiedToken | undefined): Promise<CatalogVerdict> {
+    if (this.mode === 'none') return { verdict: 'yes' };
+    return catalogAccess(this.grants, this.registries, caller, token);
   }
 
   /**

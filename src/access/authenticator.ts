@@ -6,17 +6,12 @@ import type { Htpasswd } from './htpasswd.js';
 import { PasswordVerifier } from './passwords.js';
 import type { Caller } from './principal.js';
 import { hashSecret, newSecret, secretId, secretMatches } from './secrets.js';
+import { LiveAccounts } from './live-accounts.js';
 import { LoginThrottle } from './throttle.js';
 import type { VerifiedToken } from './tokens.js';
-import * as apiKeys from './store/api-keys.js';
 import * as refreshTokens from './store/refresh-tokens.js';
 import * as serviceAccounts from './store/service-accounts.js';
 import * as users from './store/users.js';
-
-/** How long a checked API key is trusted in this process; a revocation here applies at once. */
-const keyCacheTtlMs = 2_000;
-/** `last_used_at` is written at most this often per key. */
-const touchIntervalMs = 60_000;
 
 const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid username or password');
 
@@ -27,10 +22,7 @@ const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid username 
  */
 export class Authenticator {
   private readonly passwords = new PasswordVerifier();
-  private readonly keyCache = new Map<string, { caller: Caller | null; until: number }>();
-  /** Since when an account (by kind and name) is as it is now, or null when disabled or gone. */
-  private readonly accountCache = new Map<string, { since: number | null; until: number }>();
-  private readonly touched = new Map<string, number>();
+  private readonly accounts: LiveAccounts;
   /** Password checks in progress, by `flightKey`. */
   private readonly flights = new Map<string, Promise<Caller | null>>();
   private readonly flightSecret = randomBytes(32);
@@ -43,7 +35,9 @@ export class Authenticator {
       refreshTokenTtlMs: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.accounts = new LiveAccounts(db, () => this.now());
+  }
 
   private get throttle(): LoginThrottle {
     return (this.options.throttle ??= new LoginThrottle());
@@ -55,14 +49,13 @@ export class Authenticator {
 
   /** Forget cached key checks (a key was revoked, an account disabled or deleted). */
   invalidate(): void {
-    this.keyCache.clear();
-    this.accountCache.clear();
+    this.accounts.invalidate();
   }
 
   /**
    * The caller a bearer token issued here stands for, while its account is as it was when the token
    * was issued: a disabled or deleted user or service account, or a revoked API key, ends its tokens
-   * at once in this process (writes call `invalidate()`) and within `keyCacheTtlMs` on other
+   * at once in this process (writes call `invalidate()`) and within a couple of seconds (`LiveAccounts`) on other
    * replicas. A user's tokens also end when the account changes (password, disabled, enabled again)
    * and a name's tokens never pass to a new account of the same name. Null when the token no longer
    * holds. Tokens of an external token server name users Arca does not keep: they stand as they are.
@@ -71,41 +64,19 @@ export class Authenticator {
     if (token.kind === 'anonymous' || token.subject === '') return { kind: 'anonymous' };
     if (!token.issuedHere) return { kind: 'user', name: token.subject, source: 'external' };
     if (token.apiKeyId !== undefined) {
-      const caller = await this.keyCallerById(token.apiKeyId, undefined);
+      const caller = await this.accounts.keyCaller(token.apiKeyId, undefined);
       return caller?.kind === 'service-account' && caller.name === token.subject ? caller : null;
     }
     if (token.kind === 'user' && this.options.htpasswd?.has(token.subject)) {
       return { kind: 'user', name: token.subject, source: 'htpasswd' };
     }
     const kind = token.kind === 'service-account' ? 'service-account' : 'user';
-    const since = await this.accountSince(kind, token.subject);
+    const since = await this.accounts.since(kind, token.subject);
     // `iat` is in whole seconds: a token counts as older than the change only when it surely is.
     if (since === null || token.issuedAt + 1000 <= since) return null;
     return kind === 'user'
       ? { kind: 'user', name: token.subject, source: 'arca' }
       : { kind: 'service-account', name: token.subject };
-  }
-
-  /**
-   * Since when the account is as it is now (a user: its last change; a service account: its
-   * creation, as its description may change freely), or null when it is disabled or gone.
-   */
-  private async accountSince(kind: 'user' | 'service-account', name: string): Promise<number | null> {
-    const now = this.now();
-    const key = `${kind}\0${name}`;
-    const hit = this.accountCache.get(key);
-    if (hit && hit.until > now) return hit.since;
-    let since: number | null = null;
-    if (kind === 'user') {
-      const row = await users.getUser(this.db, name);
-      if (row && row.disabled === 0) since = row.updated_at;
-    } else {
-      const row = await serviceAccounts.getServiceAccount(this.db, name);
-      if (row && row.disabled === 0) since = row.created_at;
-    }
-    if (this.accountCache.size > 10_000) this.accountCache.clear();
-    this.accountCache.set(key, { since, until: now + keyCacheTtlMs });
-    return since;
   }
 
   /**
@@ -190,40 +161,7 @@ export class Authenticator {
 
   private apiKeyCaller(secret: string): Promise<Caller | null> {
     const id = secretId('api-key', secret);
-    return id === null ? Promise.resolve(null) : this.keyCallerById(id, secret);
-  }
-
-  /** The key's service account when the key is live (and, with `secret`, matches it). */
-  private async keyCallerById(id: string, secret: string | undefined): Promise<Caller | null> {
-    const now = this.now();
-    const cacheKey = secret === undefined ? `id:${id}` : `secret:${hashSecret(secret)}`;
-    const hit = this.keyCache.get(cacheKey);
-    if (hit && hit.until > now) return hit.caller;
-    const row = await apiKeys.getApiKey(this.db, id);
-    let caller: Caller | null = null;
-    if (
-      row &&
-      row.revoked_at === null &&
-      (row.expires_at === null || row.expires_at > now) &&
-      (secret === undefined || secretMatches(secret, row.secret_hash))
-    ) {
-      const account = await serviceAccounts.getServiceAccount(this.db, row.owner_name);
-      if (account && account.disabled === 0)
-        caller = { kind: 'service-account', name: account.name, apiKeyId: id };
-    }
-    if (this.keyCache.size > 10_000) this.keyCache.clear();
-    this.keyCache.set(cacheKey, { caller, until: now + keyCacheTtlMs });
-    if (caller && secret !== undefined) this.touch(id, now);
-    return caller;
-  }
-
-  private touch(id: string, now: number): void {
-    if ((this.touched.get(id) ?? 0) > now - touchIntervalMs) return;
-    if (this.touched.size > 10_000) this.touched.clear();
-    this.touched.set(id, now);
-    apiKeys.touchApiKey(this.db, id, now).catch(() => {
-      // Only bookkeeping: a failed write must not fail the request.
-    });
+    return id === null ? Promise.resolve(null) : this.accounts.keyCaller(id, secret);
   }
 
   /** A refresh token for this caller (docker's identity token, `arca login`): shown once, stored hashed. */
@@ -283,7 +221,7 @@ export class Authenticator {
         caller = { kind: 'user', name: row.subject_name, source: 'htpasswd' };
       }
     } else if (row.subject_kind === 'api-key') {
-      caller = await this.keyCallerById(row.subject_name, undefined);
+      caller = await this.accounts.keyCaller(row.subject_name, undefined);
     } else if (row.subject_kind === 'service-account') {
       const account = await serviceAccounts.getServiceAccount(this.db, row.subject_name);
       if (account && account.disabled === 0) caller = { kind: 'service-account', name: account.name };

@@ -1,13 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  accessAllows,
-  actionPermission,
   secretId,
   TokenRejected,
   type AccessControl,
   type AuditEvent,
   type Caller,
-  type RepositoryAction,
   type VerifiedToken,
 } from '../access/index.js';
 import { AppError } from '../errors/index.js';
@@ -77,9 +74,10 @@ function needDetail(need: AccessNeed): unknown {
 
 /**
  * The one hook that enforces access on every route: authenticate the caller (Basic password or API
- * key, bearer token or API key, or nobody), then check what `requiredAccess` decided against the
- * caller's grants. 401 UNAUTHORIZED (with a challenge) when signing in could help, 403 DENIED when
- * the signed-in caller may not; with `auth: none` everything passes.
+ * key, bearer token or API key, or nobody), then ask `AccessControl` whether it may have what
+ * `requiredAccess` decided, and render the answer: 401 UNAUTHORIZED (with a challenge) when signing
+ * in or a new token could help, 403 DENIED when the signed-in caller may not; with `auth: none`
+ * everything passes.
  */
 export function accessGuard(access: AccessControl) {
   const unauthorized = (request: FastifyRequest, need: AccessNeed, message: string, error?: string) =>
@@ -132,26 +130,6 @@ export function accessGuard(access: AccessControl) {
     return caller;
   }
 
-  /** May the caller do `action` on `repository`, by its token or by its grants? */
-  async function mayRepository(
-    request: FastifyRequest,
-    caller: Caller,
-    repository: string,
-    action: RepositoryAction,
-  ): Promise<'yes' | 'token-lacks' | 'no'> {
-    const where = access.registries.registryOf(repository);
-    if (request.bearer) {
-      if (accessAllows(request.bearer.access, 'repository', repository, action)) return 'yes';
-      // What anyone may do needs no token; for the rest, a new token could help only if RBAC allows.
-      if (access.grants.anonymous().allows(actionPermission[action], where)) return 'yes';
-      if (!request.bearer.issuedHere || caller.kind === 'anonymous') return 'token-lacks';
-      const grants = await access.grants.of(caller);
-      return grants.allows(actionPermission[action], where) ? 'token-lacks' : 'no';
-    }
-    const grants = await access.grants.of(caller);
-    return grants.allows(actionPermission[action], where) ? 'yes' : 'no';
-  }
-
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       await enforce(request, reply);
@@ -181,11 +159,11 @@ export function accessGuard(access: AccessControl) {
         return;
       case 'permission': {
         if (!signedIn) throw unauthorized(request, need, 'authentication required');
-        if (!(await access.grants.of(caller)).allows(need.permission)) throw denied(need);
+        if (!(await access.allows(caller, need.permission))) throw denied(need);
         return;
       }
       case 'repository': {
-        const verdict = await mayRepository(request, caller, need.name, need.action);
+        const verdict = await access.repositoryAccess(caller, request.bearer, need.action, need.name);
         if (verdict === 'token-lacks' || (verdict === 'no' && !signedIn)) {
           throw unauthorized(
             request,
@@ -196,7 +174,7 @@ export function accessGuard(access: AccessControl) {
         }
         if (verdict === 'no') throw denied(need);
         if (need.mountFrom !== undefined) {
-          const source = await mayRepository(request, caller, need.mountFrom, 'pull');
+          const source = await access.repositoryAccess(caller, request.bearer, 'pull', need.mountFrom);
           // A token that lacks the source while the caller's roles allow it: ask for a new token.
           if (source === 'token-lacks') {
             throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
@@ -208,21 +186,12 @@ export function accessGuard(access: AccessControl) {
       }
       case 'catalog': {
         if (!signedIn) throw unauthorized(request, need, 'authentication required');
-        const hasScope = request.bearer && accessAllows(request.bearer.access, 'registry', 'catalog', '*');
-        if (request.bearer && !request.bearer.issuedHere) {
-          // An external token server decides alone; registry:2 then lists everything.
-          if (!hasScope) throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
-          return;
-        }
-        // Any signed-in caller may list: the list holds only what it may pull, empty when nothing.
-        const grants = await access.grants.of(caller);
-        if (request.bearer && !hasScope) {
+        const listing = await access.catalogAccess(caller, request.bearer);
+        if (listing.verdict === 'token-lacks') {
           throw unauthorized(request, need, 'authentication required', 'insufficient_scope');
         }
-        if (!grants.isUnlimited) {
-          request.repositoryVisible = (repository) =>
-            grants.allows('registries/assets/read', access.registries.registryOf(repository));
-        }
+        // Any signed-in caller may list: the list holds only what it may pull, empty when nothing.
+        if (listing.visible) request.repositoryVisible = listing.visible;
         return;
       }
     }

@@ -3,7 +3,8 @@ import { AppError } from '../errors/index.js';
 import { StorageNotFound, type ByteRange } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
-import { blobSizeIn, linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
+import { blobSizeIn } from './store/blob-locations.js';
 import { linkBlobInto } from './link-blob.js';
 import type { StoreRouter } from './stores.js';
 

@@ -4,7 +4,13 @@ import { ManifestService } from './manifests.js';
 import { UploadService } from './uploads.js';
 import { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 import { PresignedUploads } from './presigned-uploads.js';
-import { deleteRepositoryRows, listRepositories, repositoryExists } from './store/repositories.js';
+import { blobsIn, forgetLocation } from './store/blob-locations.js';
+import {
+  deleteRepositoryRows,
+  listRepositories,
+  repositoriesUnder,
+  repositoryExists,
+} from './store/repositories.js';
 import { countUploads } from './store/uploads.js';
 import type { StoreRouter } from './stores.js';
 
@@ -38,6 +44,24 @@ export class Distribution {
 
   hasRepository(name: string): Promise<boolean> {
     return repositoryExists(this.meta.db, name);
+  }
+
+  /**
+   * Repositories whose first path segment is `segment` (or named just that), at most `limit`: those
+   * a registry of that name holds, or would take over.
+   */
+  repositoriesUnder(segment: string, limit: number): Promise<string[]> {
+    return repositoriesUnder(this.meta.db, segment, limit);
+  }
+
+  /** Digests of the blobs whose bytes `location` holds. */
+  blobsIn(location: string): Promise<string[]> {
+    return blobsIn(this.meta.db, location);
+  }
+
+  /** Forget every blob `location` held: its bytes are gone (a registry's own backend, deleted). */
+  forgetLocation(location: string): Promise<void> {
+    return forgetLocation(this.meta.db, location);
   }
 
   /**

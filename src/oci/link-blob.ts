@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { ensureRepository } from './store/repositories.js';
 import { linkBlob } from './store/blobs.js';
+import { recordBlobLocation } from './store/blob-locations.js';
 import type { Executor } from '../db/index.js';
 
 /**
@@ -21,7 +22,9 @@ export async function linkBlobInto(
   const now = Date.now();
   await db.transaction().execute(async (tx) => {
     await ensureRepository(tx, repository, now);
-    await linkBlob(tx, repository, digest, size, now, location);
+    // Links are made only where the bytes are: the repository's store, which `location` names.
+    await linkBlob(tx, repository, digest, size, now);
+    await recordBlobLocation(tx, location, digest, now);
     await alsoInTransaction?.(tx);
   });
 }

@@ -1,4 +1,4 @@
-/** The OCI distribution tables: repositories, blobs and their links, manifests, tags, uploads. */
+/** The OCI distribution tables: repositories, blobs, where they are and their links, manifests, tags, uploads. */
 
 export interface RepositoriesTable {
   name: string;
@@ -8,6 +8,17 @@ export interface RepositoriesTable {
 export interface BlobsTable {
   digest: string;
   size: number;
+  created_at: number;
+}
+
+/**
+ * Which location (a configured one, or a registry's own backend) holds which blob's bytes: written
+ * in the transaction that links a blob, so a blob is linked only where its bytes are; the record
+ * replication and location-aware reads work from.
+ */
+export interface BlobLocationsTable {
+  location: string;
+  digest: string;
   created_at: number;
 }
 
@@ -58,6 +69,7 @@ export interface UploadsTable {
 export interface OciTables {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
+  blob_locations: BlobLocationsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_references: ManifestReferencesTable;

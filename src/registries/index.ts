@@ -1,5 +1,6 @@
 export { RegistryDirectory, DEFAULT_LOCATION, ownLocation, type OwnBackends } from './registry-directory.js';
-export { RegistryService, type RegistryView, type LocationInfo } from './registry-service.js';
+export { RegistryService } from './registry-service.js';
+export type { RegistryView, LocationInfo } from './registry-view.js';
 export { probeReason, registryProber, type ProbeOutcome } from './prober.js';
 export { parseRegistryDefinition, type RegistryBackend } from './definition.js';
 export { registryKey } from './names.js';

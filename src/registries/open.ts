@@ -8,7 +8,7 @@ import { createDriver, createStorage, type StorageDriver, type StorageOptions } 
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, RegistryDirectory } from './registry-directory.js';
 import { FilesystemRoots } from './filesystem-roots.js';
-import type { LocationInfo } from './registry-service.js';
+import type { LocationInfo } from './registry-view.js';
 import type { RegistryRow } from './store.js';
 
 /**

@@ -6,39 +6,11 @@ import type { Distribution } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, ownLocation, type RegistryDirectory } from './registry-directory.js';
+import { registryView, type LocationInfo, type RegistryView } from './registry-view.js';
 import { resolveDirectory, type FilesystemRoots } from './filesystem-roots.js';
 import { checkNamespace, registryKey } from './names.js';
 import * as store from './store.js';
 import type { RegistryRow } from './store.js';
-
-/** How the API shows a registry: its definition, where it lives, and its probed state. */
-export interface RegistryView {
-  name: string;
-  /** The first path segment of its images: `host/<path>/<repository>`. */
-  path: string;
-  namespace: string;
-  description: string;
-  tags: Record<string, string>;
-  primary_location: string;
-  locations: string[];
-  backend: RegistryBackend | null;
-  endpoint: string | null;
-  bucket: string | null;
-  anonymous_pull: boolean;
-  default: boolean;
-  state: string;
-  state_reason: string | null;
-  probed_at: string | null;
-  created_at: string;
-  updated_at: string;
-  created_by: string | null;
-}
-
-/** A location's endpoint and bucket, for the list (S3 locations have them; directories do not). */
-export interface LocationInfo {
-  endpoint: string | null;
-  bucket: string | null;
-}
 
 export interface RegistryServiceOptions {
   /** Configured locations (besides `default`), with what the list shows of them. */
@@ -55,8 +27,6 @@ export interface RegistryServiceOptions {
   changed: () => Promise<void>;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
 export class RegistryService {
   constructor(
@@ -67,34 +37,7 @@ export class RegistryService {
   ) {}
 
   view(row: RegistryRow): RegistryView {
-    const backend = row.backend === null ? null : (JSON.parse(row.backend) as RegistryBackend);
-    const where: LocationInfo = backend?.s3
-      ? { endpoint: backend.s3.endpoint, bucket: backend.s3.bucket }
-      : backend?.filesystem
-        ? { endpoint: null, bucket: null }
-        : row.primary_location === DEFAULT_LOCATION
-          ? this.options.defaultLocation
-          : (this.options.locations.get(row.primary_location) ?? { endpoint: null, bucket: null });
-    return {
-      name: row.name,
-      path: row.name_key,
-      namespace: row.namespace,
-      description: row.description,
-      tags: JSON.parse(row.tags) as Record<string, string>,
-      primary_location: row.backend === null ? row.primary_location : 'own',
-      locations: JSON.parse(row.locations) as string[],
-      backend,
-      endpoint: where.endpoint,
-      bucket: where.bucket,
-      anonymous_pull: row.anonymous_pull === 1,
-      default: row.is_default === 1,
-      state: row.state,
-      state_reason: row.state_reason,
-      probed_at: iso(row.probed_at),
-      created_at: iso(row.created_at)!,
-      updated_at: iso(row.updated_at)!,
-      created_by: row.created_by,
-    };
+    return registryView(row, this.options.locations, this.options.defaultLocation);
   }
 
   private knownLocation(name: string, what: string): void {
@@ -149,7 +92,7 @@ export class RegistryService {
         `a registry named '${existing.name}' exists (names are unique regardless of case)`,
       );
     }
-    const taken = await store.repositoriesUnder(this.db, key, 3);
+    const taken = await this.distribution.repositoriesUnder(key, 3);
     if (taken.length > 0) {
       throw new AppError(
         'REGISTRY_EXISTS',
@@ -251,7 +194,7 @@ export class RegistryService {
    */
   async delete(name: string, force: boolean): Promise<{ deleted: string; repositories: number }> {
     const row = await this.row(name);
-    const repositories = await store.repositoriesUnder(this.db, row.name_key, 1_000_000);
+    const repositories = await this.distribution.repositoriesUnder(row.name_key, 1_000_000);
     if (repositories.length > 0 && !force) {
       const some = repositories.slice(0, 3).join(', ');
       throw new AppError(
@@ -271,15 +214,11 @@ export class RegistryService {
   private async removeOwnBytes(row: RegistryRow): Promise<void> {
     const location = ownLocation(row.name_key);
     const driver = this.registries.driverOf(location);
-    const digests = await this.db
-      .selectFrom('blob_locations')
-      .select('digest')
-      .where('location', '=', location)
-      .execute();
+    const digests = await this.distribution.blobsIn(location);
     if (driver) {
-      for (const { digest } of digests) await driver.delete(blobPath(digest));
+      for (const digest of digests) await driver.delete(blobPath(digest));
     }
-    await this.db.deleteFrom('blob_locations').where('location', '=', location).execute();
+    await this.distribution.forgetLocation(location);
   }
 
   /** The registries whose own S3 backend names a credential (names are unique regardless of case). */

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../db/index.js';
 import type { RegistriesTable } from './tables.js';
 
@@ -51,18 +51,4 @@ export async function setDefault(db: Executor, namespace: string, key: string, n
     .set({ is_default: 1, updated_at: now })
     .where('name_key', '=', key)
     .execute();
-}
-
-/** Repositories whose first segment is `key` (they would change registry if one took that name). */
-export async function repositoriesUnder(db: Executor, key: string, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('repositories')
-    .select('name')
-    // substr, not LIKE: '_' is a wildcard to LIKE and a letter of registry names.
-    .where((eb) =>
-      eb.or([eb('name', '=', key), sql<boolean>`substr(name, 1, ${key.length + 1}) = ${`${key}/`}`]),
-    )
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.name);
 }

@@ -26,15 +26,7 @@ export interface RegistriesTable {
   created_by: string | null;
 }
 
-/** Which location holds which blob: the record replication and location-aware reads work from. */
-export interface BlobLocationsTable {
-  location: string;
-  digest: string;
-  created_at: number;
-}
-
 /** This room's tables, by name: its part of the metadata database. */
 export interface RegistriesTables {
   registries: RegistriesTable;
-  blob_locations: BlobLocationsTable;
 }

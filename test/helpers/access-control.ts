@@ -1,17 +1,23 @@
-import { AccessControl, type AccessSettings, type AuthSettings } from '../../src/access/index.js';
+import {
+  AccessControl,
+  type AccessSettings,
+  type AuthSettings,
+  type RegistryLookup,
+} from '../../src/access/index.js';
 import { StaticRegistries } from './static-registries.js';
 
 const day = 86_400_000;
 
 /**
  * The access room alone, on a test database: `auth`, signing keys in `keysDirectory`, the usual
- * token lifetimes, no registries but `default`, a silent log.
+ * token lifetimes, a silent log, and no registries but `default` unless `registries` says otherwise.
  */
 export function testAccessControl(
   db: ConstructorParameters<typeof AccessControl>[0],
   auth: AuthSettings,
   keysDirectory: string,
   extra: Partial<AccessSettings> = {},
+  registries: RegistryLookup = new StaticRegistries(),
 ): AccessControl {
   return new AccessControl(
     db,
@@ -29,6 +35,6 @@ export function testAccessControl(
       ...extra,
     },
     { error: () => undefined, info: () => undefined },
-    new StaticRegistries(),
+    registries,
   );
 }

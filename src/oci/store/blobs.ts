@@ -1,26 +1,11 @@
 import { PreparedQuery, type Executor } from '../../db/index.js';
 
-/**
- * Record a verified blob (idempotent), that `location` holds it, and link it into a repository.
- * Links are made only where the bytes are: the repository's store.
- */
-export async function linkBlob(
-  db: Executor,
-  repository: string,
-  digest: string,
-  size: number,
-  now: number,
-  location: string,
-) {
+/** Record a verified blob (idempotent) and link it into a repository. */
+export async function linkBlob(db: Executor, repository: string, digest: string, size: number, now: number) {
   await db
     .insertInto('blobs')
     .values({ digest, size, created_at: now })
     .onConflict((oc) => oc.column('digest').doNothing())
-    .execute();
-  await db
-    .insertInto('blob_locations')
-    .values({ location, digest, created_at: now })
-    .onConflict((oc) => oc.columns(['location', 'digest']).doNothing())
     .execute();
   await db
     .insertInto('repository_blobs')
@@ -45,22 +30,6 @@ export async function linkedBlobSize(
   digest: string,
 ): Promise<number | undefined> {
   return (await linkedSize.first(db, [repository, digest]))?.size;
-}
-
-/** Size of a blob that `location` holds, or undefined. */
-export async function blobSizeIn(
-  db: Executor,
-  location: string,
-  digest: string,
-): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('blobs as b')
-    .innerJoin('blob_locations as l', 'l.digest', 'b.digest')
-    .select('b.size')
-    .where('l.location', '=', location)
-    .where('b.digest', '=', digest)
-    .executeTakeFirst();
-  return row?.size;
 }
 
 /** Sizes of the given blobs linked into a repository, keyed by digest. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/index.js';
 
 export async function ensureRepository(db: Executor, name: string, now: number): Promise<void> {
@@ -18,6 +19,23 @@ export async function listRepositories(db: Executor, limit: number, last?: strin
   let query = db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
   if (last !== undefined) query = query.where('name', '>', last);
   return (await query.execute()).map((r) => r.name);
+}
+
+/** Repositories whose first path segment is `segment` (or named just that), at most `limit`. */
+export async function repositoriesUnder(db: Executor, segment: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('repositories')
+    .select('name')
+    // substr, not LIKE: '_' is a wildcard to LIKE and a letter of registry names.
+    .where((eb) =>
+      eb.or([
+        eb('name', '=', segment),
+        sql<boolean>`substr(name, 1, ${segment.length + 1}) = ${`${segment}/`}`,
+      ]),
+    )
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.name);
 }
 
 /** Remove a repository and everything recorded in it (tags, manifests, links, uploads). */

@@ -140,6 +140,8 @@ for (const dialect of dialects()) {
               term: 'tag',
               key: 'team',
               value: `t${(i + j) % 50}`,
+              created_at: now + i + j,
+              updated_at: now + (((i + j) * 7919) % total),
             })),
           )
           .execute();

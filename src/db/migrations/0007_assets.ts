@@ -41,6 +41,8 @@ export const assets: MigrationDefinition = (t) => ({
       .addColumn('term', t.binaryText, (c) => c.notNull())
       .addColumn('key', t.binaryText, (c) => c.notNull())
       .addColumn('value', t.binaryText, (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('asset_terms_pk', ['registry', 'kind', 'term', 'key', 'value', 'name'])
       .execute();
     await db.schema

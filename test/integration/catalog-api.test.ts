@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
@@ -9,6 +8,8 @@ import { execOk } from '../helpers/exec.js';
 import { freePort } from '../helpers/ports.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { tcpServer, type TcpServer } from '../helpers/tcp-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** The reference's onboarding JSON, byte for byte as documented. */
 const entryJson = `{
@@ -55,25 +56,6 @@ async function curl(...args: string[]): Promise<{ status: number; body: Aios }> 
   const { stdout } = await execOk('curl', ['-sS', '--noproxy', '*', '-w', '\n%{http_code}', ...args]);
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: JSON.parse(stdout.slice(0, cut)) as Aios };
-}
-
-/** A TCP server that accepts connections and never answers. */
-async function hangingServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 for (const dialect of dialects()) {
@@ -382,12 +364,12 @@ for (const dialect of dialects()) {
     describe('health checks', () => {
       let plain: RunningRegistry2;
       let locked: RunningRegistry2;
-      let hanging: { url: string; close(): Promise<void> };
+      let hanging: TcpServer;
       before(async () => {
         [plain, locked, hanging] = await Promise.all([
           startRegistry2(),
           startRegistry2({ htpasswd: { user: 'alice', pass: 'secret-pass' } }),
-          hangingServer(),
+          tcpServer(), // accepts and never answers
         ]);
       });
       after(async () => {
@@ -507,12 +489,7 @@ describe('periodic health checks', () => {
             history: { status: string; checked_at: string }[];
           }
         ).history;
-      const deadline = Date.now() + 10_000;
-      let history = await historyOf();
-      while (history.length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        history = await historyOf();
-      }
+      const history = await waitFor(historyOf, (h) => h.length >= 3, { timeoutMs: 10_000, intervalMs: 200 });
       assert.ok(history.length >= 3, `checks recorded: ${history.length}`);
       assert.ok(history.every((h) => h.status === 'up'));
       // Pruned to the one-second window (a round every 300 ms): never the whole run.

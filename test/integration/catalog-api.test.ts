@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startArca, type RunningArca } from '../helpers/arca.js';
+import { apiCall } from '../helpers/api-client.js';
 import { dialects } from '../helpers/dialects.js';
 import { execOk } from '../helpers/exec.js';
 import { freePort } from '../helpers/ports.js';
@@ -45,11 +46,11 @@ const entryJson = `{
 const example = JSON.parse(entryJson) as Record<string, unknown>;
 const exampleId = 'b3c38f52-8f2e-43a3-9aa9-bd9a4c75e509';
 
-interface Aios {
+type Aios = {
   success: boolean;
   data?: unknown;
   error?: string;
-}
+};
 
 /** curl, as the reference documents each call (never through a proxy). */
 async function curl(...args: string[]): Promise<{ status: number; body: Aios }> {
@@ -64,11 +65,7 @@ for (const dialect of dialects()) {
     let tmp: TempDir;
     const url = (path: string) => `${arca.url}${path}`;
     const json = (method: string, path: string, body?: unknown) =>
-      fetch(url(path), {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      apiCall(arca.url, method, path, { json: body });
 
     before(async () => {
       tmp = makeTempDir('arca-catalog-');
@@ -260,13 +257,12 @@ for (const dialect of dialects()) {
         assert.equal(answer.success, false);
         assert.match(answer.error!, message, String(body));
       }
-      const created = (await (
-        await json('POST', '/container_registry', { container_registry_name: 'typed' })
-      ).json()) as Aios;
+      const created = (await json('POST', '/container_registry', { container_registry_name: 'typed' }))
+        .body as Aios;
       const id = (created.data as { id: string }).id;
       const wrong = await json('PUT', `/container_registry/${id}`, { $inc: { container_registry_name: 1 } });
       assert.equal(wrong.status, 400);
-      assert.match(((await wrong.json()) as Aios).error!, /\$inc needs a number there, found string/);
+      assert.match((wrong.body as Aios).error!, /\$inc needs a number there, found string/);
       const unknown = await json('PUT', '/container_registry/nope', {
         $set: { container_registry_name: 'x' },
       });
@@ -286,7 +282,7 @@ for (const dialect of dialects()) {
       const data = async (body: unknown, qs = '') => {
         const res = await json('POST', `/container_registries${qs}`, body);
         assert.equal(res.status, 200);
-        return ((await res.json()) as Aios).data as Record<string, unknown>[];
+        return (res.body as Aios).data as Record<string, unknown>[];
       };
       const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.container_registry_id);
       assert.deepEqual(
@@ -324,11 +320,11 @@ for (const dialect of dialects()) {
     });
 
     test("Arca's own registry is listed (registry_type aios) and is up", async () => {
-      const own = (await (
+      const own = (
         await json('POST', '/container_registries', {
           'container_registry_storage_info.registry_type': 'aios',
         })
-      ).json()) as Aios;
+      ).body as Aios;
       const entries = own.data as Record<string, unknown>[];
       assert.equal(entries.length, 1);
       const [entry] = entries as {

@@ -36,6 +36,7 @@ import {
   skopeoListTags,
   skopeoLogin,
 } from '../helpers/skopeo.js';
+import { apiCall } from '../helpers/api-client.js';
 import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { selectedTargets, type TargetServer } from '../helpers/targets.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
@@ -298,15 +299,10 @@ for (const target of targets) {
           assert.equal(anon.headers.get('www-authenticate'), 'Basic realm="basic-realm"');
           const body = (await anon.json()) as OciErrorBody;
           assert.equal(body.errors[0]?.code, 'UNAUTHORIZED');
-          const basic = (u: string, p: string) => ({
-            authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`,
-          });
-          const wrong = await fetch(`${auth.url}/v2/`, { headers: basic(creds.user, 'wrong') });
+          const wrong = await apiCall(auth.url, 'GET', '/v2/', { auth: { user: creds.user, pass: 'wrong' } });
           assert.equal(wrong.status, 401);
-          await wrong.arrayBuffer();
-          const ok = await fetch(`${auth.url}/v2/`, { headers: basic(creds.user, creds.pass) });
+          const ok = await apiCall(auth.url, 'GET', '/v2/', { auth: creds });
           assert.equal(ok.status, 200);
-          await ok.arrayBuffer();
           const anonManifest = await fetch(`${auth.url}/v2/auth/hello/manifests/v1`);
           assert.equal(anonManifest.status, 401);
           assert.equal(((await anonManifest.json()) as OciErrorBody).errors[0]?.code, 'UNAUTHORIZED');

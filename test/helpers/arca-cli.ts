@@ -1,5 +1,30 @@
 import { ARCA_MAIN } from './arca.js';
 import { exec, type ExecResult } from './exec.js';
+import { serverEnv } from './server.js';
+
+export interface ArcaRunOptions {
+  /** Over the environment; `undefined` removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** stdin; empty by default. */
+  input?: string;
+  cwd?: string;
+  /** Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Run the built `arca` command with the test process's environment less what Arca would read as its
+ * configuration (no inherited `REGISTRY_*`/`ARCA_*`, as a started server gets), plus `env`.
+ */
+export function runArca(args: string[], opts: ArcaRunOptions = {}): Promise<ExecResult> {
+  return exec(process.execPath, [ARCA_MAIN, ...args], {
+    cwd: opts.cwd,
+    cleanEnv: true,
+    env: { ...serverEnv(), ...opts.env },
+    input: opts.input ?? '',
+    timeoutMs: opts.timeoutMs,
+  });
+}
 
 /** Who the `arca` command signs in as, against which server, and where it keeps its login. */
 export interface CliLogin {
@@ -10,24 +35,20 @@ export interface CliLogin {
   configHome: string;
 }
 
-/**
- * Run the built `arca` command signed in with a username and password (ARCA_API_KEY dropped), stdin
- * empty unless `input` is given.
- */
+/** Run the built `arca` command signed in with a username and password. */
 export function arcaCli(
   login: CliLogin,
   args: string[],
   opts: { env?: Record<string, string>; input?: string } = {},
 ): Promise<ExecResult> {
-  return exec(process.execPath, [ARCA_MAIN, ...args], {
+  return runArca(args, {
     env: {
       ARCA_SERVER: login.server,
       ARCA_USERNAME: login.username,
       ARCA_PASSWORD: login.password,
-      ARCA_API_KEY: undefined,
       XDG_CONFIG_HOME: login.configHome,
       ...opts.env,
     },
-    input: opts.input ?? '',
+    input: opts.input,
   });
 }

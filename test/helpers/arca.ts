@@ -7,11 +7,13 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
 import { bucketName, sharedCephRgw, type CephRgw } from './ceph-rgw.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './dialects.js';
+import { HTPASSWD_REALM, writeHtpasswd, type Credentials } from './htpasswd.js';
 import { nodeFlagsOf } from './node-flags.js';
 import { freePort } from './ports.js';
 import { readLog, serverEnv, terminate, trackChild, waitForV2, type RunningServer } from './server.js';
 import type { StorageKind } from './storages.js';
 import { makeTempDir, type TempDir } from './tmp.js';
+import type { Certificate } from './tls.js';
 
 /** The repository root (where `dist/` is built). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,13 +43,20 @@ export interface ArcaOptions {
    * an `auth` key in `config` is used as it is.
    */
   auth?: 'none' | 'arca';
+  /**
+   * Basic auth with this one user the registry:2 way: `auth.htpasswd`, realm `basic-realm`, the
+   * file in the data directory. Instead of `auth`.
+   */
+  htpasswd?: Credentials;
+  /** Serve over TLS (`http.tls`) with this certificate: `url` is https, the start-up wait trusts it. */
+  tls?: Certificate;
   /** How long to wait for `GET /v2/`. Default 20 000 ms. */
   startTimeoutMs?: number;
   /**
    * No configuration file: the server is configured by the environment alone, as a container
    * given an `.env` would be. `env` must then say everything (`REGISTRY_STORAGE`, …); the harness
    * adds only `REGISTRY_HTTP_ADDR`, `ARCA_DATADIR` and `ARCA_DATABASE_URL`. `config`, `storage`
-   * and `auth` do not apply.
+   * `auth`, `htpasswd` and `tls` do not apply.
    */
   envOnly?: boolean;
 }
@@ -129,6 +138,7 @@ class ArcaServer implements RunningArca {
     readonly logPath: string,
     private readonly env: Record<string, string>,
     private readonly startTimeoutMs: number,
+    private readonly ca: Buffer | undefined,
     private readonly ownedDir: TempDir | undefined,
     private readonly ownedDb: TestDatabase | undefined,
   ) {}
@@ -179,6 +189,7 @@ class ArcaServer implements RunningArca {
         timeoutMs: this.startTimeoutMs,
         logPath: this.logPath,
         name: 'arca',
+        ca: this.ca,
       });
     } catch (e) {
       await terminate(this.child);
@@ -261,7 +272,11 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
     const base: Json = {
       version: 0.1,
       log: { level: 'warn' },
-      http: { addr: host, secret: randomBytes(16).toString('hex') },
+      http: {
+        addr: host,
+        secret: randomBytes(16).toString('hex'),
+        ...(opts.tls ? { tls: { certificate: opts.tls.certPath, key: opts.tls.keyPath } } : {}),
+      },
       // On S3, blob bytes come through Arca unless a test asks for redirects: the test process's
       // fetch does not trust the gateway's generated CA (real clients follow redirects in the client tests).
       storage: {
@@ -272,7 +287,10 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
       datadir: dataDir,
       database: { url: databaseUrl },
     };
-    if (opts.config?.auth === undefined && opts.auth !== 'arca') base.auth = { none: {} };
+    if (opts.htpasswd) {
+      const path = await writeHtpasswd(join(dataDir, 'htpasswd'), opts.htpasswd);
+      base.auth = { htpasswd: { realm: HTPASSWD_REALM, path } };
+    } else if (opts.config?.auth === undefined && opts.auth !== 'arca') base.auth = { none: {} };
     config = deepMerge(base, opts.config ?? {});
     const addr = (config.http as Json | undefined)?.addr;
     if (typeof addr !== 'string' || !addr.startsWith('127.0.0.1:')) {
@@ -284,7 +302,7 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
   }
   const logPath = join(dataDir, `arca-${port}.log`);
   const server = new ArcaServer(
-    `http://${host}`,
+    `${opts.tls && !opts.envOnly ? 'https' : 'http'}://${host}`,
     host,
     dataDir,
     dialect,
@@ -296,6 +314,7 @@ export async function startArca(opts: ArcaOptions = {}): Promise<RunningArca> {
     logPath,
     serverEnv(env),
     opts.startTimeoutMs ?? 20_000,
+    opts.tls?.cert,
     ownedDir,
     ownedDb,
   );

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { exec, execOk } from './exec.js';
 import { freePort } from './ports.js';
 import { keepTemp, makeTempDir, type TempDir } from './tmp.js';
+import { caSignedCertificate } from './tls.js';
+import { eventually } from './wait-for.js';
 
 /**
  * A Ceph RADOS Gateway on 127.0.0.1 behind TLS: one monitor, one OSD on memstore (RAM), one
@@ -105,53 +107,6 @@ rgw gc processor period = 10
 `;
 }
 
-async function makeCertificates(dir: string): Promise<void> {
-  const tls = join(dir, 'tls');
-  await mkdir(tls, { recursive: true });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await execOk('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    join(tls, 'ca.key'),
-    '-out',
-    join(tls, 'ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=arca test CA',
-  ]);
-  await execOk('openssl', [
-    'req',
-    ...ec,
-    '-keyout',
-    join(tls, 'server.key'),
-    '-out',
-    join(tls, 'server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  ]);
-  await writeFile(join(tls, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await execOk('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    join(tls, 'server.csr'),
-    '-CA',
-    join(tls, 'ca.pem'),
-    '-CAkey',
-    join(tls, 'ca.key'),
-    '-CAcreateserial',
-    '-out',
-    join(tls, 'server.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    join(tls, 'ext.cnf'),
-  ]);
-}
-
 /** True while `pid` runs a command line mentioning `marker` (not a zombie, not a reused PID). */
 function isOurs(pid: number, marker: string): boolean {
   try {
@@ -174,15 +129,6 @@ function readPid(file: string): number | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`ceph-rgw: ${what} not ready within ${timeoutMs} ms`);
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -403,7 +349,7 @@ export async function startCephRgw(opts: CephRgwOptions = {}): Promise<CephRgw> 
   try {
     for (const sub of ['run', 'log', 'mon/a', 'osd/0']) await mkdir(join(dir, sub), { recursive: true });
     await writeFile(confPath, conf(dir, fsid, monPort, rgwPort, opts.memstoreBytes ?? 16 * 1024 ** 3));
-    const certificates = makeCertificates(dir);
+    const certificates = caSignedCertificate(join(dir, 'tls'));
     certificates.catch(() => {});
     gw.watch();
 
@@ -451,10 +397,12 @@ export async function startCephRgw(opts: CephRgwOptions = {}): Promise<CephRgw> 
     if (id !== '0') throw new Error(`ceph-rgw: expected OSD id 0, got ${JSON.stringify(id)}`);
     await gw.tool('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
     await gw.daemon('ceph-osd', ['-i', '0'], 'osd.0');
-    await waitFor('OSD (1 up)', 30_000, async () => {
-      const r = await exec('ceph', ['-c', confPath, 'osd', 'stat'], { timeoutMs: 10_000 });
-      return /\b1 up\b/.test(r.stdout);
-    });
+    await eventually(
+      async () =>
+        /\b1 up\b/.test((await exec('ceph', ['-c', confPath, 'osd', 'stat'], { timeoutMs: 10_000 })).stdout),
+      'ceph-rgw: OSD (1 up) not ready within 30000 ms',
+      { timeoutMs: 30_000 },
+    );
 
     await gw.tool('radosgw-admin', [
       'user',
@@ -468,10 +416,15 @@ export async function startCephRgw(opts: CephRgwOptions = {}): Promise<CephRgw> 
       '--secret-key',
       gw.secretKey,
     ]);
-    await certificates;
-    gw.ca = await readFile(gw.caFile);
+    gw.ca = (await certificates).ca;
     await gw.daemon('radosgw', ['-n', 'client.rgw'], 'client.rgw');
-    await waitFor(`radosgw on port ${rgwPort}`, 30_000, () => portOpen(rgwPort));
+    await eventually(
+      () => portOpen(rgwPort),
+      `ceph-rgw: radosgw on port ${rgwPort} not ready within 30000 ms`,
+      {
+        timeoutMs: 30_000,
+      },
+    );
     gw.startMs = Date.now() - started;
     return gw;
   } catch (err) {

@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { execOk } from './exec.js';
 
+/** The realm the tests configure for htpasswd, registry:2's example. */
+export const HTPASSWD_REALM = 'basic-realm';
+
 export interface Credentials {
   user: string;
   pass: string;

@@ -212,6 +212,19 @@ export async function layoutDigest(layoutDir: string, tag: string): Promise<stri
   return (await layoutDescriptor(layoutDir, tag)).digest;
 }
 
+/** The blob digests of an OCI layout, sorted, each checked against its bytes. */
+export async function layoutBlobs(layout: string): Promise<string[]> {
+  const dir = join(layout, 'blobs', 'sha256');
+  const digests: string[] = [];
+  for (const hex of await readdir(dir)) {
+    const digest = `sha256:${hex}`;
+    if (sha256(await readFile(join(dir, hex))) !== digest)
+      throw new Error(`${layout}: blob ${hex} does not match`);
+    digests.push(digest);
+  }
+  return digests.sort();
+}
+
 /** A blob of the layout, checked against its digest. */
 export async function readBlob(layoutDir: string, digest: string): Promise<Buffer> {
   const bytes = await readFile(blobPath(layoutDir, digest));
@@ -255,6 +268,16 @@ export async function buildIndex(layoutDir: string, tag: string, childTags: stri
   await writeFile(`${indexPath}.tmp`, JSON.stringify(index));
   await rename(`${indexPath}.tmp`, indexPath);
   return digest;
+}
+
+/**
+ * An amd64 and an arm64 image (tags `amd64`, `arm64`; two layers of `sizes`, seeds `<seed>-amd64` and
+ * `<seed>-arm64`) and an index over both tagged `multi`. The index digest.
+ */
+export async function buildMultiPlatform(layoutDir: string, seed: string, sizes: number[]): Promise<string> {
+  await buildImage(layoutDir, 'amd64', { layers: 2, seed: `${seed}-amd64`, sizes });
+  await buildImage(layoutDir, 'arm64', { layers: 2, seed: `${seed}-arm64`, architecture: 'arm64', sizes });
+  return buildIndex(layoutDir, 'multi', ['amd64', 'arm64']);
 }
 
 /** `umoci unpack` the image `tag` of the layout into `bundleDir`; returns its rootfs path. */

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CephRgw } from './ceph-rgw.js';
-import { writeHtpasswd, type Credentials } from './htpasswd.js';
+import { HTPASSWD_REALM, writeHtpasswd, type Credentials } from './htpasswd.js';
 import { freePort } from './ports.js';
 import { serverEnv, terminate, trackChild, waitForV2, type RunningServer } from './server.js';
 import { makeTempDir } from './tmp.js';
@@ -59,7 +59,7 @@ export async function startRegistry2(opts: Registry2Options = {}): Promise<Runni
   };
   if (opts.htpasswd) {
     const path = await writeHtpasswd(join(dataDir, 'htpasswd'), opts.htpasswd);
-    config.auth = { htpasswd: { realm: 'basic-realm', path } };
+    config.auth = { htpasswd: { realm: HTPASSWD_REALM, path } };
   }
   await mkdir(join(dataDir, 'storage'), { recursive: true });
   const configPath = join(dataDir, 'config.yml');

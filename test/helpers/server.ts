@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { apiCall } from './api-client.js';
 
 /** What every started server (registry:2 or Arca) offers to a test. */
 export interface RunningServer {
@@ -81,13 +82,13 @@ function tail(text: string, lines = 60): string {
 }
 
 /**
- * Poll `GET <url>/v2/` until it answers 200 or 401. Throws (with the tail of the log)
- * when the child exits first or `timeoutMs` passes.
+ * Poll `GET <url>/v2/` until it answers 200 or 401 (over https trusting `ca`). Throws (with the
+ * tail of the log) when the child exits first or `timeoutMs` passes.
  */
 export async function waitForV2(
   url: string,
   child: ChildProcess,
-  opts: { timeoutMs: number; logPath: string; name: string },
+  opts: { timeoutMs: number; logPath: string; name: string; ca?: Buffer },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let last = 'no answer yet';
@@ -98,12 +99,11 @@ export async function waitForV2(
       );
     }
     try {
-      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return;
-      last = `status ${res.status}`;
+      const { status } = await apiCall(url, 'GET', '/v2/', { ca: opts.ca, timeoutMs: 2_000 });
+      if (status === 200 || status === 401) return;
+      last = `status ${status}`;
     } catch (e) {
-      last = (e as Error).cause ? String((e as Error & { cause: unknown }).cause) : (e as Error).message;
+      last = (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -98,6 +98,27 @@ export async function skopeoInspectRaw(
   return stdoutBytes;
 }
 
+/**
+ * The manifests of `host`'s `[repository, tag]` pairs exactly as served, by `repo:tag`, and those of
+ * an index's children by `repo@digest`.
+ */
+export async function rawManifests(
+  host: string,
+  refs: readonly (readonly [string, string])[],
+  opts: SkopeoAuth & SkopeoRunOptions = {},
+): Promise<Map<string, Buffer>> {
+  const raw = new Map<string, Buffer>();
+  for (const [repo, tag] of refs) {
+    const bytes = await skopeoInspectRaw(dockerRef(host, repo, tag), opts);
+    raw.set(`${repo}:${tag}`, bytes);
+    const index = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string }[] };
+    for (const child of index.manifests ?? []) {
+      raw.set(`${repo}@${child.digest}`, await skopeoInspectRaw(dockerRef(host, repo, child.digest), opts));
+    }
+  }
+  return raw;
+}
+
 /** `skopeo list-tags` of `docker://host/repo` (no tag), in the registry's order. */
 export async function skopeoListTags(
   repoRef: string,

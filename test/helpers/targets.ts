@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import { startArca, type RunningArca } from './arca.js';
+import { startArca } from './arca.js';
 import { dialects, type Dialect } from './dialects.js';
 import { storages, type StorageKind } from './storages.js';
-import { writeHtpasswd, type Credentials } from './htpasswd.js';
+import type { Credentials } from './htpasswd.js';
 import { startRegistry2 } from './registry2.js';
 import { readLog, type RunningServer } from './server.js';
-import { makeTempDir } from './tmp.js';
 
 /**
  * The registries an integration test can run against: registry:2 (the CNCF reference, to
@@ -26,8 +24,6 @@ export interface Target {
   start(opts?: TargetOptions): Promise<TargetServer>;
 }
 
-export const HTPASSWD_REALM = 'basic-realm';
-
 export const registry2Target: Target = {
   name: 'registry2',
   start: async (opts = {}) => {
@@ -40,38 +36,9 @@ export function arcaTarget(dialect: Dialect, storage: StorageKind = 'filesystem'
   return {
     name: storage === 'filesystem' ? `arca-${dialect}` : `arca-${dialect}-${storage}`,
     start: async (opts = {}) => {
-      let config: Record<string, unknown> | undefined;
-      const authDir = opts.htpasswd ? makeTempDir('arca-auth-') : undefined;
-      if (opts.htpasswd && authDir) {
-        const path = await writeHtpasswd(join(authDir.path, 'htpasswd'), opts.htpasswd);
-        config = { auth: { htpasswd: { realm: HTPASSWD_REALM, path } } };
-      }
-      let server: RunningArca;
-      try {
-        // Real clients follow registry:2's default on S3: blob GETs redirect to the bucket.
-        const redirect = storage === 's3' ? { storage: { redirect: { disable: false } } } : {};
-        server = await startArca({ dialect, storage, config: { ...redirect, ...config } });
-      } catch (e) {
-        await authDir?.cleanup();
-        throw e;
-      }
-      return {
-        get url() {
-          return server.url;
-        },
-        get host() {
-          return server.host;
-        },
-        get dataDir() {
-          return server.dataDir;
-        },
-        logs: () => server.logs(),
-        kill: (signal?: NodeJS.Signals) => server.kill(signal),
-        stop: async () => {
-          await server.stop();
-          await authDir?.cleanup();
-        },
-      };
+      // Real clients follow registry:2's default on S3: blob GETs redirect to the bucket.
+      const redirect = storage === 's3' ? { storage: { redirect: { disable: false } } } : {};
+      return startArca({ dialect, storage, htpasswd: opts.htpasswd, config: redirect });
     },
   };
 }

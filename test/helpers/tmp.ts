@@ -44,14 +44,17 @@ export function makeTempDir(prefix = 'arca-test-'): TempDir {
   installExitHook();
   const path = mkdtempSync(join(tmpdir(), prefix));
   live.add(path);
-  return {
-    path,
-    cleanup: async () => {
-      if (keepTemp()) return;
-      await rm(path, { recursive: true, force: true, maxRetries: 3 });
-      live.delete(path);
-    },
-  };
+  return { path, cleanup: () => removeTempDir(path) };
+}
+
+/**
+ * Remove a directory and everything in it (no-op with ARCA_TEST_KEEP_TMP=1): also one that a helper
+ * made and left behind, such as a server's data directory after `stop({ keep: true })`.
+ */
+export async function removeTempDir(path: string): Promise<void> {
+  if (keepTemp()) return;
+  await rm(path, { recursive: true, force: true, maxRetries: 3 });
+  live.delete(path);
 }
 
 /** Run `fn` with a fresh temp dir and remove it afterwards (also when `fn` throws). */

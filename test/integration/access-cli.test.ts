@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
+import { runArca } from '../helpers/arca-cli.js';
+import type { ExecResult } from '../helpers/exec.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 const adminPassword = 'cli-admin-Pass-77';
@@ -15,16 +16,9 @@ describe('arca login, user, role, service-account and apikey commands', () => {
     args: string[],
     opts: { env?: Record<string, string>; input?: string } = {},
   ): Promise<ExecResult> =>
-    exec(process.execPath, [ARCA_MAIN, ...args], {
-      env: {
-        ARCA_SERVER: arca.url,
-        XDG_CONFIG_HOME: home.path,
-        ARCA_USERNAME: undefined,
-        ARCA_PASSWORD: undefined,
-        ARCA_API_KEY: undefined,
-        ...opts.env,
-      },
-      input: opts.input ?? '',
+    runArca(args, {
+      env: { ARCA_SERVER: arca.url, XDG_CONFIG_HOME: home.path, ...opts.env },
+      input: opts.input,
     });
   const json = (r: ExecResult): unknown => {
     assert.equal(r.code, 0, r.stderr);

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
@@ -10,54 +9,16 @@ import { dockerRef, skopeo, skopeoCopy, skopeoInspectDigest } from '../helpers/s
 import { Podman } from '../helpers/podman.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { writeHtpasswd, type Credentials } from '../helpers/htpasswd.js';
+import { apiCall, apiClient, errorCode, type Answer, type Auth } from '../helpers/api-client.js';
 
 const adminPassword = 'admin-Secret-0042';
 const admin: Credentials = { user: 'admin', pass: adminPassword };
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
+const call = (arca: RunningArca, method: string, path: string, auth: Auth, body?: unknown): Promise<Answer> =>
+  apiCall(arca.url, method, path, { auth, json: body });
 
-type Auth = Credentials | { bearer: string } | undefined;
-
-function authorization(auth: Auth): Record<string, string> {
-  if (!auth) return {};
-  if ('bearer' in auth) return { authorization: `Bearer ${auth.bearer}` };
-  return { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.pass}`).toString('base64')}` };
-}
-
-async function call(
-  arca: RunningArca,
-  method: string,
-  path: string,
-  auth: Auth,
-  body?: unknown,
-): Promise<Answer> {
-  const res = await fetch(`${arca.url}${path}`, {
-    method,
-    headers: {
-      ...authorization(auth),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { text };
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
-
-async function ok(arca: RunningArca, method: string, path: string, body?: unknown): Promise<Answer> {
-  const answer = await call(arca, method, path, admin, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer;
-}
+const ok = (arca: RunningArca, method: string, path: string, body?: unknown): Promise<Answer> =>
+  apiClient(arca.url, admin).ok(method, path, body);
 
 /** A token from the token endpoint (GET, Docker's protocol). */
 async function token(arca: RunningArca, creds: Credentials | undefined, scopes: string[]): Promise<string> {
@@ -68,25 +29,14 @@ async function token(arca: RunningArca, creds: Credentials | undefined, scopes: 
   return answer.body.token as string;
 }
 
-function errorCode(answer: Answer): string | undefined {
-  const errors = answer.body.errors as { code: string }[] | undefined;
-  return errors?.[0]?.code;
-}
-
 /** GET from a given local address, to act as a different client. */
-function getFrom(
+async function getFrom(
   localAddress: string,
   url: string,
   auth: Credentials,
 ): Promise<{ status: number; retryAfter?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { localAddress, headers: authorization(auth) }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const answer = await apiCall(url, 'GET', url, { auth, from: localAddress });
+  return { status: answer.status, retryAfter: answer.headers.get('retry-after') ?? undefined };
 }
 
 /** Sign a token with the server's own current key, with the claims a test wants to get wrong. */
@@ -554,9 +504,9 @@ describe('access control: Arca accounts, tokens and roles', () => {
       scope: '/registries/../etc',
     });
     assert.equal(badScope.status, 400);
-    const malformed = await fetch(`${arca.url}/api/v1/users`, {
-      method: 'POST',
-      headers: { ...authorization(admin), 'content-type': 'application/json' },
+    const malformed = await apiCall(arca.url, 'POST', '/api/v1/users', {
+      auth: admin,
+      headers: { 'content-type': 'application/json' },
       body: '{"name": ',
     });
     assert.equal(malformed.status, 400);

@@ -1,45 +1,26 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, rmSync, truncateSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { apiCall, errorCode, type Answer } from '../helpers/api-client.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
+import { sha256 } from '../helpers/images.js';
+import { pushBlob } from '../helpers/oci-push.js';
+import { eventually } from '../helpers/wait-for.js';
 
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 const MiB = 1 << 20;
 
-interface Got {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** One request on `agent`; the whole body is collected. */
-function get(
+/** One request (on `agent`, when given); the whole body is collected. */
+const get = (
   base: string,
   path: string,
   options: { method?: string; headers?: Record<string, string>; agent?: Agent } = {},
-): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, base),
-      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+): Promise<Answer> =>
+  apiCall(base, options.method ?? 'GET', path, { headers: options.headers, agent: options.agent });
 
 /** The paths the process's open descriptors point to. */
 function openFiles(pid: number): string[] {
@@ -54,13 +35,8 @@ function openFiles(pid: number): string[] {
   return out;
 }
 
-async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(what);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** How long a released descriptor or a log line may take. */
+const soon = { timeoutMs: 5000, intervalMs: 25 };
 
 for (const dialect of dialects()) {
   describe(`blob reads (${dialect})`, () => {
@@ -72,16 +48,7 @@ for (const dialect of dialects()) {
     const blobFile = (digest: string) =>
       join(arca.dataDir, 'storage', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7));
 
-    async function push(data: Buffer<ArrayBuffer>): Promise<string> {
-      const digest = sha256(data);
-      const res = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/octet-stream' },
-        body: data,
-      });
-      assert.equal(res.status, 201, await res.text());
-      return digest;
-    }
+    const push = (data: Buffer) => pushBlob(arca.url, repo, data);
 
     before(async () => {
       arca = await startArca({ dialect });
@@ -102,14 +69,14 @@ for (const dialect of dialects()) {
 
         const full = await get(arca.url, path, { agent });
         assert.equal(full.status, 200);
-        assert.equal(full.headers['content-length'], String(big.length));
-        assert.equal(full.headers['content-type'], 'application/octet-stream');
-        assert.equal(full.headers['docker-content-digest'], bigDigest);
-        assert.equal(full.headers['etag'], `"${bigDigest}"`);
-        assert.equal(full.headers['accept-ranges'], 'bytes');
-        assert.equal(full.headers['docker-distribution-api-version'], 'registry/2.0');
-        assert.ok(full.headers['x-request-id']);
-        assert.equal(sha256(full.body), bigDigest);
+        assert.equal(full.headers.get('content-length'), String(big.length));
+        assert.equal(full.headers.get('content-type'), 'application/octet-stream');
+        assert.equal(full.headers.get('docker-content-digest'), bigDigest);
+        assert.equal(full.headers.get('etag'), `"${bigDigest}"`);
+        assert.equal(full.headers.get('accept-ranges'), 'bytes');
+        assert.equal(full.headers.get('docker-distribution-api-version'), 'registry/2.0');
+        assert.ok(full.headers.get('x-request-id'));
+        assert.equal(sha256(full.bytes), bigDigest);
 
         const ranges: [string, number, number][] = [
           ['bytes=0-0', 0, 0],
@@ -121,22 +88,22 @@ for (const dialect of dialects()) {
         for (const [header, start, end] of ranges) {
           const r = await get(arca.url, path, { agent, headers: { Range: header } });
           assert.equal(r.status, 206, header);
-          assert.equal(r.headers['content-range'], `bytes ${start}-${end}/${big.length}`, header);
-          assert.equal(r.headers['content-length'], String(end - start + 1), header);
-          assert.ok(r.body.equals(big.subarray(start, end + 1)), header);
+          assert.equal(r.headers.get('content-range'), `bytes ${start}-${end}/${big.length}`, header);
+          assert.equal(r.headers.get('content-length'), String(end - start + 1), header);
+          assert.ok(r.bytes.equals(big.subarray(start, end + 1)), header);
         }
 
         const head = await get(arca.url, path, { agent, method: 'HEAD' });
         assert.equal(head.status, 200);
-        assert.equal(head.headers['content-length'], String(big.length));
-        assert.equal(head.body.length, 0);
+        assert.equal(head.headers.get('content-length'), String(big.length));
+        assert.equal(head.bytes.length, 0);
 
         const s = await get(arca.url, `/v2/${repo}/blobs/${smallDigest}`, { agent });
-        assert.ok(s.body.equals(small));
+        assert.ok(s.bytes.equals(small));
         const e = await get(arca.url, `/v2/${repo}/blobs/${emptyDigest}`, { agent });
         assert.equal(e.status, 200);
-        assert.equal(e.headers['content-length'], '0');
-        assert.equal(e.body.length, 0);
+        assert.equal(e.headers.get('content-length'), '0');
+        assert.equal(e.bytes.length, 0);
 
         // Every reply above went through the onResponse hooks.
         const metrics = await (await fetch(`${arca.url}/metrics`)).text();
@@ -155,9 +122,9 @@ for (const dialect of dialects()) {
       const data = randomBytes(100_000);
       const digest = await push(data);
       rmSync(blobFile(digest));
-      const res = await fetch(`${arca.url}/v2/${repo}/blobs/${digest}`);
+      const res = await get(arca.url, `/v2/${repo}/blobs/${digest}`);
       assert.equal(res.status, 404);
-      assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'BLOB_UNKNOWN');
+      assert.equal(errorCode(res), 'BLOB_UNKNOWN');
     });
 
     test('a client that goes away mid-body leaves no descriptor open', async () => {
@@ -184,14 +151,15 @@ for (const dialect of dialects()) {
       // The server is still sending: its descriptor on the file is open.
       assert.ok(openFiles(arca.pid).includes(file), 'the blob is open during the transfer');
       socket.destroy();
-      await eventually(() => !openFiles(arca.pid).includes(file), 'the blob file is still open');
+      await eventually(() => !openFiles(arca.pid).includes(file), 'the blob file is still open', soon);
       await eventually(
         () => readdirSync(`/proc/${arca.pid}/fd`).length <= before,
         'more descriptors than before the request',
+        soon,
       );
       // The server still serves.
       const again = await get(arca.url, `/v2/${repo}/blobs/${digest}`, { headers: { Range: 'bytes=0-99' } });
-      assert.ok(again.body.equals(data.subarray(0, 100)));
+      assert.ok(again.bytes.equals(data.subarray(0, 100)));
     });
 
     test('a file shorter than its recorded size cuts the connection and is closed', async () => {
@@ -199,11 +167,16 @@ for (const dialect of dialects()) {
       const digest = await push(data);
       truncateSync(blobFile(digest), 1.5 * MiB);
       await assert.rejects(get(arca.url, `/v2/${repo}/blobs/${digest}`));
-      await eventually(() => !openFiles(arca.pid).includes(blobFile(digest)), 'the blob file is still open');
+      await eventually(
+        () => !openFiles(arca.pid).includes(blobFile(digest)),
+        'the blob file is still open',
+        soon,
+      );
       // The log line is written asynchronously; it may reach the log after the connection closed.
       await eventually(
         () => /blob read failed after the headers were sent/.test(arca.logs()),
         'no log line for the failed read',
+        soon,
       );
     });
   });

@@ -1,14 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startArca, type RunningArca } from '../helpers/arca.js';
+import { apiCall } from '../helpers/api-client.js';
 import { dialects } from '../helpers/dialects.js';
 import { execOk } from '../helpers/exec.js';
 import { freePort } from '../helpers/ports.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { tcpServer, type TcpServer } from '../helpers/tcp-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** The reference's onboarding JSON, byte for byte as documented. */
 const entryJson = `{
@@ -44,11 +46,11 @@ const entryJson = `{
 const example = JSON.parse(entryJson) as Record<string, unknown>;
 const exampleId = 'b3c38f52-8f2e-43a3-9aa9-bd9a4c75e509';
 
-interface Aios {
+type Aios = {
   success: boolean;
   data?: unknown;
   error?: string;
-}
+};
 
 /** curl, as the reference documents each call (never through a proxy). */
 async function curl(...args: string[]): Promise<{ status: number; body: Aios }> {
@@ -57,36 +59,13 @@ async function curl(...args: string[]): Promise<{ status: number; body: Aios }> 
   return { status: Number(stdout.slice(cut + 1)), body: JSON.parse(stdout.slice(0, cut)) as Aios };
 }
 
-/** A TCP server that accepts connections and never answers. */
-async function hangingServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 for (const dialect of dialects()) {
   describe(`container-registry catalog, AIOS API (${dialect})`, () => {
     let arca: RunningArca;
     let tmp: TempDir;
     const url = (path: string) => `${arca.url}${path}`;
     const json = (method: string, path: string, body?: unknown) =>
-      fetch(url(path), {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      apiCall(arca.url, method, path, { json: body });
 
     before(async () => {
       tmp = makeTempDir('arca-catalog-');
@@ -278,13 +257,12 @@ for (const dialect of dialects()) {
         assert.equal(answer.success, false);
         assert.match(answer.error!, message, String(body));
       }
-      const created = (await (
-        await json('POST', '/container_registry', { container_registry_name: 'typed' })
-      ).json()) as Aios;
+      const created = (await json('POST', '/container_registry', { container_registry_name: 'typed' }))
+        .body as Aios;
       const id = (created.data as { id: string }).id;
       const wrong = await json('PUT', `/container_registry/${id}`, { $inc: { container_registry_name: 1 } });
       assert.equal(wrong.status, 400);
-      assert.match(((await wrong.json()) as Aios).error!, /\$inc needs a number there, found string/);
+      assert.match((wrong.body as Aios).error!, /\$inc needs a number there, found string/);
       const unknown = await json('PUT', '/container_registry/nope', {
         $set: { container_registry_name: 'x' },
       });
@@ -304,7 +282,7 @@ for (const dialect of dialects()) {
       const data = async (body: unknown, qs = '') => {
         const res = await json('POST', `/container_registries${qs}`, body);
         assert.equal(res.status, 200);
-        return ((await res.json()) as Aios).data as Record<string, unknown>[];
+        return (res.body as Aios).data as Record<string, unknown>[];
       };
       const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.container_registry_id);
       assert.deepEqual(
@@ -342,11 +320,11 @@ for (const dialect of dialects()) {
     });
 
     test("Arca's own registry is listed (registry_type aios) and is up", async () => {
-      const own = (await (
+      const own = (
         await json('POST', '/container_registries', {
           'container_registry_storage_info.registry_type': 'aios',
         })
-      ).json()) as Aios;
+      ).body as Aios;
       const entries = own.data as Record<string, unknown>[];
       assert.equal(entries.length, 1);
       const [entry] = entries as {
@@ -382,12 +360,12 @@ for (const dialect of dialects()) {
     describe('health checks', () => {
       let plain: RunningRegistry2;
       let locked: RunningRegistry2;
-      let hanging: { url: string; close(): Promise<void> };
+      let hanging: TcpServer;
       before(async () => {
         [plain, locked, hanging] = await Promise.all([
           startRegistry2(),
           startRegistry2({ htpasswd: { user: 'alice', pass: 'secret-pass' } }),
-          hangingServer(),
+          tcpServer(), // accepts and never answers
         ]);
       });
       after(async () => {
@@ -507,12 +485,7 @@ describe('periodic health checks', () => {
             history: { status: string; checked_at: string }[];
           }
         ).history;
-      const deadline = Date.now() + 10_000;
-      let history = await historyOf();
-      while (history.length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        history = await historyOf();
-      }
+      const history = await waitFor(historyOf, (h) => h.length >= 3, { timeoutMs: 10_000, intervalMs: 200 });
       assert.ok(history.length >= 3, `checks recorded: ${history.length}`);
       assert.ok(history.every((h) => h.status === 'up'));
       // Pruned to the one-second window (a round every 300 ms): never the whole run.

@@ -2,20 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
+import { apiCall, basicAuth, type Problem } from '../helpers/api-client.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
+import { runArca } from '../helpers/arca-cli.js';
 import { dialects } from '../helpers/dialects.js';
-import { exec } from '../helpers/exec.js';
-import { writeHtpasswd } from '../helpers/htpasswd.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-}
 
 for (const dialect of dialects()) {
   describe(`container-registry catalog, /api/v1 and the CLI (${dialect})`, () => {
@@ -23,13 +15,8 @@ for (const dialect of dialects()) {
     let registry: RunningRegistry2;
     let tmp: TempDir;
     const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
-      fetch(`${arca.url}/api/v1/catalog${path}`, {
-        method: init.method ?? 'GET',
-        headers: init.body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
-    const cli = (...args: string[]) =>
-      exec(process.execPath, [ARCA_MAIN, 'catalog', ...args], { env: { ARCA_SERVER: arca.url } });
+      apiCall(arca.url, init.method ?? 'GET', `/api/v1/catalog${path}`, { json: init.body });
+    const cli = (...args: string[]) => runArca(['catalog', ...args], { env: { ARCA_SERVER: arca.url } });
 
     before(async () => {
       tmp = makeTempDir('arca-catalog-cli-');
@@ -49,10 +36,10 @@ for (const dialect of dialects()) {
         body: { container_registry_name: 'rest', container_registry_tags: ['a'] },
       });
       assert.equal(created.status, 201);
-      const entry = (await created.json()) as Record<string, unknown>;
+      const entry = created.body;
       const id = entry.container_registry_id as string;
       assert.equal(created.headers.get('location'), `/api/v1/catalog/entries/${id}`);
-      assert.deepEqual(await (await api(`/entries/${id}`)).json(), entry);
+      assert.deepEqual((await api(`/entries/${id}`)).body, entry);
 
       const patched = await api(`/entries/${id}`, {
         method: 'PATCH',
@@ -62,16 +49,16 @@ for (const dialect of dialects()) {
         },
       });
       assert.equal(patched.status, 200);
-      const after = (await patched.json()) as Record<string, unknown>;
+      const after = patched.body;
       assert.deepEqual(after.container_registry_tags, ['a', 'b']);
       assert.deepEqual(after.container_registry_metadata, { team: 'x' });
 
       const filter = encodeURIComponent(JSON.stringify({ container_registry_tags: { $all: ['a', 'b'] } }));
-      const listed = (await (await api(`/entries?filter=${filter}`)).json()) as Record<string, unknown>;
+      const listed = (await api(`/entries?filter=${filter}`)).body;
       assert.deepEqual(listed, { items: [after], skip: 0, limit: 100, next: null });
-      const page = (await (
+      const page = (
         await api('/query', { method: 'POST', body: { sort: 'container_registry_name', limit: 1 } })
-      ).json()) as {
+      ).body as {
         items: { container_registry_name: string }[];
         next: number | null;
       };
@@ -84,21 +71,18 @@ for (const dialect of dialects()) {
       });
       assert.equal(bad.status, 400);
       assert.equal(bad.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      const problem = (await bad.json()) as Problem;
+      const problem = bad.body as Problem;
       assert.equal(problem.status, 400);
       assert.equal(problem.code, 'CATALOG_REQUEST_INVALID');
       assert.equal(problem.type, 'urn:arca:error:catalog-request-invalid');
       assert.match(problem.detail, /\$size: expected a non-negative integer/);
-      assert.equal(
-        ((await (await api('/entries?limit=5000')).json()) as Problem).detail,
-        'limit: at most 1000',
-      );
+      assert.equal(((await api('/entries?limit=5000')).body as Problem).detail, 'limit: at most 1000');
       assert.equal((await api('/query', { method: 'POST', body: { filters: {} } })).status, 400);
 
       assert.equal((await api(`/entries/${id}`, { method: 'DELETE' })).status, 204);
       const missing = await api(`/entries/${id}`);
       assert.equal(missing.status, 404);
-      assert.equal(((await missing.json()) as Problem).title, 'container registry not found');
+      assert.equal((missing.body as Problem).title, 'container registry not found');
       const nowhere = await api('/nowhere');
       assert.equal(nowhere.status, 404);
       assert.equal(nowhere.headers.get('content-type'), 'application/problem+json; charset=utf-8');
@@ -197,13 +181,7 @@ for (const dialect of dialects()) {
       const missing = await cli('get', 'cli-entry');
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /container registry cli-entry not found \(HTTP 404\)/);
-      const unreachable = await exec(process.execPath, [
-        ARCA_MAIN,
-        'catalog',
-        'list',
-        '--server',
-        'http://127.0.0.1:1',
-      ]);
+      const unreachable = await runArca(['catalog', 'list', '--server', 'http://127.0.0.1:1']);
       assert.equal(unreachable.code, 1);
       assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:1/);
     });
@@ -212,9 +190,8 @@ for (const dialect of dialects()) {
 
 describe('catalog with htpasswd authentication', () => {
   test('callers authenticate as for /v2; the default registry is listed with auth_required', async () => {
-    const dir = makeTempDir('arca-catalog-auth-');
-    const path = await writeHtpasswd(join(dir.path, 'htpasswd'), { user: 'alice', pass: 'secret-pass' });
-    const arca = await startArca({ config: { auth: { htpasswd: { realm: 'basic-realm', path } } } });
+    const alice = { user: 'alice', pass: 'secret-pass' };
+    const arca = await startArca({ htpasswd: alice });
     try {
       const anonymous = await fetch(`${arca.url}/container_registries`, { method: 'POST' });
       assert.equal(anonymous.status, 401);
@@ -223,7 +200,7 @@ describe('catalog with htpasswd authentication', () => {
       const problem = await fetch(`${arca.url}/api/v1/catalog/entries`);
       assert.equal(problem.status, 401);
       assert.equal(problem.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      const authorization = `Basic ${Buffer.from('alice:secret-pass').toString('base64')}`;
+      const authorization = basicAuth(alice);
       const listed = await fetch(`${arca.url}/container_registries`, {
         method: 'POST',
         headers: { authorization },
@@ -243,13 +220,12 @@ describe('catalog with htpasswd authentication', () => {
         ((await health.json()) as { data: { status: string; status_code: number } }).data.status_code,
         401,
       );
-      const cli = await exec(process.execPath, [ARCA_MAIN, 'catalog', 'list', '-o', 'json'], {
-        env: { ARCA_SERVER: arca.url, ARCA_USERNAME: 'alice', ARCA_PASSWORD: 'secret-pass' },
+      const cli = await runArca(['catalog', 'list', '-o', 'json'], {
+        env: { ARCA_SERVER: arca.url, ARCA_USERNAME: alice.user, ARCA_PASSWORD: alice.pass },
       });
       assert.equal(cli.code, 0, cli.stderr);
     } finally {
       await arca.stop();
-      await dir.cleanup();
     }
   });
 });

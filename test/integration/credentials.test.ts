@@ -3,25 +3,19 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiCall, type Auth } from '../helpers/api-client.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import type { ExecResult } from '../helpers/exec.js';
-import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDir, type TempDir } from '../helpers/tmp.js';
 import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'cred-admin-Pass-31';
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const asAdmin = { authorization: basic('admin', adminPassword) };
+const admin = { user: 'admin', pass: adminPassword };
 
-async function api(arca: RunningArca, method: string, path: string, body?: unknown, headers = asAdmin) {
-  const res = await fetch(`${arca.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
+/** A JSON call as `auth`: the admin unless given (null: nobody). */
+const api = (arca: RunningArca, method: string, path: string, body?: unknown, auth: Auth = admin) =>
+  apiCall(arca.url, method, path, { auth, json: body });
 
 describe('credentials: encrypted, masked, scoped, tested against real registries', () => {
   let arca: RunningArca;
@@ -140,7 +134,11 @@ describe('credentials: encrypted, masked, scoped, tested against real registries
     assert.equal(badName.status, 400);
     const badType = await api(arca, 'PUT', '/api/v1/credentials/r3', { type: 'SSH', payload: { a: 'b' } });
     assert.equal(badType.status, 400);
-    const malformed = await api(arca, 'PUT', '/api/v1/credentials/r4', '{"type":');
+    const malformed = await apiCall(arca.url, 'PUT', '/api/v1/credentials/r4', {
+      auth: admin,
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":',
+    });
     assert.equal(malformed.status, 400);
     const badEndpoint = await api(arca, 'PUT', '/api/v1/credentials/r5', {
       type: 'DATA',
@@ -247,8 +245,8 @@ describe('credentials: encrypted, masked, scoped, tested against real registries
       scope: '/namespaces/team',
     });
     assert.equal(scoped.status, 201, JSON.stringify(scoped.body));
-    const viewer = { authorization: basic('viewer', 'viewer-pass-1') };
-    const lead = { authorization: basic('teamlead', 'teamlead-pass-1') };
+    const viewer = { user: 'viewer', pass: 'viewer-pass-1' };
+    const lead = { user: 'teamlead', pass: 'teamlead-pass-1' };
     assert.equal((await api(arca, 'GET', '/api/v1/credentials', undefined, viewer)).status, 403);
     assert.equal((await api(arca, 'GET', '/api/v1/credentials', undefined, lead)).status, 403);
     const inTeam = await api(
@@ -268,10 +266,7 @@ describe('credentials: encrypted, masked, scoped, tested against real registries
       lead,
     );
     assert.equal(inDefault.status, 403);
-    assert.equal(
-      (await api(arca, 'GET', '/api/v1/credentials', undefined, {} as typeof asAdmin)).status,
-      401,
-    );
+    assert.equal((await api(arca, 'GET', '/api/v1/credentials', undefined, null)).status, 401);
     // Names are unique regardless of case: GHCR replaces ghcr.
     const replaced = await api(
       arca,
@@ -324,7 +319,7 @@ describe('credentials with ARCA_MASTER_KEY', () => {
         'PUT',
         '/api/v1/credentials/gen',
         { type: 'GENERIC', payload: { token: 'value-123' } },
-        {} as typeof asAdmin,
+        null,
       );
       assert.equal(set.status, 201);
       await arca.stop({ keep: true });
@@ -333,10 +328,7 @@ describe('credentials with ARCA_MASTER_KEY', () => {
         databaseUrl: arca.databaseUrl,
         env: { ARCA_MASTER_KEY: newKey, ARCA_MASTER_KEY_PREVIOUS: oldKey },
       });
-      assert.equal(
-        (await api(other, 'GET', '/api/v1/credentials/gen', undefined, {} as typeof asAdmin)).status,
-        200,
-      );
+      assert.equal((await api(other, 'GET', '/api/v1/credentials/gen', undefined, null)).status, 200);
       await other.stop({ keep: true });
       // Re-sealed at that start: the new key alone now opens it.
       const newOnly = await startArca({
@@ -344,10 +336,7 @@ describe('credentials with ARCA_MASTER_KEY', () => {
         databaseUrl: arca.databaseUrl,
         env: { ARCA_MASTER_KEY: newKey },
       });
-      assert.equal(
-        (await api(newOnly, 'GET', '/api/v1/credentials/gen', undefined, {} as typeof asAdmin)).status,
-        200,
-      );
+      assert.equal((await api(newOnly, 'GET', '/api/v1/credentials/gen', undefined, null)).status, 200);
       await newOnly.stop({ keep: true });
       const wrong = await startArca({
         dataDir,
@@ -370,12 +359,7 @@ describe('credentials with ARCA_MASTER_KEY', () => {
       assert.ok(short instanceof Error);
       assert.match(short.message, /ARCA_MASTER_KEY: expected a 32-byte key/);
     } finally {
-      await makeTempDirCleanup(dataDir);
+      await removeTempDir(dataDir);
     }
   });
 });
-
-async function makeTempDirCleanup(dir: string): Promise<void> {
-  const { rm } = await import('node:fs/promises');
-  await rm(dir, { recursive: true, force: true });
-}

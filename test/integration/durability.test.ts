@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
+import { apiCall } from '../helpers/api-client.js';
 import { startArca, rssOf, type RunningArca } from '../helpers/arca.js';
 import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
@@ -28,22 +29,13 @@ function digestOfPattern(total: number): string {
 }
 
 /** Stream a body to the server; resolves with the status code. */
-function send(
+const send = (
   base: string,
   method: string,
   path: string,
   body: Readable,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, base), { method, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
-    req.on('error', reject);
-    body.pipe(req);
-  });
-}
+) => apiCall(base, method, path, { body, headers });
 
 after(stopSharedCephRgw);
 

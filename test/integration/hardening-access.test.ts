@@ -1,72 +1,33 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/index.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { writeHtpasswd, type Credentials } from '../helpers/htpasswd.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { apiCall, apiClient, errorCode, type Answer } from '../helpers/api-client.js';
 import { dockerRef, skopeo, skopeoCopy } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const admin: Credentials = { user: 'admin', pass: 'admin-Hardening-0042' };
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
-
-function basic(creds: Credentials): string {
-  return `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
-}
-
 /** One request from a chosen loopback address (to act as a distinct client), on a connection of its own. */
-function send(
+const send = (
   arca: RunningArca,
   method: string,
   path: string,
   opts: { auth?: Credentials | string; from?: string; body?: unknown } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (typeof opts.auth === 'string') headers.authorization = `Bearer ${opts.auth}`;
-  else if (opts.auth) headers.authorization = basic(opts.auth);
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${arca.url}${path}`,
-      { method, headers, localAddress: opts.from ?? '127.0.0.1', agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: Record<string, unknown> = {};
-          try {
-            body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-          } catch {
-            body = { text };
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+): Promise<Answer> =>
+  apiCall(arca.url, method, path, {
+    auth: typeof opts.auth === 'string' ? { bearer: opts.auth } : opts.auth,
+    from: opts.from ?? '127.0.0.1',
+    json: opts.body,
   });
-}
 
-async function ok(arca: RunningArca, method: string, path: string, body?: unknown): Promise<Answer> {
-  const answer = await send(arca, method, path, { auth: admin, body });
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer;
-}
-
-function errorCode(answer: Answer): string | undefined {
-  return (answer.body.errors as { code: string }[] | undefined)?.[0]?.code;
-}
+const ok = (arca: RunningArca, method: string, path: string, body?: unknown): Promise<Answer> =>
+  apiClient(arca.url, admin).ok(method, path, body);
 
 /** A token from Arca's token endpoint (GET, Docker's protocol), and its refresh token when asked. */
 async function token(
@@ -240,21 +201,20 @@ describe('hardening: access (Arca accounts)', () => {
         .execute();
       // Pruning runs a second after start, then hourly (`access.audit.pruneinterval`).
       await arca.restart();
-      const deadline = Date.now() + 10_000;
-      let oldLeft = -1;
-      while (Date.now() < deadline) {
-        oldLeft = Number(
-          (
-            await meta.db
-              .selectFrom('access_audit')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('at', '<', old + 1000)
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
-        if (oldLeft === 0) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const oldLeft = await waitFor(
+        async () =>
+          Number(
+            (
+              await meta.db
+                .selectFrom('access_audit')
+                .select((eb) => eb.fn.countAll().as('n'))
+                .where('at', '<', old + 1000)
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        (n) => n === 0,
+        { timeoutMs: 10_000, intervalMs: 200 },
+      );
       assert.equal(oldLeft, 0, 'events older than the retention are removed');
       const recent = await meta.db
         .selectFrom('access_audit')
@@ -289,7 +249,9 @@ describe('hardening: access (Arca accounts)', () => {
     );
     assert.equal(checked + throttled, 60);
     assert.ok(checked <= 10, `${checked} of 60 were checked`);
-    assert.ok(answers.filter((a) => a.status === 429).every((a) => Number(a.headers['retry-after']) >= 1));
+    assert.ok(
+      answers.filter((a) => a.status === 429).every((a) => Number(a.headers.get('retry-after')) >= 1),
+    );
   });
 
   test('hardening 4: the right password inside a burst of 40 wrong ones from one address is refused; a client burst with the right one is not', async (t) => {
@@ -335,7 +297,7 @@ describe('hardening: access (Arca accounts)', () => {
     const pull = await send(arca, 'GET', '/v2/team/app/manifests/v1', { auth: eveToken });
     assert.equal(pull.status, 401);
     assert.equal(errorCode(pull), 'UNAUTHORIZED');
-    assert.match(String(pull.headers['www-authenticate']), /error="invalid_token"/);
+    assert.match(String(pull.headers.get('www-authenticate')), /error="invalid_token"/);
     assert.equal((await send(arca, 'GET', '/api/v1/me', { auth: eveToken })).status, 401);
     // The disabled Owner cannot make anyone an Owner.
     const grant = await send(arca, 'POST', '/api/v1/role-assignments', {

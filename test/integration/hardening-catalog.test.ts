@@ -2,39 +2,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
+import { apiCall, basicAuth, type Answer } from '../helpers/api-client.js';
 
 const adminPassword = 'admin-Secret-0042';
 const entries = 300;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  ms: number;
-}
-
 /** One call; a server that stops answering fails the test instead of hanging it. */
-async function call(
+const call = (
   arca: RunningArca,
   method: string,
   path: string,
   auth: string,
   body?: unknown,
   timeoutMs = 30_000,
-): Promise<Answer> {
-  const started = performance.now();
-  const res = await fetch(`${arca.url}${path}`, {
-    method,
-    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    ms: performance.now() - started,
-  };
-}
+): Promise<Answer> => apiCall(arca.url, method, path, { auth, json: body, timeoutMs });
 
 /** Poll /healthz until stopped; the longest answer, a failed one counting as its timeout. */
 function watchHealth(arca: RunningArca): { stop(): Promise<{ worst: number; polls: number }> } {
@@ -78,7 +59,7 @@ for (const dialect of dialects()) {
         // maxvalues is set to show the configured limit is the one applied and named.
         config: { catalog: { healthcheck: { interval: 0 }, query: { maxvalues: 2000 } } },
       });
-      const admin = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+      const admin = basicAuth({ user: 'admin', pass: adminPassword });
       const keys: Record<string, string> = {};
       for (const [name, role] of [
         ['writer', 'Contributor'],

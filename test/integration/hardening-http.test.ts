@@ -1,44 +1,27 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { readdirSync, statSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { apiCall, basicAuth, type Answer } from '../helpers/api-client.js';
 import { rssOf, startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
+import { sha256 } from '../helpers/images.js';
+import { pushBlob as pushBlobOf, putManifest } from '../helpers/oci-push.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { waitFor } from '../helpers/wait-for.js';
 
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 const adminPassword = 'hardening-http-admin-pw';
-const basic = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+const basic = basicAuth({ user: 'admin', pass: adminPassword });
 
 describe('hardening (http): small ones', () => {
   let arca: RunningArca;
-  const call = (
-    method: string,
-    path: string,
-    headers: Record<string, string> = {},
-    body?: string | Buffer<ArrayBuffer>,
-  ) =>
-    fetch(`${arca.url}${path}`, {
-      method,
-      headers: { authorization: basic, ...headers },
-      ...(body === undefined ? {} : { body }),
-    });
-
-  /** Push a blob; its digest. */
-  async function pushBlob(repo: string, data: Buffer<ArrayBuffer>): Promise<string> {
-    const digest = sha256(data);
-    const res = await call(
-      'POST',
-      `/v2/${repo}/blobs/uploads/?digest=${digest}`,
-      { 'content-type': 'application/octet-stream' },
-      data,
-    );
-    assert.equal(res.status, 201);
-    return digest;
-  }
+  /** A request as the admin; a body without a content type is sent without one. */
+  const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer) =>
+    apiCall(arca.url, method, path, { auth: basic, headers, body });
+  const pushBlob = (repo: string, data: Buffer) => pushBlobOf(arca.url, repo, data, basic);
 
   before(async () => {
     arca = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: adminPassword } });
@@ -93,14 +76,8 @@ describe('hardening (http): small ones', () => {
     ];
     for (const post of posts) {
       for (const [kind, headers] of kinds) {
-        // fetch gives a string body text/plain: a Blob without a type sends no Content-Type at all.
-        const body = kind === 'no type' ? new Blob([post.body]) : post.body;
-        const res = await fetch(`${arca.url}${post.path}`, {
-          method: post.method,
-          headers: { authorization: basic, ...headers },
-          body,
-        });
-        const answer = (await res.json()) as Record<string, unknown>;
+        const res = await call(post.method, post.path, headers, post.body);
+        const answer = res.body;
         assert.equal(
           res.status,
           415,
@@ -116,11 +93,11 @@ describe('hardening (http): small ones', () => {
       }
     }
     // Nothing changed.
-    const users = (await (await call('GET', '/api/v1/users')).json()) as { items: { name: string }[] };
+    const users = (await call('GET', '/api/v1/users')).body as { items: { name: string }[] };
     assert.ok(!users.items.some((u) => u.name === 'csrf'));
-    const entries = (await (
+    const entries = (
       await call('POST', '/container_registries', { 'content-type': 'application/json' }, '{}')
-    ).json()) as { data: { container_registry_name: string }[] };
+    ).body as { data: { container_registry_name: string }[] };
     assert.ok(!entries.data.some((e) => e.container_registry_name.startsWith('csrf')));
     assert.equal((await call('GET', '/api/v1/credentials/csrf')).status, 404);
     assert.equal((await call('GET', '/api/v1/registries/csrf')).status, 404);
@@ -165,13 +142,13 @@ describe('hardening (http): small ones', () => {
     );
     for (const type of ['text/plain', 'application/octet-stream', 'application/vnd.oci.image.layer.v1.tar']) {
       const res = await call('PUT', `/v2/${repo}/manifests/wrong`, { 'content-type': type }, manifest);
-      const body = (await res.json()) as { errors: { code: string; message: string }[] };
+      const body = res.body as { errors: { code: string; message: string }[] };
       assert.equal(res.status, 400, type);
       assert.equal(body.errors[0]?.code, 'MANIFEST_INVALID');
       assert.match(body.errors[0]!.message, /not a manifest media type/);
     }
     assert.equal((await call('GET', `/v2/${repo}/manifests/wrong`)).status, 404);
-    const tags = (await (await call('GET', `/v2/${repo}/tags/list`)).json()) as { tags: string[] };
+    const tags = (await call('GET', `/v2/${repo}/tags/list`)).body as { tags: string[] };
     assert.deepEqual(tags.tags, []);
     // The manifest's own type, plain JSON, or no type with a mediaType in the body: accepted.
     for (const [tag, type] of [
@@ -179,12 +156,13 @@ describe('hardening (http): small ones', () => {
       ['json', 'application/json'],
       ['none', undefined],
     ] as const) {
-      const res = await fetch(`${arca.url}/v2/${repo}/manifests/${tag}`, {
-        method: 'PUT',
-        headers: { authorization: basic, ...(type ? { 'content-type': type } : {}) },
-        body: new Blob([manifest]),
-      });
-      assert.equal(res.status, 201, `${tag}: ${await res.text()}`);
+      const res = await call(
+        'PUT',
+        `/v2/${repo}/manifests/${tag}`,
+        type ? { 'content-type': type } : {},
+        manifest,
+      );
+      assert.equal(res.status, 201, `${tag}: ${res.text}`);
     }
   });
 
@@ -207,7 +185,7 @@ describe('hardening (http): small ones', () => {
           method === 'PATCH' ? { 'content-type': 'application/octet-stream' } : {},
           method === 'PATCH' ? 'x' : undefined,
         );
-        const body = (await res.json()) as { errors: { code: string }[] };
+        const body = res.body as { errors: { code: string }[] };
         assert.equal(res.status, 404, `${method} ${id}`);
         assert.equal(body.errors[0]?.code, 'BLOB_UPLOAD_UNKNOWN', `${method} ${id}: ${JSON.stringify(body)}`);
       }
@@ -216,31 +194,6 @@ describe('hardening (http): small ones', () => {
     assert.equal((await call('GET', location)).status, 204);
   });
 });
-
-/** One request from a chosen local address (127.0.0.2 is another client on the same machine). */
-function requestFrom(
-  localAddress: string,
-  base: string,
-  method: string,
-  path: string,
-): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, base), { method, localAddress, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).toString(),
-          headers: res.headers,
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 for (const dialect of dialects()) {
   describe(`hardening (http): upload sessions (${dialect})`, () => {
@@ -257,8 +210,9 @@ for (const dialect of dialects()) {
       await arca?.stop();
     });
 
+    /** Open an upload session from a chosen local address (127.0.0.2 is another client on the same machine). */
     const open = (repo: string, from = '127.0.0.1') =>
-      requestFrom(from, arca.url, 'POST', `/v2/${repo}/blobs/uploads/`);
+      apiCall(arca.url, 'POST', `/v2/${repo}/blobs/uploads/`, { from });
     /** Upload rows, as the server counts them (on either database). */
     async function rows(): Promise<number> {
       const text = await (await fetch(`${arca.url}/metrics`)).text();
@@ -269,7 +223,7 @@ for (const dialect of dialects()) {
     test('hardening 10: open upload sessions are capped per repository and per caller with TOOMANYREQUESTS', async (t) => {
       const started = Date.now();
       let opened = 0;
-      let refused: { status: number; body: string } | undefined;
+      let refused: Answer | undefined;
       for (let i = 0; i < perRepository + 10 && !refused; i++) {
         const res = await open('flood/one');
         if (res.status === 202) opened++;
@@ -277,7 +231,7 @@ for (const dialect of dialects()) {
       }
       assert.equal(opened, perRepository);
       assert.equal(refused?.status, 429);
-      const error = (JSON.parse(refused.body) as { errors: { code: string; message: string }[] }).errors[0]!;
+      const error = (refused.body as { errors: { code: string; message: string }[] }).errors[0]!;
       assert.equal(error.code, 'TOOMANYREQUESTS');
       assert.match(error.message, /repository/);
       assert.equal(await rows(), perRepository);
@@ -293,14 +247,18 @@ for (const dialect of dialects()) {
       }
       assert.equal(perRepository + more, perCaller);
       assert.equal(refused?.status, 429);
-      assert.match(refused.body, /TOOMANYREQUESTS.*caller/);
+      assert.match(refused.text, /TOOMANYREQUESTS.*caller/);
       // A monolithic push is an upload session too.
       const blob = Buffer.from('refused');
-      const monolithic = await fetch(`${arca.url}/v2/flood/mono/blobs/uploads/?digest=${sha256(blob)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: blob,
-      });
+      const monolithic = await apiCall(
+        arca.url,
+        'POST',
+        `/v2/flood/mono/blobs/uploads/?digest=${sha256(blob)}`,
+        {
+          headers: { 'content-type': 'application/octet-stream' },
+          body: blob,
+        },
+      );
       assert.equal(monolithic.status, 429);
       assert.equal(await rows(), perCaller);
       assert.equal(files(), perCaller);
@@ -308,7 +266,7 @@ for (const dialect of dialects()) {
       // Another client still gets in; a finished or cancelled session frees its place.
       assert.equal((await open('flood/two', '127.0.0.2')).status, 202);
       const first = await open('flood/three', '127.0.0.2');
-      const cancel = await fetch(`${arca.url}${first.headers.location as string}`, { method: 'DELETE' });
+      const cancel = await apiCall(arca.url, 'DELETE', first.headers.get('location')!);
       assert.equal(cancel.status, 204);
       t.diagnostic(
         `upload sessions: ${perRepository} in one repository and ${perCaller} per caller accepted, then 429; ` +
@@ -331,13 +289,7 @@ for (const dialect of dialects()) {
     before(async () => {
       arca = await startArca({ dialect });
       const config = Buffer.from('{}');
-      const configDigest = sha256(config);
-      const pushed = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/?digest=${configDigest}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: config,
-      });
-      assert.equal(pushed.status, 201);
+      const configDigest = await pushBlobOf(arca.url, repo, config);
       const manifest = (extra: object) =>
         Buffer.from(
           JSON.stringify({
@@ -352,13 +304,9 @@ for (const dialect of dialects()) {
             ...extra,
           }),
         );
-      const put = async (reference: string, body: Buffer<ArrayBuffer>) => {
-        const res = await fetch(`${arca.url}/v2/${repo}/manifests/${reference}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-          body,
-        });
-        assert.equal(res.status, 201, await res.text());
+      const put = async (reference: string, body: Buffer) => {
+        const res = await putManifest(arca.url, repo, reference, body);
+        assert.equal(res.status, 201, res.text);
       };
       const subject = manifest({});
       subjectDigest = sha256(subject);
@@ -387,9 +335,9 @@ for (const dialect of dialects()) {
       const digests: string[] = [];
       let next: string | undefined = `/v2/${repo}/referrers/${subjectDigest}${query}`;
       while (next && pages.length < maxPages) {
-        const res: Response = await fetch(`${arca.url}${next}`);
+        const res: Answer = await apiCall(arca.url, 'GET', next);
         assert.equal(res.status, 200);
-        const text = await res.text();
+        const text = res.text;
         pages.push(text.length);
         const index = JSON.parse(text) as {
           manifests: { digest: string; annotations: Record<string, string> }[];
@@ -523,28 +471,22 @@ describe('hardening (http): slow clients', () => {
 
   test('hardening 9: a blob upload slower than the request timeout is not cut while bytes move', async () => {
     const repo = 'slow/upload';
-    const started = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+    const started = await apiCall(arca.url, 'POST', `/v2/${repo}/blobs/uploads/`);
     const location = started.headers.get('location')!;
     const chunks = 12;
     const chunk = Buffer.alloc(1024, 7);
-    const { status } = await new Promise<{ status: number }>((resolve, reject) => {
-      const req = httpRequest(
-        new URL(location, arca.url),
-        { method: 'PATCH', headers: { 'content-type': 'application/octet-stream' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        },
-      );
-      req.on('error', reject);
-      let sent = 0;
-      const timer = setInterval(() => {
-        req.write(chunk);
-        if (++sent === chunks) {
-          clearInterval(timer);
-          req.end();
-        }
-      }, 500);
+    const body = new Readable({ read() {} });
+    let sent = 0;
+    const timer = setInterval(() => {
+      body.push(chunk);
+      if (++sent === chunks) {
+        clearInterval(timer);
+        body.push(null);
+      }
+    }, 500);
+    const { status } = await apiCall(arca.url, 'PATCH', location, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
     });
     assert.equal(status, 202, `an upload of ${chunks * 500} ms (request timeout ${request} ms)`);
   });
@@ -552,13 +494,7 @@ describe('hardening (http): slow clients', () => {
   test('hardening 9: 150 blob GETs that never read release their descriptors and memory after the idle timeout', async (t) => {
     const repo = 'slow/readers';
     const blob = randomBytes(48 << 20);
-    const digest = sha256(blob);
-    const pushed = await fetch(`${arca.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: blob,
-    });
-    assert.equal(pushed.status, 201);
+    const digest = await pushBlobOf(arca.url, repo, blob);
     const readers = 150;
     await new Promise((r) => setTimeout(r, 200));
     const baseFds = fdsOf(arca.pid);
@@ -573,15 +509,16 @@ describe('hardening (http): slow clients', () => {
     let peakRss = baseRss;
     // The writes stall once the kernel buffers of 150 connections are full (seconds on a loaded
     // machine); the idle timeout runs from then.
-    const deadline = Date.now() + idle + 40_000;
-    let fds = fdsOf(arca.pid);
-    while (Date.now() < deadline) {
-      fds = fdsOf(arca.pid);
-      peakFds = Math.max(peakFds, fds);
-      peakRss = Math.max(peakRss, rssOf(arca.pid));
-      if (peakFds >= baseFds + readers && fds <= baseFds + 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const fds = await waitFor(
+      () => {
+        const now = fdsOf(arca.pid);
+        peakFds = Math.max(peakFds, now);
+        peakRss = Math.max(peakRss, rssOf(arca.pid));
+        return now;
+      },
+      (now) => peakFds >= baseFds + readers && now <= baseFds + 2,
+      { timeoutMs: idle + 40_000, intervalMs: 100 },
+    );
     const releasedAfter = Date.now() - started;
     for (const { socket } of sockets) socket.destroy();
     // Memory comes back once the released buffers are collected; a few requests let that happen.
@@ -625,7 +562,7 @@ describe('hardening (http): connections per address', () => {
       (JSON.parse(refused.body) as { errors: { code: string }[] }).errors[0]?.code,
       'TOOMANYREQUESTS',
     );
-    const other = await requestFrom('127.0.0.2', arca.url, 'GET', '/v2/');
+    const other = await apiCall(arca.url, 'GET', '/v2/', { from: '127.0.0.2' });
     assert.equal(other.status, 200);
     // A closed connection frees its place.
     held[1]!.socket.destroy();

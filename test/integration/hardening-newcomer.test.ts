@@ -5,25 +5,16 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ARCA_MAIN, REPO_ROOT, startArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
+import { runArca } from '../helpers/arca-cli.js';
+import { exec } from '../helpers/exec.js';
 import { serverEnv } from '../helpers/server.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 const adminPassword = 'newcomer-admin-Pass-1';
 
 /** Run the built CLI with the test's environment (no ARCA_* or REGISTRY_* inherited). */
-function arca(
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
-): Promise<ExecResult> {
-  return exec(process.execPath, [ARCA_MAIN, ...args], {
-    cwd: opts.cwd,
-    cleanEnv: true,
-    env: serverEnv(opts.env),
-    input: opts.input ?? '',
-    timeoutMs: 60_000,
-  });
-}
+const arca = (args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) =>
+  runArca(args, { ...opts, timeoutMs: 60_000 });
 
 const blocks = /```sh\n([\s\S]*?)```/g;
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { apiCall, type Auth } from '../helpers/api-client.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
 import type { ExecResult } from '../helpers/exec.js';
@@ -10,25 +10,20 @@ import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { arcaCli } from '../helpers/arca-cli.js';
 import { tcpServer } from '../helpers/tcp-server.js';
+import { httpServer } from '../helpers/http-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const adminPassword = 'outbound-admin-Pass-7';
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const asAdmin = { authorization: basic('admin', adminPassword) };
+const admin = { user: 'admin', pass: adminPassword };
 
-async function api(arca: RunningArca, method: string, path: string, body?: unknown, headers = asAdmin) {
-  const res = await fetch(`${arca.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
+/** A JSON call as `auth`: the admin unless given (null: nobody). */
+const api = (arca: RunningArca, method: string, path: string, body?: unknown, auth: Auth = admin) =>
+  apiCall(arca.url, method, path, { auth, json: body });
 
 /** An attacker's HTTP server: answers like a registry wanting credentials, records every Authorization. */
 async function listener() {
   const authorizations: (string | undefined)[] = [];
-  const server: HttpServer = createHttpServer((req, res) => {
+  const server = await httpServer((req, res) => {
     authorizations.push(req.headers.authorization);
     res.writeHead(401, {
       'Docker-Distribution-API-Version': 'registry/2.0',
@@ -36,14 +31,7 @@ async function listener() {
     });
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    authorizations,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
+  return { port: server.port, url: server.url, authorizations, close: server.close };
 }
 
 /** TCP connections from anyone (here: only Arca) to `port`, as `ss` sees them. */
@@ -118,13 +106,15 @@ for (const dialect of dialects()) {
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = (created.body.data as { id: string }).id;
-      const reader = { authorization: basic('reader', 'reader-pass-1') };
+      const reader = { user: 'reader', pass: 'reader-pass-1' };
       const checked = await api(arca, 'GET', `/check_container_health/${id}`, undefined, reader);
       assert.equal(checked.status, 200, JSON.stringify(checked.body));
       // Wait for the background checker's own round (every second) to reach the listener too.
-      const deadline = Date.now() + 15_000;
-      while (attacker.authorizations.length < 3 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 200));
+      await waitFor(
+        () => attacker.authorizations.length,
+        (n) => n >= 3,
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
       assert.ok(attacker.authorizations.length >= 3, `${attacker.authorizations.length} checks arrived`);
       assert.deepEqual(leaked(), []);
       assert.ok(
@@ -156,7 +146,7 @@ for (const dialect of dialects()) {
     });
 
     test('hardening 2: a user with catalog/write but no credential permission cannot name a credential', async () => {
-      const writer = { authorization: basic('writer', 'writer-pass-1') };
+      const writer = { user: 'writer', pass: 'writer-pass-1' };
       const refused = await api(
         arca,
         'POST',
@@ -315,9 +305,11 @@ describe('hardening 7 and 16c: outbound requests are bounded, release their sock
         assert.match(String(created.body.state_reason), /no answer within 2000 ms/);
 
         // Closing races the response by a few milliseconds: allow a moment, then count.
-        const releasedBy = performance.now() + 3000;
-        while ((connectionsTo(silent.port) > 0 || silent.open() > 0) && performance.now() < releasedBy)
-          await new Promise((r) => setTimeout(r, 50));
+        await waitFor(
+          () => connectionsTo(silent.port) + silent.open(),
+          (n) => n === 0,
+          { timeoutMs: 3000, intervalMs: 50 },
+        );
         const socketsAfter = connectionsTo(silent.port);
         t.diagnostic(
           `silent port: health check ${healthMs} ms, credential test ${testMs} ms, registry create (CORS set-up + probe) ${createMs} ms, bucket credential test ${bucketMs} ms; ` +

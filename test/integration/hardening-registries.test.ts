@@ -1,34 +1,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiCall, type Answer } from '../helpers/api-client.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
 import type { ExecResult } from '../helpers/exec.js';
 import { storages } from '../helpers/storages.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { sha256 } from '../helpers/images.js';
+import { pushBlob } from '../helpers/oci-push.js';
 import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'hardening-registries-1';
-const authorization = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+const admin = { user: 'admin', pass: adminPassword };
 
-type Answer = { status: number; type: string; body: Record<string, unknown> };
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-  };
-}
+const call = (base: string, method: string, path: string, body?: unknown): Promise<Answer> =>
+  apiCall(base, method, path, { auth: admin, json: body });
 
 describe('registries: filesystem backends only where the operator allows', () => {
   let arca: RunningArca;
@@ -50,7 +39,7 @@ describe('registries: filesystem backends only where the operator allows', () =>
   /** A refusal: 400 REGISTRY_INVALID in problem+json, naming the rule, echoing none of `hidden`. */
   function assertRefused(answer: Answer, hidden: string[]): void {
     assert.equal(answer.status, 400, JSON.stringify(answer.body));
-    assert.match(answer.type, /^application\/problem\+json/);
+    assert.match(answer.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.equal(answer.body.code, 'REGISTRY_INVALID');
     const detail = String(answer.body.detail);
     assert.match(detail, /^backend\.filesystem\.rootdirectory: must /);
@@ -95,13 +84,7 @@ describe('registries: filesystem backends only where the operator allows', () =>
 
     // A blob pushed to it lands under its root.
     const data = Buffer.from('hardening 6: bytes of an allowed filesystem backend');
-    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-    const pushed = await fetch(`${arca.url}/v2/fsteam/app/blobs/uploads/?digest=${digest}`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/octet-stream' },
-      body: data,
-    });
-    assert.equal(pushed.status, 201, await pushed.text());
+    const digest = await pushBlob(arca.url, 'fsteam/app', data, admin);
     assert.ok(existsSync(join(root, 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7))));
 
     // Inside it, or around it: one's forced delete would remove the other's bytes.
@@ -140,7 +123,7 @@ for (const dialect of dialects())
           args,
         );
       const data = Buffer.from('hardening 17: a blob in a bucket whose keys are about to go');
-      const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+      const digest = sha256(data);
 
       before(async () => {
         work = makeTempDir('arca-hardening-registries-');
@@ -171,12 +154,7 @@ for (const dialect of dialects())
         });
         assert.equal(entry.status, 201, JSON.stringify(entry.body));
         entryId = (entry.body.data as { id: string }).id;
-        const pushed = await fetch(`${arca.url}/v2/held/app/blobs/uploads/?digest=${digest}`, {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/octet-stream' },
-          body: data,
-        });
-        assert.equal(pushed.status, 201, await pushed.text());
+        assert.equal(await pushBlob(arca.url, 'held/app', data, admin), digest);
       });
       after(async () => {
         await arca?.stop();
@@ -186,7 +164,7 @@ for (const dialect of dialects())
       test('hardening 17: deleting a credential a registry and a catalog entry use is refused, naming both', async () => {
         const refused = await api('DELETE', '/api/v1/credentials/bucketkeys');
         assert.equal(refused.status, 409, JSON.stringify(refused.body));
-        assert.match(refused.type, /^application\/problem\+json/);
+        assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
         assert.equal(refused.body.code, 'CREDENTIAL_IN_USE');
         const detail = String(refused.body.detail);
         assert.match(detail, /registry 'held'/);
@@ -199,12 +177,8 @@ for (const dialect of dialects())
         // Nothing changed: the credential is there, the registry Active, its blob readable.
         assert.equal((await api('GET', '/api/v1/credentials/bucketkeys')).status, 200);
         assert.equal((await api('GET', '/api/v1/registries/held')).body.state, 'Active');
-        const blob = await fetch(`${arca.url}/v2/held/app/blobs/${digest}`, {
-          headers: { authorization },
-          redirect: 'manual',
-        });
+        const blob = await apiCall(arca.url, 'GET', `/v2/held/app/blobs/${digest}`, { auth: admin });
         assert.ok([200, 307].includes(blob.status), String(blob.status));
-        await blob.arrayBuffer();
         // One nothing uses goes.
         assert.equal((await api('DELETE', '/api/v1/credentials/spare')).status, 204);
       });
@@ -249,12 +223,8 @@ for (const dialect of dialects())
         assert.equal(body.checks.database?.status, 'ok');
 
         // Its content is unavailable, as its state says.
-        const blob = await fetch(`${arca.url}/v2/held/app/blobs/${digest}`, {
-          headers: { authorization },
-          redirect: 'manual',
-        });
+        const blob = await apiCall(arca.url, 'GET', `/v2/held/app/blobs/${digest}`, { auth: admin });
         assert.equal(blob.status, 503);
-        await blob.arrayBuffer();
       });
     },
   );

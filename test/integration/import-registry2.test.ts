@@ -7,21 +7,23 @@ import { cp, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ARCA_MAIN, REPO_ROOT, rssOf, startArca } from '../helpers/arca.js';
+import { runImport, summaryOf, type ImportSummary } from '../helpers/import-registry2.js';
 import { createTestDatabase, dialects, type Dialect, type TestDatabase } from '../helpers/dialects.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
 import {
   OCI_MANIFEST,
   blobPath,
   buildImage,
-  buildIndex,
+  buildMultiPlatform,
+  layoutBlobs,
   layoutDescriptor,
   seededBytes,
   sha256,
 } from '../helpers/images.js';
+import { pushBlobInUpload, pushChunkedBlob, putManifest } from '../helpers/oci-push.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { freePort } from '../helpers/ports.js';
 import { serverEnv, trackChild, waitForExit } from '../helpers/server.js';
-import { dockerRef, skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
+import { dockerRef, rawManifests, skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 
 /**
@@ -30,37 +32,7 @@ import { makeTempDir, type TempDir } from '../helpers/tmp.js';
  * tree pushed over HTTP, imported by the built CLI in its own process, then pulled back from Arca.
  */
 
-interface ImportSummary {
-  repositories: { total: number; new: number; failed: number };
-  tags: { new: number; skipped: number; failed: number; conflicts: number };
-  manifests: { new: number; skipped: number; failed: number };
-  blobs: { new: number; skipped: number; failed: number; copied: number; missing: number };
-  bytes: { copied: number; source: number };
-  errors: { repository?: string; item?: string; message: string }[];
-  warnings: { repository?: string; item?: string; message: string }[];
-  plan?: { repository: string; kind: string; name: string }[];
-}
-
 const SIG_TYPE = 'application/vnd.example.signature';
-
-function runImport(args: string[], timeoutMs = 120_000): Promise<ExecResult> {
-  return exec(process.execPath, [ARCA_MAIN, 'import', 'registry2', ...args], {
-    cwd: REPO_ROOT,
-    cleanEnv: true,
-    env: serverEnv(),
-    timeoutMs,
-  });
-}
-
-function summaryOf(result: ExecResult): ImportSummary {
-  try {
-    return JSON.parse(result.stdout) as ImportSummary;
-  } catch {
-    throw new Error(
-      `import printed no JSON summary (exit ${result.code}):\n${result.stderr}\n${result.stdout}`,
-    );
-  }
-}
 
 function newCount(s: ImportSummary): number {
   return s.repositories.new + s.tags.new + s.manifests.new + s.blobs.new;
@@ -87,18 +59,6 @@ async function snapshot(root: string): Promise<Map<string, string>> {
   };
   await walk('');
   return out;
-}
-
-/** Blobs of an OCI layout, each checked against its name. */
-async function layoutBlobs(layout: string): Promise<string[]> {
-  const dir = join(layout, 'blobs', 'sha256');
-  const digests: string[] = [];
-  for (const hex of await readdir(dir)) {
-    const digest = `sha256:${hex}`;
-    assert.equal(sha256(await readFile(join(dir, hex))), digest, `${layout}: blob ${hex} does not match`);
-    digests.push(digest);
-  }
-  return digests.sort();
 }
 
 /** Adds to the layout an OCI artifact (empty config, one layer) whose subject is `subjectTag`, tagged `tag`. */
@@ -136,56 +96,6 @@ async function addArtifact(layout: string, tag: string, subjectTag: string): Pro
 async function stopKeepingTree(r2: RunningRegistry2): Promise<void> {
   r2.process.kill('SIGTERM');
   await waitForExit(r2.process);
-}
-
-/** A blob pushed over HTTP the way a client does: POST, then PUT with the digest. */
-async function pushBlob(r2: RunningRegistry2, repo: string, bytes: Buffer): Promise<string> {
-  const digest = sha256(bytes);
-  const start = await fetch(`${r2.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
-  assert.equal(start.status, 202);
-  const location = new URL(start.headers.get('location')!, r2.url);
-  location.searchParams.set('digest', digest);
-  const put = await fetch(location, {
-    method: 'PUT',
-    body: new Uint8Array(bytes),
-    headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  assert.equal(put.status, 201, await put.text());
-  return digest;
-}
-
-/** A large blob pushed in chunks (PATCH each, then PUT with the digest), never held whole. */
-async function pushChunkedBlob(
-  r2: RunningRegistry2,
-  repo: string,
-  seed: string,
-  chunks: number,
-): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  const start = await fetch(`${r2.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
-  assert.equal(start.status, 202);
-  let location = new URL(start.headers.get('location')!, r2.url);
-  let offset = 0;
-  for (let i = 0; i < chunks; i++) {
-    const chunk = seededBytes(`${seed}/${i}`, 16 << 20);
-    hash.update(chunk);
-    const res = await fetch(location, {
-      method: 'PATCH',
-      body: new Uint8Array(chunk),
-      headers: {
-        'Content-Type': 'application/octet-stream',
-        'Content-Range': `${offset}-${offset + chunk.length - 1}`,
-      },
-    });
-    assert.equal(res.status, 202, await res.text());
-    offset += chunk.length;
-    location = new URL(res.headers.get('location')!, r2.url);
-  }
-  const digest = `sha256:${hash.digest('hex')}`;
-  location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT' });
-  assert.equal(put.status, 201, await put.text());
-  return { digest, size: offset };
 }
 
 /** An Arca data directory and database to import into, and the config file naming them. */
@@ -245,14 +155,7 @@ describe('arca import registry2', () => {
 
   before(async () => {
     const layout = join(work.path, 'layout');
-    await buildImage(layout, 'amd64', { layers: 2, seed: 'import-amd64', sizes: [32 * 1024, 300 * 1024] });
-    await buildImage(layout, 'arm64', {
-      layers: 2,
-      seed: 'import-arm64',
-      architecture: 'arm64',
-      sizes: [32 * 1024, 300 * 1024],
-    });
-    await buildIndex(layout, 'multi', ['amd64', 'arm64']);
+    await buildMultiPlatform(layout, 'import', [32 * 1024, 300 * 1024]);
     plainDigest = (await buildImage(layout, 'plain', { layers: 3, seed: 'import-plain' })).digest;
     artifactDigest = await addArtifact(layout, 'sig', 'plain');
 
@@ -263,19 +166,13 @@ describe('arca import registry2', () => {
     await skopeoCopy(`oci:${layout}:plain`, dockerRef(r2.host, 'team/plain', 'latest'));
     await skopeoCopy(`oci:${layout}:sig`, dockerRef(r2.host, 'team/plain', 'sig'), { preserveDigests: true });
 
-    for (const [repo, tag] of [
+    const served = await rawManifests(r2.host, [
       ['team/apps/multi', 'v1'],
       ['team/plain', 'v1'],
       ['team/plain', 'latest'],
       ['team/plain', 'sig'],
-    ] as const) {
-      const bytes = await skopeoInspectRaw(dockerRef(r2.host, repo, tag));
-      raw.set(`${repo}:${tag}`, bytes);
-      const index = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string }[] };
-      for (const child of index.manifests ?? []) {
-        raw.set(`${repo}@${child.digest}`, await skopeoInspectRaw(dockerRef(r2.host, repo, child.digest)));
-      }
-    }
+    ]);
+    for (const [key, bytes] of served) raw.set(key, bytes);
     assert.equal(
       sha256(raw.get('team/plain:sig')!),
       artifactDigest,
@@ -298,25 +195,21 @@ describe('arca import registry2', () => {
         const bytes = seededBytes(`bulk/${r}/${l}`, 6 << 20);
         layers.push({
           mediaType: 'application/vnd.oci.image.layer.v1.tar',
-          digest: await pushBlob(bulk, repo, bytes),
+          digest: await pushBlobInUpload(bulk.url, repo, bytes),
           size: bytes.length,
         });
       }
       const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', n: r }));
       const config = {
         mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: await pushBlob(bulk, repo, configBytes),
+        digest: await pushBlobInUpload(bulk.url, repo, configBytes),
         size: configBytes.length,
       };
       const manifest = Buffer.from(
         JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }),
       );
-      const put = await fetch(`${bulk.url}/v2/${repo}/manifests/v1`, {
-        method: 'PUT',
-        body: new Uint8Array(manifest),
-        headers: { 'Content-Type': OCI_MANIFEST },
-      });
-      assert.equal(put.status, 201, await put.text());
+      const put = await putManifest(bulk.url, repo, 'v1', manifest);
+      assert.equal(put.status, 201, put.text);
       bulkContent.set(repo, {
         manifest: sha256(manifest),
         blobs: [config.digest, ...layers.map((l) => l.digest)],
@@ -495,11 +388,11 @@ describe('arca import registry2', () => {
     const big = await startRegistry2();
     const dest = await destination(dialects()[0]!);
     try {
-      const blob = await pushChunkedBlob(big, 'big/model', 'big', 12);
+      const blob = await pushChunkedBlob(big.url, 'big/model', 'big', 12);
       const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
       const config = {
         mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: await pushBlob(big, 'big/model', configBytes),
+        digest: await pushBlobInUpload(big.url, 'big/model', configBytes),
         size: configBytes.length,
       };
       const manifest = JSON.stringify({
@@ -508,11 +401,7 @@ describe('arca import registry2', () => {
         config,
         layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...blob }],
       });
-      const put = await fetch(`${big.url}/v2/big/model/manifests/v1`, {
-        method: 'PUT',
-        body: manifest,
-        headers: { 'Content-Type': OCI_MANIFEST },
-      });
+      const put = await putManifest(big.url, 'big/model', 'v1', Buffer.from(manifest));
       assert.equal(put.status, 201);
       await stopKeepingTree(big);
 

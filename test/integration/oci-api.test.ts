@@ -6,8 +6,9 @@ import { stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
 import { storageLabel, storages } from '../helpers/storages.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { sha256 } from '../helpers/images.js';
+import { pushBlob as pushBlobOf } from '../helpers/oci-push.js';
 
-const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 const sha512 = (data: Buffer | string) => `sha512:${createHash('sha512').update(data).digest('hex')}`;
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const ociIndex = 'application/vnd.oci.image.index.v1+json';
@@ -29,16 +30,7 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
     let arca: RunningArca;
     const url = (path: string) => `${arca.url}${path}`;
 
-    async function pushBlob(repo: string, data: Buffer<ArrayBuffer>): Promise<string> {
-      const digest = sha256(data);
-      const res = await fetch(url(`/v2/${repo}/blobs/uploads/?digest=${digest}`), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/octet-stream' },
-        body: data,
-      });
-      assert.equal(res.status, 201, await res.text());
-      return digest;
-    }
+    const pushBlob = (repo: string, data: Buffer) => pushBlobOf(arca.url, repo, data);
 
     function manifestFor(config: Buffer, layers: Buffer[], extra: Record<string, unknown> = {}) {
       return Buffer.from(

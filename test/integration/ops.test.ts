@@ -1,18 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { spawn } from 'node:child_process';
-import { freePort } from '../helpers/ports.js';
+import { apiCall } from '../helpers/api-client.js';
 import { startArca } from '../helpers/arca.js';
 import { dialects } from '../helpers/dialects.js';
 import { exec } from '../helpers/exec.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 import { ARCA_MAIN } from '../helpers/arca.js';
 import { waitForExit } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 for (const dialect of dialects()) {
   describe(`operations (${dialect})`, () => {
@@ -112,12 +112,11 @@ for (const dialect of dialects()) {
         const location = new URL(start.headers.get('location')!, arca.url);
         await fetch(location, { method: 'PATCH', body: 'some bytes' });
         assert.equal((await fetch(location)).status, 204);
-        const deadline = Date.now() + 10_000;
-        let status = 204;
-        while (status === 204 && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 250));
-          status = (await fetch(location)).status;
-        }
+        const status = await waitFor(
+          async () => (await fetch(location)).status,
+          (s) => s !== 204,
+          { timeoutMs: 10_000, intervalMs: 250 },
+        );
         assert.equal(status, 404);
       } finally {
         await arca.stop();
@@ -140,60 +139,17 @@ for (const dialect of dialects()) {
 describe('TLS', () => {
   test('http.tls.certificate and key serve the API over HTTPS', async () => {
     const dir = makeTempDir('arca-tls-');
-    const key = join(dir.path, 'key.pem');
-    const cert = join(dir.path, 'cert.pem');
-    const made = await exec('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    const port = await freePort();
-    const file = join(dir.path, 'tls.yml');
-    writeFileSync(
-      file,
-      [
-        'version: 0.1',
-        'log: {level: warn}',
-        `http: {addr: "127.0.0.1:${port}", tls: {certificate: "${cert}", key: "${key}"}}`,
-        'auth: {none: {}}',
-        `datadir: "${dir.path}"`,
-      ].join('\n'),
-    );
-    const child = spawn(process.execPath, [ARCA_MAIN, 'serve', '--config', file], { stdio: 'ignore' });
-    const get = () =>
-      new Promise<number>((resolve, reject) => {
-        const req = httpsRequest(`https://127.0.0.1:${port}/v2/`, { ca: readFileSync(cert) }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on('error', reject);
-        req.end();
-      });
     try {
-      let status = 0;
-      for (let i = 0; i < 100 && status === 0; i++) {
-        status = await get().catch(async () => {
-          await new Promise((r) => setTimeout(r, 100));
-          return 0;
-        });
+      const certificate = await selfSignedCertificate(dir.path);
+      const arca = await startArca({ tls: certificate });
+      try {
+        assert.match(arca.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const answer = await apiCall(arca.url, 'GET', '/v2/', { ca: certificate.cert });
+        assert.equal(answer.status, 200);
+      } finally {
+        await arca.stop();
       }
-      assert.equal(status, 200);
     } finally {
-      child.kill('SIGTERM');
-      await waitForExit(child);
       await dir.cleanup();
     }
   });

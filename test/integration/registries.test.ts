@@ -2,20 +2,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiCall } from '../helpers/api-client.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
+import type { Credentials } from '../helpers/htpasswd.js';
+import { pushBlob, putManifest } from '../helpers/oci-push.js';
 import type { ExecResult } from '../helpers/exec.js';
-import { buildImage, type BuiltImage } from '../helpers/images.js';
+import { buildImage, sha256, type BuiltImage } from '../helpers/images.js';
 import { dockerRef, skopeoCopy, skopeoInspectDigest } from '../helpers/skopeo.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
 import { DeleteBucketCorsCommand, GetBucketCorsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
 import { arcaCli } from '../helpers/arca-cli.js';
 
 const adminPassword = 'registries-admin-1';
-const admin = { user: 'admin', pass: adminPassword };
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+const admin: Credentials = { user: 'admin', pass: adminPassword };
 
 /** Every blob file under a filesystem store's root. */
 function blobsIn(root: string): string[] {
@@ -29,18 +29,8 @@ describe('registries as resources: locations, namespaces, defaults, state', () =
   let work: TempDir;
   let image: BuiltImage;
   const roots: Record<string, string> = {};
-  const api = async (method: string, path: string, body?: unknown, who = admin) => {
-    const res = await fetch(`${arca.url}${path}`, {
-      method,
-      headers: {
-        authorization: basic(who.user, who.pass),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const api = (method: string, path: string, body?: unknown, who: Credentials = admin) =>
+    apiCall(arca.url, method, path, { auth: who, json: body });
   const cli = (args: string[], input?: string): Promise<ExecResult> =>
     arcaCli({ server: arca.url, username: admin.user, password: admin.pass, configHome: work.path }, args, {
       input,
@@ -166,7 +156,11 @@ describe('registries as resources: locations, namespaces, defaults, state', () =
     const unknownKey = await api('POST', '/api/v1/registries', { name: 'typo', primary_locaton: 'eastus' });
     assert.equal(unknownKey.status, 400);
     assert.match(String(unknownKey.body.detail), /unknown key\(s\) primary_locaton/);
-    const malformed = await api('POST', '/api/v1/registries', '{"name": ');
+    const malformed = await apiCall(arca.url, 'POST', '/api/v1/registries', {
+      auth: admin,
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     assert.equal(malformed.status, 400);
     const plainHttp = await api('POST', '/api/v1/registries', {
       name: 'insecure',
@@ -323,26 +317,8 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
   let rgw: CephRgw;
   let work: TempDir;
   let image: BuiltImage;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${arca.url}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        authorization: basic(admin.user, admin.pass),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body:
-        body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { text };
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
-  };
+  const api = (method: string, path: string, body?: unknown) =>
+    apiCall(arca.url, method, path, { auth: admin, json: body });
   const keysIn = async (bucket: string) => {
     const listed = await rgw.client().send(new ListObjectsV2Command({ Bucket: bucket }));
     return (listed.Contents ?? []).map((o) => o.Key!);
@@ -388,22 +364,11 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
       cors.CORSRules?.some((r) => r.AllowedOrigins?.includes(origin) && r.ExposeHeaders?.includes('ETag')),
     );
     // A browser's preflight, as the server's probe made it.
-    const allowOrigin = await new Promise<string | undefined>((resolve, reject) => {
-      const req = httpsRequest(
-        `${rgw.endpoint}/${bucket}/any`,
-        {
-          method: 'OPTIONS',
-          agent: rgw.httpsAgent(),
-          headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.headers['access-control-allow-origin'] as string | undefined);
-        },
-      );
-      req.on('error', reject);
-      req.end();
+    const preflight = await apiCall(rgw.endpoint, 'OPTIONS', `/${bucket}/any`, {
+      agent: rgw.httpsAgent(),
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' },
     });
+    const allowOrigin = preflight.headers.get('access-control-allow-origin') ?? undefined;
     assert.equal(allowOrigin, origin);
 
     const before = blobsIn(join(arca.dataDir, 'storage')).length;
@@ -414,13 +379,8 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
     );
     // An artifact: a blob and a manifest with an artifactType, by plain HTTP.
     const data = Buffer.from('weights of a tiny model');
-    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-    const emptyDigest = `sha256:${createHash('sha256').update('{}').digest('hex')}`;
-    assert.equal((await api('POST', `/v2/models/tiny/blobs/uploads/?digest=${digest}`, data)).status, 201);
-    assert.equal(
-      (await api('POST', `/v2/models/tiny/blobs/uploads/?digest=${emptyDigest}`, Buffer.from('{}'))).status,
-      201,
-    );
+    const digest = await pushBlob(arca.url, 'models/tiny', data, admin);
+    const emptyDigest = await pushBlob(arca.url, 'models/tiny', Buffer.from('{}'), admin);
     const manifest = {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -428,10 +388,9 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 },
       layers: [{ mediaType: 'application/octet-stream', digest, size: data.length }],
     };
-    const put = await fetch(`${arca.url}/v2/models/tiny/manifests/v1`, {
-      method: 'PUT',
-      headers: { authorization: basic(admin.user, admin.pass), 'content-type': manifest.mediaType },
-      body: JSON.stringify(manifest),
+    const put = await putManifest(arca.url, 'models/tiny', 'v1', Buffer.from(JSON.stringify(manifest)), {
+      type: manifest.mediaType,
+      auth: admin,
     });
     assert.equal(put.status, 201);
     const keys = await keysIn(bucket);
@@ -489,30 +448,19 @@ describe('registries with their own S3 bucket (Ceph RGW over TLS, a DATA credent
     await rgw.createBucket(bucket);
     assert.equal((await registryOn('browser', bucket, 'rgw')).body.state, 'Active');
     const origin = new URL(arca.url).origin;
-    const putFromBrowser = (url: string, data: Buffer) =>
-      new Promise<{ status: number; allowOrigin?: string }>((resolve, reject) => {
-        const req = httpsRequest(
-          url,
-          {
-            method: 'PUT',
-            agent: rgw.httpsAgent(),
-            headers: { Origin: origin, 'Content-Length': data.length },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                allowOrigin: res.headers['access-control-allow-origin'] as string | undefined,
-              }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(data);
+    const putFromBrowser = async (url: string, data: Buffer) => {
+      const answer = await apiCall(url, 'PUT', url, {
+        agent: rgw.httpsAgent(),
+        headers: { Origin: origin },
+        body: data,
       });
+      return {
+        status: answer.status,
+        allowOrigin: answer.headers.get('access-control-allow-origin') ?? undefined,
+      };
+    };
     const data = Buffer.from('a dataset shard, uploaded by a browser');
-    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    const digest = sha256(data);
 
     const first = await api('POST', '/api/v1/registries/browser/browser-uploads', {
       repository: 'datasets/train',

@@ -6,27 +6,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ARCA_MAIN, REPO_ROOT, startArca } from '../helpers/arca.js';
+import { startArca } from '../helpers/arca.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
-import { exec, type ExecResult } from '../helpers/exec.js';
-import { buildImage, buildIndex, sha256 } from '../helpers/images.js';
+import type { ExecResult } from '../helpers/exec.js';
+import { buildImage, buildMultiPlatform, layoutBlobs } from '../helpers/images.js';
+import {
+  runImport as runImportOf,
+  summaryOf as summaryOfImport,
+  type ImportSummary,
+} from '../helpers/import-registry2.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
-import { serverEnv, waitForExit } from '../helpers/server.js';
-import { dockerRef, skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
+import { waitForExit } from '../helpers/server.js';
+import { dockerRef, rawManifests, skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
 import { makeTempDir } from '../helpers/tmp.js';
-
-interface ImportSummary {
-  source: string;
-  repositories: { total: number; new: number; failed: number };
-  tags: { new: number; skipped: number };
-  manifests: { new: number; skipped: number };
-  blobs: { new: number; skipped: number; copied: number };
-  bytes: { copied: number; source: number };
-  errors: unknown[];
-}
 
 let gw: CephRgw;
 const work = makeTempDir('import-r2-s3-');
@@ -41,29 +36,12 @@ after(async () => {
 });
 
 /** The CLI in its own process, trusting the gateway's CA as a server would. */
-function runImport(args: string[]): Promise<ExecResult> {
-  return exec(process.execPath, [ARCA_MAIN, 'import', 'registry2', ...args, '-o', 'json'], {
-    cwd: REPO_ROOT,
-    cleanEnv: true,
-    env: serverEnv(gw.serverEnv()),
-    timeoutMs: 120_000,
-  });
-}
+const runImport = (args: string[]): Promise<ExecResult> =>
+  runImportOf([...args, '-o', 'json'], { env: gw.serverEnv() });
 
 function summaryOf(result: ExecResult): ImportSummary {
   assert.equal(result.code, 0, `${result.stderr}\n${result.stdout}`);
-  return JSON.parse(result.stdout) as ImportSummary;
-}
-
-/** Blob digests of an OCI layout, each checked against its bytes. */
-async function layoutBlobs(layout: string): Promise<string[]> {
-  const dir = join(layout, 'blobs', 'sha256');
-  const digests: string[] = [];
-  for (const hex of await readdir(dir)) {
-    assert.equal(sha256(await readFile(join(dir, hex))), `sha256:${hex}`);
-    digests.push(`sha256:${hex}`);
-  }
-  return digests.sort();
+  return summaryOfImport(result);
 }
 
 describe('arca import registry2 from S3', () => {
@@ -75,14 +53,7 @@ describe('arca import registry2 from S3', () => {
 
   before(async () => {
     const layout = join(work.path, 'layout');
-    await buildImage(layout, 'amd64', { layers: 2, seed: 's3-import-amd64', sizes: [16 * 1024, 200 * 1024] });
-    await buildImage(layout, 'arm64', {
-      layers: 2,
-      seed: 's3-import-arm64',
-      architecture: 'arm64',
-      sizes: [16 * 1024, 200 * 1024],
-    });
-    await buildIndex(layout, 'multi', ['amd64', 'arm64']);
+    await buildMultiPlatform(layout, 's3-import', [16 * 1024, 200 * 1024]);
     // One layer above the 5 MiB chunk size, so registry:2 wrote it as a multipart upload.
     await buildImage(layout, 'plain', { layers: 2, seed: 's3-import-plain', sizes: [8 << 20, 4096] });
 
@@ -94,18 +65,12 @@ describe('arca import registry2 from S3', () => {
     await skopeoCopy(`oci:${layout}:multi`, dockerRef(r2.host, 'team/multi', 'v1'), { all: true });
     await skopeoCopy(`oci:${layout}:plain`, dockerRef(r2.host, 'team/plain', 'v1'));
     await skopeoCopy(`oci:${layout}:plain`, dockerRef(r2.host, 'plain', 'latest'));
-    for (const [repo, tag] of [
+    const served = await rawManifests(r2.host, [
       ['team/multi', 'v1'],
       ['team/plain', 'v1'],
       ['plain', 'latest'],
-    ] as const) {
-      const bytes = await skopeoInspectRaw(dockerRef(r2.host, repo, tag));
-      raw.set(`${repo}:${tag}`, bytes);
-      const index = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string }[] };
-      for (const child of index.manifests ?? []) {
-        raw.set(`${repo}@${child.digest}`, await skopeoInspectRaw(dockerRef(r2.host, repo, child.digest)));
-      }
-    }
+    ]);
+    for (const [key, bytes] of served) raw.set(key, bytes);
     const pulled = join(work.path, 'from-registry2');
     await skopeoCopy(dockerRef(r2.host, 'team/multi', 'v1'), `oci:${pulled}:multi`, { all: true });
     await skopeoCopy(dockerRef(r2.host, 'team/plain', 'v1'), `oci:${pulled}:plain`);

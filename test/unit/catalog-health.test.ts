@@ -1,61 +1,43 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { CatalogService, HealthScheduler, probeRegistry } from '../../src/catalog/index.js';
 import { probeUrl } from '../../src/catalog/health/probe.js';
-import { execOk } from '../helpers/exec.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { startRegistry2, type RunningRegistry2 } from '../helpers/registry2.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { httpServer, type HttpServer } from '../helpers/http-server.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
+import { tcpServer, type TcpServer } from '../helpers/tcp-server.js';
 
 const quiet = pino({ level: 'silent' });
 
 describe('catalog health probe', () => {
   let tmp: TempDir;
-  let https: HttpsServer;
+  let https: HttpServer;
   let httpsUrl: string;
   let cert: Buffer;
   let locked: RunningRegistry2;
 
   before(async () => {
     tmp = makeTempDir('arca-probe-');
-    const key = join(tmp.path, 'key.pem');
-    const certPath = join(tmp.path, 'cert.pem');
-    await execOk('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      certPath,
-    ]);
-    cert = readFileSync(certPath);
-    https = createHttpsServer({ key: readFileSync(key), cert }, (_req, res) => {
-      res.writeHead(200, {
-        'Docker-Distribution-API-Version': 'registry/2.0',
-        'Content-Type': 'application/json',
-      });
-      res.end('{}');
-    });
-    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-    httpsUrl = `https://127.0.0.1:${(https.address() as { port: number }).port}`;
+    const certificate = await selfSignedCertificate(tmp.path, 30);
+    cert = certificate.cert;
+    https = await httpServer(
+      (_req, res) => {
+        res.writeHead(200, {
+          'Docker-Distribution-API-Version': 'registry/2.0',
+          'Content-Type': 'application/json',
+        });
+        res.end('{}');
+      },
+      { tls: certificate },
+    );
+    httpsUrl = https.url;
     locked = await startRegistry2({ htpasswd: { user: 'alice', pass: 'secret-pass' } });
   });
   after(async () => {
-    await new Promise((resolve) => https?.close(resolve));
+    await https?.close();
     await locked?.stop();
     await tmp?.cleanup();
   });
@@ -103,23 +85,17 @@ describe('catalog health probe', () => {
 });
 
 describe('periodic health checks', () => {
-  let server: Server;
+  let server: TcpServer;
   let url: string;
   const accepted: number[] = [];
-  const sockets = new Set<Socket>();
 
   before(async () => {
-    server = createServer((socket) => {
-      sockets.add(socket);
-      accepted.push(performance.now());
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    // Accepts and never answers.
+    server = await tcpServer(() => accepted.push(performance.now()));
+    url = server.url;
   });
   after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
   });
 
   test('bounded concurrency, bounded time; entries checked within the interval are skipped', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ObjectBody } from '../../src/storage/s3/object-body.js';
 import { ObjectReadError } from '../../src/storage/s3/object-read-error.js';
 import { ObjectReader } from '../../src/storage/s3/object-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** A plain-HTTP "S3" that answers every connection with `respond`. */
 async function fakeS3(
@@ -169,8 +170,11 @@ describe('S3 object reader', () => {
     servers.push(server);
     const body = (await reader.read(url))!;
     for await (const _ of body as AsyncIterable<Buffer>) break; // destroys the stream
-    const deadline = Date.now() + 5000;
-    while (!closedAtServer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      () => closedAtServer,
+      (closed) => closed,
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
     assert.ok(closedAtServer, 'the S3 connection is still open');
   });
 });

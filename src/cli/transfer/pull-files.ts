@@ -42,6 +42,8 @@ interface Pending {
   state: PartState;
   left: Set<number>;
   handle?: Promise<FileHandle>;
+  /** Writes of `<file>.part.json`, one after the other. */
+  saving?: Promise<void>;
 }
 
 function readPart(target: string, file: RemoteFile, segment: number): PartState | undefined {
@@ -79,8 +81,13 @@ export async function pullFiles(files: readonly RemoteFile[], opts: PullOptions)
     files.reduce((sum, f) => sum + f.size, 0),
     files.length,
   );
+  const pending: Pending[] = [];
+  const close = async (p: Pending) => {
+    const handle = p.handle;
+    p.handle = undefined;
+    if (handle) await (await handle).close();
+  };
   try {
-    const pending: Pending[] = [];
     for (const file of files) {
       const target = await safeTarget(opts.root, file.path);
       const existing = await stat(target).catch(() => undefined);
@@ -104,7 +111,7 @@ export async function pullFiles(files: readonly RemoteFile[], opts: PullOptions)
     }
     const tasks = pending.flatMap((p) => [...p.left].map((index) => ({ p, index })));
     const finish = async (p: Pending) => {
-      if (p.handle) await (await p.handle).close();
+      await close(p);
       const digest = await hashFile(`${p.target}.part`, undefined, signal);
       if (digest !== p.file.digest) {
         await rm(`${p.target}.part`, { force: true });
@@ -148,11 +155,14 @@ export async function pullFiles(files: readonly RemoteFile[], opts: PullOptions)
       }
       p.state.done.push(index);
       p.left.delete(index);
-      await savePart(p.target, p.state);
-      if (p.left.size === 0) await finish(p);
+      const last = p.left.size === 0;
+      p.saving = (p.saving ?? Promise.resolve()).then(() => savePart(p.target, p.state));
+      await p.saving;
+      if (last) await finish(p);
     });
   } finally {
     progress.stop();
+    await Promise.allSettled(pending.map(close));
   }
   return { bytesReceived, alreadyThere };
 }

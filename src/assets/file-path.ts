@@ -9,7 +9,7 @@ export const maxFilePathBytes = 1024;
 export function filePathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
   if (Buffer.byteLength(path, 'utf8') > maxFilePathBytes) return `is longer than ${maxFilePathBytes} bytes`;
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'contains a NUL or control character';
   if (path.includes('\\')) return "contains '\\'";
   if (path.startsWith('/')) return 'is absolute';

@@ -48,7 +48,6 @@ export function padding(size: number): number {
  * longer than 100 bytes or not ASCII, or the size exceeds ustar's. Files are 0644, owned by 0:0.
  */
 export function fileHeader(path: string, size: number, mtimeSeconds = 0): Buffer {
-  // eslint-disable-next-line no-control-regex
   const plain = Buffer.byteLength(path) <= 100 && /^[\x20-\x7e]*$/.test(path);
   if (plain && size <= maxOctalSize) return ustar(path, size, '0', mtimeSeconds);
   const records =

@@ -1,31 +1,48 @@
-import { apiCall } from '../api-client.js';
+import { ApiError, serverUrl } from '../api-client.js';
+import { ServerAuth } from '../transfer/server-auth.js';
+import { TransferHttp } from '../transfer/transfer-http.js';
+import type { VersionView } from '../../assets/index.js';
 import { plural, type AssetKind } from './asset-rules.js';
+
+export type { VersionView };
 
 const enc = encodeURIComponent;
 
-/** A file of a published version. */
-export interface VersionFile {
-  path: string;
-  size: number;
-  digest: string;
-  mediaType?: string;
+const clients = new Map<string, TransferHttp>();
+
+/** One client per server for a command's run: the token it signs in with is fetched once. */
+export function transferHttp(opts: { server?: string }): TransferHttp {
+  const server = serverUrl(opts);
+  let http = clients.get(server);
+  if (!http) {
+    http = new TransferHttp(new ServerAuth(server));
+    clients.set(server, http);
+  }
+  return http;
 }
 
-/** The server's view of one version (the asset API contract). */
-export interface VersionView {
-  registry: string;
-  kind: AssetKind;
-  name: string;
-  version: string;
-  uri: string;
-  digest: string;
-  description?: string | null;
-  files: VersionFile[];
-  lineage?: string[];
-  labels?: string[];
-  createdAt?: string;
-  createdBy?: string | null;
-  [key: string]: unknown;
+/** One JSON request to the asset API; an error answer becomes an ApiError with the server's message. */
+export async function assetCall(
+  opts: { server?: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const http = transferHttp(opts);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await http.send({
+    method,
+    url: path,
+    headers,
+    body: body === undefined ? undefined : () => JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const err = await http.failure(res);
+    throw new ApiError(err.message, err.status);
+  }
+  const text = await res.text();
+  return text ? (JSON.parse(text) as unknown) : undefined;
 }
 
 /** `/api/v1/registries/<r>/<kinds>[/<name>]` */
@@ -43,10 +60,11 @@ export function versionPath(registry: string, kind: AssetKind, name: string, ver
 export async function resolveVersion(
   opts: { server?: string },
   uri: string,
-  kind: AssetKind,
+  kind?: AssetKind,
   registry?: string,
 ): Promise<VersionView> {
-  const query = new URLSearchParams({ uri, kind });
+  const query = new URLSearchParams({ uri });
+  if (kind !== undefined) query.set('kind', kind);
   if (registry !== undefined) query.set('registry', registry);
-  return (await apiCall(opts, 'GET', `/api/v1/assets/resolve?${query}`)) as VersionView;
+  return (await assetCall(opts, 'GET', `/api/v1/assets/resolve?${query}`)) as VersionView;
 }

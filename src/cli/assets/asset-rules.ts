@@ -55,7 +55,7 @@ export function keyValues(items: string[] | undefined, flag: string): Record<str
   return out;
 }
 
-const uriPattern = /^(arca:\/\/|azureml:\/\/|azureml:)|^[a-z0-9][a-z0-9._-]*[:@]/;
+const uriPattern = /^(arca:\/\/|azureml:\/\/|azureml:)|^[a-z0-9][a-z0-9._-]*[:@][^/]+$/;
 
 /** Throw unless `uri` looks like an asset address the server resolves (it decides the rest). */
 export function checkAssetUri(uri: string, flag: string): string {

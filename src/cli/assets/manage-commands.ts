@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { apiCall, client, list, print, show, type ClientOptions } from '../api-client.js';
-import { assetPath, versionPath } from './asset-api.js';
+import { client, list, print, show, type ClientOptions } from '../api-client.js';
+import { assetCall as apiCall, assetPath, versionPath } from './asset-api.js';
 import { checkRegistry, keyValues, type AssetKind } from './asset-rules.js';
 import { collect } from './transfer-options.js';
 

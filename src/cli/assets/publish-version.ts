@@ -1,14 +1,18 @@
 import { resolve } from 'node:path';
-import { ApiError, apiCall, print, serverUrl } from '../api-client.js';
+import { ApiError, print, serverUrl } from '../api-client.js';
 import type { LocalFile } from '../transfer/local-files.js';
 import { pushFiles } from '../transfer/push-files.js';
 import { PushState } from '../transfer/push-state.js';
-import { ServerAuth } from '../transfer/server-auth.js';
-import { TransferHttp } from '../transfer/transfer-http.js';
 import { progressMode, TransferProgress } from '../transfer/transfer-progress.js';
 import { V2BlobSink } from '../transfer/v2-blob-sink.js';
 import { assetRepository, checkName, checkRegistry, checkVersion, type AssetKind } from './asset-rules.js';
-import { versionPath, type VersionView } from './asset-api.js';
+import {
+  assetCall as apiCall,
+  resolveVersion,
+  transferHttp,
+  versionPath,
+  type VersionView,
+} from './asset-api.js';
 import { interruptible } from './interruptible.js';
 
 export interface TransferFlags {
@@ -62,9 +66,15 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
   }
+  // A link to a version that does not exist (or that the caller cannot read) fails before any upload.
+  for (const uri of (p.metadata.lineage as string[] | undefined) ?? []) {
+    await resolveVersion(flags, uri, undefined, p.registry).catch((err: Error) => {
+      throw new Error(`--lineage ${uri}: ${err.message}`);
+    });
+  }
   const repository = assetRepository(p.registry, p.kind, p.name);
   const state = PushState.open([server, repository, p.version, resolve(p.sourceKey)]);
-  const sink = new V2BlobSink(new TransferHttp(new ServerAuth(server)), repository, chunkSize);
+  const sink = new V2BlobSink(transferHttp(flags), repository, chunkSize);
   const progress = new TransferProgress(progressMode(flags.output), `pushing ${p.name}:${p.version}`);
   const started = Date.now();
   const pushed = await interruptible(

@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { Command } from 'commander';
-import { print, serverUrl } from '../api-client.js';
+import { print } from '../api-client.js';
 import { ApiFileSource } from '../transfer/api-file-source.js';
 import { pullFiles } from '../transfer/pull-files.js';
-import { ServerAuth } from '../transfer/server-auth.js';
-import { TransferHttp } from '../transfer/transfer-http.js';
 import { progressMode, TransferProgress } from '../transfer/transfer-progress.js';
-import { resolveVersion, versionPath } from './asset-api.js';
+import { resolveVersion, transferHttp, versionPath } from './asset-api.js';
 import { checkRegistry, type AssetKind } from './asset-rules.js';
 import { interruptible } from './interruptible.js';
 import { positive, type TransferFlags } from './publish-version.js';
@@ -34,7 +32,7 @@ export function pullCommand(kind: AssetKind): Command {
       const segmentSize = positive(flags.chunkSize, '--chunk-size') * 1024 * 1024;
       const view = await resolveVersion(flags, uri, kind, flags.registry);
       const files = view.files ?? [];
-      const http = new TransferHttp(new ServerAuth(serverUrl(flags)));
+      const http = transferHttp(flags);
       const source = new ApiFileSource(http, versionPath(view.registry, kind, view.name, view.version));
       const progress = new TransferProgress(
         progressMode(flags.output),

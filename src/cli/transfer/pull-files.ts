@@ -68,11 +68,15 @@ async function savePart(target: string, state: PartState): Promise<void> {
  * point continues with the ranges missing. Each file is verified by its sha256 before it takes its
  * name; a mismatch removes the partial file and fails.
  */
-export async function pullFiles(files: readonly RemoteFile[], opts: PullOptions): Promise<PullResult> {
+export async function pullFiles(
+  listed: readonly (Omit<RemoteFile, 'path'> & { path: string | null })[],
+  opts: PullOptions,
+): Promise<PullResult> {
   checkFilePaths(
-    files.map((f) => f.path),
+    listed.map((f) => f.path),
     'the version',
   );
+  const files = listed as readonly RemoteFile[];
   const segment = opts.segmentSize ?? defaultSegmentSize;
   const { progress, signal } = opts;
   let bytesReceived = 0;

@@ -1,6 +1,6 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { filePathProblem } from './file-path.js';
+import { filePathProblem } from '../../assets/index.js';
 
 /**
  * Where a file of a version goes under `root`, checked again here whatever the server said: the

@@ -115,6 +115,65 @@ describe('arca model|dataset|environment|component commands', () => {
     assert.equal(removed.code, 0, removed.stderr);
   });
 
+  test('a custom role with only the Azure read permission can list and pull but not push', async () => {
+    const role = await cli([
+      'role',
+      'create',
+      'AzureAssetReader',
+      '-p',
+      'Microsoft.MachineLearningServices/registries/assets/read',
+    ]);
+    assert.equal(role.code, 0, role.stderr);
+    const user = await arcaCli(login, ['user', 'create', 'reader', '--password-stdin'], {
+      input: 'reader-Pass-12\n',
+    });
+    assert.equal(user.code, 0, user.stderr);
+    const assign = await cli([
+      'role',
+      'assign',
+      'AzureAssetReader',
+      '--user',
+      'reader',
+      '--scope',
+      '/registries/team',
+    ]);
+    assert.equal(assign.code, 0, assign.stderr);
+    const reader = { ...login, username: 'reader', password: 'reader-Pass-12' };
+    const asReader = (args: string[]) => arcaCli(reader, args, { env });
+    const listed = await asReader(['model', 'list', '-r', 'team']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /tiny-llm/);
+    const out = join(tmp.path, 'reader-pull');
+    const pulled = await asReader([
+      'model',
+      'pull',
+      'arca://registries/team/models/tiny-llm/versions/1',
+      out,
+    ]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.ok(existsSync(join(out, 'config.json')));
+    const dir = join(tmp.path, 'reader-push');
+    writeTree(dir, { 'x.bin': 1000 });
+    const pushed = await asReader([
+      'model',
+      'push',
+      dir,
+      '-r',
+      'team',
+      '--name',
+      'not-mine',
+      '--version',
+      '1',
+    ]);
+    assert.equal(pushed.code, 1);
+    assert.match(pushed.stderr, /denied/i);
+    assert.notEqual(
+      (await cli(['model', 'show', 'not-mine', '1', '-r', 'team'])).code,
+      0,
+      'nothing published',
+    );
+  });
+
   test('re-publishing a version is refused clearly and changes nothing; a deleted number is not reused', async () => {
     const dir = join(tmp.path, 'republish');
     writeTree(dir, { 'a.bin': 2000 });

@@ -31,8 +31,8 @@ export interface PushOptions {
 
 /**
  * Store every file as a blob: hash it once (or take the digest the state remembers for the same
- * size and modification time), skip it when the state says it is done or the registry has the
- * digest, otherwise send it through the sink, continuing the session a previous run left.
+ * size and modification time), skip it when the registry has the digest, otherwise send it through
+ * the sink, continuing the session a previous run left.
  */
 export async function pushFiles(files: readonly LocalFile[], opts: PushOptions): Promise<PushResult> {
   const { sink, state, progress, signal } = opts;
@@ -51,7 +51,8 @@ export async function pushFiles(files: readonly LocalFile[], opts: PushOptions):
         digest = await hashFile(file.source, undefined, signal);
         state.update(file.path, { digest });
       }
-      if (!known.done && !(await sink.has(digest))) {
+      // Asked even when the state says done: a blob removed from the registry since is sent again.
+      if (!(await sink.has(digest))) {
         let moved = 0;
         await sink.upload({
           source: file.source,

@@ -95,6 +95,13 @@ export class TransferHttp {
 
   async failure(res: Response): Promise<TransferError> {
     const { message, code } = await serverMessage(res);
+    // Signed in, but the token the server would issue lacks the action: a matter of roles, not of signing in.
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    if (res.status === 401 && challenge.includes('insufficient_scope')) {
+      const scope = /scope="repository:([^:"]+):([^"]+)"/.exec(challenge);
+      const what = scope ? `${scope[2]} on ${scope[1]}` : 'this';
+      return new TransferError(`denied: your roles do not allow ${what} (HTTP 403)`, 403, false, 'DENIED');
+    }
     const hint = res.status === 401 ? ' (sign in with arca login, or set ARCA_API_KEY)' : '';
     const retryable = res.status === 429 || res.status >= 500;
     return new TransferError(`${message} (HTTP ${res.status})${hint}`, res.status, retryable, code);

@@ -98,16 +98,18 @@ export async function listAssets(
     query = query.where('name', '>=', q.namePrefix).where('name', '<', `${q.namePrefix}{`);
   }
   for (const t of q.terms) {
-    query = query.where('name', 'in', (eb) => {
-      let sub = eb
-        .selectFrom('asset_terms')
+    // EXISTS per candidate (an index probe on the asset's terms) keeps the sort's index order, and
+    // its plan does not hinge on table statistics (an IN over a fresh table was planned as a scan).
+    query = query.where(({ exists, selectFrom }) => {
+      let sub = selectFrom('asset_terms')
         .select('asset_terms.name')
-        .where('asset_terms.registry', '=', registry)
-        .where('asset_terms.kind', '=', kind)
+        .whereRef('asset_terms.registry', '=', 'assets.registry')
+        .whereRef('asset_terms.kind', '=', 'assets.kind')
+        .whereRef('asset_terms.name', '=', 'assets.name')
         .where('asset_terms.term', '=', t.term)
         .where('asset_terms.key', '=', t.key);
       if (t.value !== undefined) sub = sub.where('asset_terms.value', '=', t.value);
-      return sub;
+      return exists(sub);
     });
   }
   if (q.cursor !== undefined) {

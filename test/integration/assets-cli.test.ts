@@ -26,6 +26,12 @@ describe('arca model|dataset|environment|component commands', () => {
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Json;
   };
+  /** Run a command that must succeed. */
+  const ok = async (args: string[], run = cli): Promise<ExecResult> => {
+    const r = await run(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
   const basic = () => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 
   before(async () => {
@@ -91,66 +97,44 @@ describe('arca model|dataset|environment|component commands', () => {
     const shown = json(await cli(['model', 'show', 'tiny-llm', '1', '-r', 'team', '-o', 'json']));
     assert.deepEqual(shown.tags, { task: 'text-generation' });
     assert.equal((shown.card as Json).description, 'A tiny model');
-    const listed = await cli(['model', 'list', '-r', 'team']);
-    assert.equal(listed.code, 0, listed.stderr);
+    const listed = await ok(['model', 'list', '-r', 'team']);
     assert.match(listed.stdout, /^NAME\s+LATEST/);
     assert.match(listed.stdout, /tiny-llm\s+1/);
 
-    const label = await cli(['model', 'label', 'tiny-llm', 'production', '1', '-r', 'team']);
-    assert.equal(label.code, 0, label.stderr);
+    await ok(['model', 'label', 'tiny-llm', 'production', '1', '-r', 'team']);
     const byLabel = join(tmp.path, 'by-label');
-    const again = await cli(['model', 'pull', 'azureml:tiny-llm@production', byLabel, '-r', 'team']);
-    assert.equal(again.code, 0, again.stderr);
+    const again = await ok(['model', 'pull', 'azureml:tiny-llm@production', byLabel, '-r', 'team']);
     assert.match(again.stdout, /verified/);
     assert.equal(digestOf(join(byLabel, 'model.safetensors')), digests['model.safetensors']);
-    const azure = await cli([
+    const azure = await ok([
       'model',
       'pull',
       'azureml://registries/team/models/tiny-llm/versions/1',
       byLabel,
     ]);
-    assert.equal(azure.code, 0, azure.stderr);
     assert.match(azure.stdout, /already there/, 'a second pull keeps verified files');
-    const removed = await cli(['model', 'label', 'tiny-llm', 'production', '--remove', '-r', 'team']);
-    assert.equal(removed.code, 0, removed.stderr);
+    await ok(['model', 'label', 'tiny-llm', 'production', '--remove', '-r', 'team']);
   });
 
   test('a custom role with only the Azure read permission can list and pull but not push', async () => {
-    const role = await cli([
+    await ok([
       'role',
       'create',
       'AzureAssetReader',
       '-p',
       'Microsoft.MachineLearningServices/registries/assets/read',
     ]);
-    assert.equal(role.code, 0, role.stderr);
     const user = await arcaCli(login, ['user', 'create', 'reader', '--password-stdin'], {
       input: 'reader-Pass-12\n',
     });
     assert.equal(user.code, 0, user.stderr);
-    const assign = await cli([
-      'role',
-      'assign',
-      'AzureAssetReader',
-      '--user',
-      'reader',
-      '--scope',
-      '/registries/team',
-    ]);
-    assert.equal(assign.code, 0, assign.stderr);
+    await ok(['role', 'assign', 'AzureAssetReader', '--user', 'reader', '--scope', '/registries/team']);
     const reader = { ...login, username: 'reader', password: 'reader-Pass-12' };
     const asReader = (args: string[]) => arcaCli(reader, args, { env });
-    const listed = await asReader(['model', 'list', '-r', 'team']);
-    assert.equal(listed.code, 0, listed.stderr);
+    const listed = await ok(['model', 'list', '-r', 'team'], asReader);
     assert.match(listed.stdout, /tiny-llm/);
     const out = join(tmp.path, 'reader-pull');
-    const pulled = await asReader([
-      'model',
-      'pull',
-      'arca://registries/team/models/tiny-llm/versions/1',
-      out,
-    ]);
-    assert.equal(pulled.code, 0, pulled.stderr);
+    await ok(['model', 'pull', 'arca://registries/team/models/tiny-llm/versions/1', out], asReader);
     assert.ok(existsSync(join(out, 'config.json')));
     const dir = join(tmp.path, 'reader-push');
     writeTree(dir, { 'x.bin': 1000 });
@@ -278,8 +262,7 @@ describe('arca model|dataset|environment|component commands', () => {
       (up.upstream as Json[]).map((r) => r.uri),
       ['arca://registries/team/datasets/corpus/versions/2024-06'],
     );
-    const down = await cli(['dataset', 'lineage', 'corpus', '2024-06', '-r', 'team']);
-    assert.equal(down.code, 0, down.stderr);
+    const down = await ok(['dataset', 'lineage', 'corpus', '2024-06', '-r', 'team']);
     assert.match(down.stdout, /downstream\s+model\s+arca:\/\/registries\/team\/models\/tuned\/versions\/1/);
   });
 

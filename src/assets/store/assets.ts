@@ -35,6 +35,13 @@ export async function updateAsset(
     .set(set)
     .where((eb) => eb.and(assetColumns(key)))
     .execute();
+  if (set.updated_at !== undefined) {
+    await db
+      .updateTable('asset_terms')
+      .set({ updated_at: set.updated_at })
+      .where((eb) => eb.and(assetColumns(key)))
+      .execute();
+  }
 }
 
 export async function countAssetsIn(db: Executor, registry: string): Promise<number> {

@@ -16,7 +16,20 @@ export async function replaceTerms(
     .where((eb) => eb.and(assetColumns(key)))
     .where('term', '=', term)
     .execute();
-  const rows = Object.entries(entries).map(([k, value]) => ({ ...key, term, key: k, value }));
+  const asset = await db
+    .selectFrom('assets')
+    .select(['created_at', 'updated_at'])
+    .where((eb) => eb.and(assetColumns(key)))
+    .executeTakeFirst();
+  if (!asset) return;
+  const rows = Object.entries(entries).map(([k, value]) => ({
+    ...assetColumns(key),
+    term,
+    key: k,
+    value,
+    created_at: asset.created_at,
+    updated_at: asset.updated_at,
+  }));
   if (rows.length > 0)
     await db
       .insertInto('asset_terms')

@@ -8,16 +8,19 @@ import { credentialCommand } from './credential.js';
 import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
 import { adminCommand } from './admin.js';
+import { assetCommands } from './assets/asset-commands.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
   .version('0.1.0')
+  // `arca --version` only before a command: `arca model push --version 3` is the asset's version.
+  .enablePositionalOptions()
   .addCommand(serveCommand())
   .addCommand(configCommand())
   .addCommand(catalogCommand())
   .addCommand(importCommand())
   .addCommand(adminCommand());
-for (const command of [registryCommand(), ...accessCommands(), credentialCommand()])
+for (const command of [registryCommand(), ...accessCommands(), credentialCommand(), ...assetCommands()])
   program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

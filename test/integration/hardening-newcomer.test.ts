@@ -74,6 +74,11 @@ describe('hardening: a newcomer never stumbles', () => {
       writeFileSync(join(dir, 'password.txt'), 'alice-Pass-2026\n');
       writeFileSync(join(dir, 'config.yml'), stringify({ version: 0.1, http: { addr: ':5000' } }));
       writeFileSync(join(dir, 'registry.yml'), 'type: registry\nname: FromFileReg\ndescription: models\n');
+      // The model folder and card the asset examples push (the README makes them with mkdir and printf).
+      mkdirSync(join(dir, 'tiny-llm', 'tokenizer'), { recursive: true });
+      writeFileSync(join(dir, 'tiny-llm', 'config.json'), '{"hidden": 64}\n');
+      writeFileSync(join(dir, 'tiny-llm', 'tokenizer', 'tokenizer.json'), '{}\n');
+      writeFileSync(join(dir, 'card.yaml'), 'description: A tiny model\nmetadata:\n  license: apache-2.0\n');
       const lines = readmeShellLines().filter((l) => l.startsWith('npx arca'));
       // Long-running (serve) or needing a registry:2 tree (import, tested in import-registry2.test.ts).
       const skipped = lines.filter((l) => /^npx arca (serve|import) /.test(l));
@@ -96,6 +101,7 @@ describe('hardening: a newcomer never stumbles', () => {
             PATH: `${bin}:${process.env.PATH ?? ''}`,
             ARCA_SERVER: server.url,
             XDG_CONFIG_HOME: join(dir, 'home'),
+            XDG_CACHE_HOME: join(dir, 'cache'),
             // What `login` would ask for on a terminal.
             ARCA_PASSWORD: adminPassword,
             // What `admin reset-password` runs with on the server's machine.

@@ -1,0 +1,244 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { BlobSource, RemoteFile } from '../../src/cli/transfer/blob-source.js';
+import { walkDir } from '../../src/cli/transfer/local-files.js';
+import { pullFiles } from '../../src/cli/transfer/pull-files.js';
+import { pushFiles, type PushResult } from '../../src/cli/transfer/push-files.js';
+import { PushState } from '../../src/cli/transfer/push-state.js';
+import { ServerAuth } from '../../src/cli/transfer/server-auth.js';
+import { TransferHttp } from '../../src/cli/transfer/transfer-http.js';
+import { TransferProgress } from '../../src/cli/transfer/transfer-progress.js';
+import { V2BlobSink } from '../../src/cli/transfer/v2-blob-sink.js';
+import { startArca, type RunningArca } from '../helpers/arca.js';
+import { digestOf, receivedBytes, writeTree } from '../helpers/asset-files.js';
+import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+
+const MiB = 1024 * 1024;
+const chunk = 4 * MiB;
+
+/** A progress that aborts the transfer once `limit` bytes have moved. */
+class AbortAfter extends TransferProgress {
+  private moved = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly controller: AbortController,
+  ) {
+    super('quiet', 'test');
+  }
+  override add(n: number): void {
+    super.add(n);
+    this.moved += n;
+    if (this.moved >= this.limit) this.controller.abort();
+  }
+}
+
+/** Blob reads over /v2 by digest: the same Range semantics as the asset API's file downloads. */
+class V2Source implements BlobSource {
+  ranges = 0;
+  constructor(
+    private readonly http: TransferHttp,
+    private readonly repository: string,
+  ) {}
+  async read(file: RemoteFile, start: number, end: number, signal: AbortSignal) {
+    this.ranges++;
+    const res = await this.http.expect(
+      {
+        method: 'GET',
+        url: `/v2/${this.repository}/blobs/${file.digest}`,
+        repository: this.repository,
+        headers: { Range: `bytes=${start}-${end}` },
+        signal,
+      },
+      [206],
+    );
+    return res.body as AsyncIterable<Uint8Array>;
+  }
+}
+
+describe('transfer engine over /v2', () => {
+  let arca: RunningArca;
+  let tmp: TempDir;
+  let http: TransferHttp;
+  const previousCache = process.env.XDG_CACHE_HOME;
+
+  before(async () => {
+    tmp = makeTempDir('arca-engine-');
+    process.env.XDG_CACHE_HOME = join(tmp.path, 'cache');
+    arca = await startArca();
+    http = new TransferHttp(new ServerAuth(arca.url));
+  });
+  after(async () => {
+    if (previousCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = previousCache;
+    await arca?.stop();
+    await tmp?.cleanup();
+  });
+
+  async function push(
+    dir: string,
+    repository: string,
+    signal = new AbortController().signal,
+    progress?: TransferProgress,
+  ) {
+    const files = await walkDir(dir);
+    const state = PushState.open([arca.url, repository, '1', dir]);
+    return pushFiles(files, {
+      sink: new V2BlobSink(http, repository, chunk),
+      state,
+      progress: progress ?? new TransferProgress('quiet', 'test'),
+      parallel: 2,
+      signal,
+    });
+  }
+
+  test('files go up as blobs once; a second run sends nothing', async () => {
+    const dir = join(tmp.path, 'plain');
+    const digests = writeTree(dir, {
+      'a.txt': 1000,
+      empty: 0,
+      'sub/b.bin': 5 * MiB,
+      'sub/deep/c.bin': 9 * MiB + 7,
+    });
+    const first = await push(dir, 'engine/plain');
+    assert.deepEqual(Object.fromEntries(first.files.map((f) => [f.path, f.digest])), digests);
+    for (const digest of Object.values(digests)) {
+      const res = await fetch(`${arca.url}/v2/engine/plain/blobs/${digest}`, { method: 'HEAD' });
+      assert.equal(res.status, 200, digest);
+    }
+    const before = await receivedBytes(arca.url);
+    const second = await push(dir, 'engine/plain');
+    assert.equal(second.bytesSent, 0);
+    assert.equal(second.alreadyThere, 4);
+    assert.ok((await receivedBytes(arca.url)) - before < 64 * 1024, 'a re-run sends no file bytes');
+  });
+
+  test('an interrupted push continues from the server offset; finished files are not sent again', async () => {
+    const dir = join(tmp.path, 'resume');
+    const sizes = { 'one.bin': 3 * MiB, 'two.bin': 30 * MiB, 'three.bin': 30 * MiB };
+    writeTree(dir, sizes);
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    const controller = new AbortController();
+    const before = await receivedBytes(arca.url);
+    await assert.rejects(push(dir, 'engine/resume', controller.signal, new AbortAfter(20 * MiB, controller)));
+    const state = JSON.parse(
+      readFileSync(PushState.open([arca.url, 'engine/resume', '1', dir]).file, 'utf8'),
+    ) as {
+      files: Record<string, { digest?: string; upload?: string; done?: boolean }>;
+    };
+    assert.ok(
+      Object.values(state.files).some((f) => f.upload !== undefined),
+      'an open upload session is remembered',
+    );
+    const mid = await receivedBytes(arca.url);
+    const rerun: PushResult = await push(dir, 'engine/resume');
+    const after = await receivedBytes(arca.url);
+    assert.equal(rerun.files.length, 3);
+    // The two runs together sent the files once, plus at most one chunk per file in flight at the stop.
+    assert.ok(after - before <= total + 2 * chunk + 256 * 1024, `${after - before} bytes for ${total}`);
+    assert.ok(
+      after - mid < total - 10 * MiB,
+      `the re-run sent ${after - mid} bytes, a restart would send ${total}`,
+    );
+    for (const f of rerun.files) {
+      const res = await fetch(`${arca.url}/v2/engine/resume/blobs/${f.digest}`, { method: 'HEAD' });
+      assert.equal(res.status, 200);
+    }
+  });
+
+  test('a pull writes byte-identical files, in ranges, and continues after an interruption', async () => {
+    const dir = join(tmp.path, 'src-pull');
+    const digests = writeTree(dir, { 'w/model.bin': 21 * MiB + 3, 'config.json': 300, zero: 0 });
+    const pushed = await push(dir, 'engine/pull');
+    const files = pushed.files.map((f) => ({ ...f }));
+    const source = new V2Source(http, 'engine/pull');
+    const out = join(tmp.path, 'out-pull');
+    mkdirSync(out);
+    const controller = new AbortController();
+    await assert.rejects(
+      pullFiles(files, {
+        root: out,
+        source,
+        progress: new AbortAfter(9 * MiB, controller),
+        parallel: 2,
+        segmentSize: 2 * MiB,
+        signal: controller.signal,
+      }),
+    );
+    assert.ok(existsSync(join(out, 'w/model.bin.part.json')), 'the finished ranges are recorded');
+    const rangesBefore = source.ranges;
+    const result = await pullFiles(files, {
+      root: out,
+      source,
+      progress: new TransferProgress('quiet', 'test'),
+      parallel: 3,
+      segmentSize: 2 * MiB,
+      signal: new AbortController().signal,
+    });
+    assert.ok(
+      source.ranges - rangesBefore < 11,
+      `only missing ranges fetched (${source.ranges - rangesBefore})`,
+    );
+    assert.ok(result.bytesReceived < 21 * MiB);
+    for (const [path, digest] of Object.entries(digests))
+      assert.equal(digestOf(join(out, path)), digest, path);
+    assert.deepEqual(readdirSync(join(out, 'w')), ['model.bin']);
+    const again = await pullFiles(files, {
+      root: out,
+      source,
+      progress: new TransferProgress('quiet', 'test'),
+      parallel: 3,
+      signal: new AbortController().signal,
+    });
+    assert.equal(again.alreadyThere, 3);
+  });
+
+  test('a pull refuses hostile paths before writing anything, and never writes through a symlink', async () => {
+    const out = join(tmp.path, 'out-hostile');
+    mkdirSync(out);
+    const good = { path: 'ok.txt', size: 1, digest: 'sha256:' + '0'.repeat(64) };
+    const opts = {
+      root: out,
+      source: new V2Source(http, 'engine/pull'),
+      progress: new TransferProgress('quiet', 'test'),
+      parallel: 1,
+      signal: new AbortController().signal,
+    };
+    for (const path of ['../../x', '/etc/passwd', 'a/../../x', 'nul\u0000x', 'a//b', 'c:\\x', 'ok.txt']) {
+      const files = path === 'ok.txt' ? [good, good] : [good, { ...good, path }];
+      await assert.rejects(pullFiles(files, opts), /refused|twice/, path);
+    }
+    assert.deepEqual(readdirSync(out), [], 'nothing written');
+    assert.ok(!existsSync(join(tmp.path, 'x')));
+
+    const outside = join(tmp.path, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(out, 'link'));
+    await assert.rejects(pullFiles([{ ...good, path: 'link/file' }], opts), /not a plain folder/);
+    assert.deepEqual(readdirSync(outside), []);
+  });
+
+  test('a push refuses a symbolic link that leaves the folder', async () => {
+    const dir = join(tmp.path, 'leaky');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'in.txt'), 'x');
+    symlinkSync(join(tmp.path, 'plain', 'a.txt'), join(dir, 'out.txt'));
+    await assert.rejects(walkDir(dir), /leaves/);
+    rmSync(join(dir, 'out.txt'));
+    symlinkSync(join(dir, 'in.txt'), join(dir, 'same.txt'));
+    assert.deepEqual(
+      (await walkDir(dir)).map((f) => f.path),
+      ['in.txt', 'same.txt'],
+      'a link to a file inside is followed',
+    );
+  });
+});

@@ -33,18 +33,7 @@ export const builtinRoles: readonly RoleDefinition[] = Object.freeze([
   {
     name: 'Contributor',
     description: 'everything on registries and assets, and catalog writes; not access management',
-    permissions: [
-      'registries/read',
-      'registries/write',
-      'registries/delete',
-      'registries/assets/read',
-      'registries/assets/write',
-      'registries/assets/delete',
-      'credentials/read',
-      'credentials/write',
-      'catalog/read',
-      'catalog/write',
-    ],
+    permissions: permissions.filter((p) => p !== 'access/manage'),
     builtin: true,
   },
   {

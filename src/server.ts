@@ -7,7 +7,14 @@ import { purgeStaleUploads } from './oci/index.js';
 import { AccessControl, Htpasswd, type AccessSettings } from './access/index.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
-import { BrowserTransfers, RegistryService, probeReason, registryProber } from './registries/index.js';
+import {
+  BrowserTransfers,
+  RegistryService,
+  probeReason,
+  registryLocator,
+  registryProber,
+} from './registries/index.js';
+import { openAssets } from './assets/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
 
@@ -173,7 +180,11 @@ export async function assembleServer(
       authRequired: config.auth.kind !== 'none',
     })),
   ];
+  // Versions of models, datasets, environments, components; every manifest write passes its indexer.
+  const assets = openAssets(meta, distribution, registryLocator(registries), log);
+  distribution.manifests.observe(assets.indexer);
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
+    assets: assets.assets,
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
@@ -245,6 +256,7 @@ export async function assembleServer(
       outbound,
     },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, distribution) },
+    assets: { assets, distribution, redirect: !config.storage.redirect.disable },
   });
 
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);

@@ -51,6 +51,8 @@ export interface AppOptions {
   credentials?: ApiRoutesOptions['credentials'];
   /** Registries as resources (/api/v1/registries). */
   registries?: ApiRoutesOptions['registries'];
+  /** Versioned assets (/api/v1/registries/<r>/models, …). */
+  assets?: ApiRoutesOptions['assets'];
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -132,6 +134,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     catalog: options.catalog,
     credentials: options.credentials,
     registries: options.registries,
+    assets: options.assets,
     prefix: '/api/v1',
   });
   app.register(v2Routes, {

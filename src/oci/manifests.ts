@@ -1,5 +1,5 @@
 import { AppError } from '../errors/index.js';
-import type { MetadataDb } from '../db/index.js';
+import type { Executor, MetadataDb } from '../db/index.js';
 import { assertDigest, digestOf, isDigest } from './digest.js';
 import { assertTag, isTag } from './names.js';
 import { parseManifest, type ParsedManifest } from './manifest.js';
@@ -24,6 +24,39 @@ export interface PutResult {
   subject: string | null;
 }
 
+/** A manifest stored: where, under which tag (none when put by digest), and what it is. */
+export interface ManifestPut {
+  repository: string;
+  tag: string | null;
+  digest: string;
+  manifest: ParsedManifest;
+}
+
+/** A manifest or tag removed: by tag (`tag`), or the manifest with every tag on it (`digest`). */
+export interface ManifestRemoval {
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+/**
+ * What other rooms learn of manifest writes without the OCI room knowing them (the assets indexer).
+ * One observer per service, set at start-up; every manifest write, over /v2 or not, passes it.
+ */
+export interface ManifestObserver {
+  /** Before a put is written; throwing refuses it (a tag naming an immutable version). */
+  beforePut?(put: ManifestPut): Promise<void>;
+  /** After a put has committed. */
+  afterPut?(put: ManifestPut): Promise<void>;
+  /** After a delete has committed. */
+  afterDelete?(removal: ManifestRemoval): Promise<void>;
+}
+
+export interface PutOptions {
+  /** More rows written in the put's own transaction (after the manifest and its tag): all or nothing. */
+  within?: (tx: Executor, put: ManifestPut) => Promise<void>;
+}
+
 /** Room for a descriptor's fields beside what its manifest's bytes already bound. */
 const descriptorOverhead = 512;
 
@@ -46,7 +79,14 @@ function manifestUnknown(reference: string): AppError {
 }
 
 export class ManifestService {
+  private observer: ManifestObserver | undefined;
+
   constructor(private readonly meta: MetadataDb) {}
+
+  /** Set the one observer of manifest writes (start-up wiring). */
+  observe(observer: ManifestObserver): void {
+    this.observer = observer;
+  }
 
   /** One indexed lookup, by tag or by digest. */
   async get(repository: string, reference: string): Promise<StoredManifest> {
@@ -66,6 +106,7 @@ export class ManifestService {
     reference: string,
     body: Buffer,
     contentType: string | undefined,
+    options: PutOptions = {},
   ): Promise<PutResult> {
     const byDigest = isDigest(reference);
     const digest = byDigest ? digestOf(body, assertDigest(reference).algorithm) : digestOf(body);
@@ -78,6 +119,8 @@ export class ManifestService {
     if (!byDigest) assertTag(reference);
     const manifest = parseManifest(body, contentType);
     await this.checkReferences(repository, manifest);
+    const put: ManifestPut = { repository, tag: byDigest ? null : reference, digest, manifest };
+    await this.observer?.beforePut?.(put);
 
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
@@ -101,7 +144,9 @@ export class ManifestService {
         now,
       );
       if (!byDigest) await setTag(tx, repository, reference, digest, now);
+      await options.within?.(tx, put);
     });
+    await this.observer?.afterPut?.(put);
     return { digest, subject: manifest.subject?.digest ?? null };
   }
 
@@ -114,11 +159,13 @@ export class ManifestService {
         return deleteManifest(tx, repository, reference);
       });
       if (!deleted) throw manifestUnknown(reference);
+      await this.observer?.afterDelete?.({ repository, digest: reference });
       return;
     }
     if (!isTag(reference) || !(await deleteTag(this.meta.db, repository, reference))) {
       throw manifestUnknown(reference);
     }
+    await this.observer?.afterDelete?.({ repository, tag: reference });
   }
 
   async tags(repository: string, limit: number, last?: string): Promise<string[]> {

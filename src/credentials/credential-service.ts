@@ -88,6 +88,11 @@ export class CredentialService {
     return this.keys.seal(plaintext, aad);
   }
 
+  /** The id of the master key new secrets are sealed with. */
+  get currentKeyId(): string {
+    return this.keys.currentId;
+  }
+
   openSecret(keyId: string, sealed: string, aad: string): string {
     return this.keys.open(keyId, sealed, aad);
   }

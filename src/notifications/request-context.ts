@@ -6,9 +6,9 @@ export type RequestContext = () => { request: RequestRecord; actor?: string };
 
 const storage = new AsyncLocalStorage<RequestContext>();
 
-/** Run the rest of a request with its context (the HTTP app's one hook calls this). */
-export function enterRequestContext(context: RequestContext): void {
-  storage.enterWith(context);
+/** Run `next` (the rest of a request) with its context: the HTTP app's first hook calls this. */
+export function runInRequestContext(context: RequestContext, next: () => void): void {
+  storage.run(context, next);
 }
 
 const internal: RequestRecord = { id: '', addr: '', host: '', method: '', useragent: '' };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ArcaConfig } from './config/index.js';
 import type { CredentialService } from './credentials/index.js';
 import type { MetadataDb } from './db/index.js';
-import { JobHandlers, JobQueue, JobWorker } from './jobs/index.js';
+import { JobHandlers, JobQueue, JobWorker, markJobHandler, markKind } from './jobs/index.js';
 import type { Outbound } from './net/index.js';
 import { Notifier, WebhookService, deliveryHandler, deliveryKind, sourceOf } from './notifications/index.js';
 import type { Distribution } from './oci/index.js';
@@ -59,6 +59,9 @@ export function openBackgroundWork(deps: {
     deliveryKind,
     deliveryHandler({ outbound, endpoints, webhooks, maxBackoff: jobs.backoff.max }),
   );
+  // The test suites' marking job (see mark-job.ts), only when they name its directory.
+  const marks = process.env.ARCA_TEST_JOBS_DIR;
+  if (marks) handlers.register(markKind, markJobHandler(marks));
   const worker = new JobWorker(
     queue,
     handlers,

@@ -5,7 +5,10 @@ import type { ManifestObserver, ManifestPull, ManifestPut, ManifestRemoval } fro
 import { endpointWants } from './endpoint-filter.js';
 import { newEvent, type RegistryEvent } from './registry-event.js';
 import { currentRequest } from './request-context.js';
-import { webhooksOf } from './webhook-store.js';
+import { registriesWanting, webhooksOf } from './webhook-store.js';
+
+/** How stale the list of registries with pull webhooks may be (a new webhook's first pulls may be missed). */
+const pullCacheMs = 2_000;
 
 /** The job kind of one delivery: one event to one endpoint or webhook. */
 export const deliveryKind = 'notification.deliver';
@@ -37,7 +40,15 @@ export interface NotifierOptions {
  * if the change committed; a pull (a read, no transaction) is enqueued right after it.
  */
 export class Notifier implements ManifestObserver {
-  constructor(private readonly options: NotifierOptions) {}
+  /** Registries with a webhook wanting pulls, read at most every `pullCacheMs`: a pull costs no query otherwise. */
+  private pullRegistries: { at: number; registries: Promise<Set<string>> } | undefined;
+  private readonly endpointsWantPulls: boolean;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.endpointsWantPulls = options.endpoints.some(
+      (e) => !e.disabled && !e.ignore.actions.includes('pull'),
+    );
+  }
 
   async inPut(tx: Executor, put: ManifestPut): Promise<void> {
     const { manifest } = put;
@@ -67,6 +78,12 @@ export class Notifier implements ManifestObserver {
   }
 
   async afterPull(pull: ManifestPull): Promise<void> {
+    if (
+      !this.endpointsWantPulls &&
+      !(await this.pullWebhooks()).has(this.options.registryOf(pull.repository))
+    ) {
+      return;
+    }
     await this.emit(this.options.meta.db, 'pull', {
       mediaType: pull.mediaType,
       size: pull.size,
@@ -99,6 +116,17 @@ export class Notifier implements ManifestObserver {
     if (wanted.length === 0) return;
     const event = newEvent(action, target, currentRequest(), this.options.source());
     for (const to of wanted) await queue.enqueue(db, deliveryKind, { to, event } satisfies Delivery);
+  }
+
+  private pullWebhooks(): Promise<Set<string>> {
+    const now = Date.now();
+    if (!this.pullRegistries || now - this.pullRegistries.at > pullCacheMs) {
+      const registries = registriesWanting(this.options.meta.db, 'pull');
+      // A failed read is not kept: the next pull asks again.
+      registries.catch(() => (this.pullRegistries = undefined));
+      this.pullRegistries = { at: now, registries };
+    }
+    return this.pullRegistries.registries;
   }
 
   private url(repository: string, digest: string): string {

@@ -142,7 +142,7 @@ describe('notifications: a push enqueues its deliveries in its own transaction',
       ).statusCode,
       201,
     );
-    for (const events of [['push'], ['delete']]) {
+    for (const events of [['push'], ['delete'], ['pull']]) {
       const res = await arca.app.inject({
         method: 'POST',
         url: '/api/v1/registries/team/webhooks',
@@ -211,5 +211,20 @@ describe('notifications: a push enqueues its deliveries in its own transaction',
     assert.equal(event.target.tag, 'v1');
     assert.equal(event.request.method, 'PUT');
     assert.equal(event.request.useragent, 'test-agent/1');
+
+    // A GET is a pull (for the webhook wanting pulls); a HEAD is not.
+    assert.equal(
+      (await arca.app.inject({ method: 'HEAD', url: '/v2/team/app/manifests/v1' })).statusCode,
+      200,
+    );
+    assert.equal(
+      (await arca.app.inject({ method: 'GET', url: '/v2/team/app/manifests/v1' })).statusCode,
+      200,
+    );
+    jobs = JSON.parse((await arca.app.inject({ method: 'GET', url: '/api/v1/jobs' })).body) as typeof jobs;
+    assert.deepEqual(
+      jobs.items.map((j) => j.payload.event.action),
+      ['pull', 'push'],
+    );
   });
 });

@@ -41,20 +41,20 @@ export function openBackgroundWork(deps: {
   let baseUrl = config.http.host ?? '';
   let port: number | undefined;
   const endpoints = config.notifications.endpoints;
-  distribution.manifests.observe(
-    new Notifier({
-      queue,
-      meta,
-      endpoints,
-      includeReferences: config.notifications.events.includereferences,
-      registryOf: (repository) => {
-        const first = repository.split('/', 1)[0]!;
-        return repository.includes('/') ? (deps.locator.locate(first)?.registry ?? 'default') : 'default';
-      },
-      baseUrl: () => baseUrl,
-      source: () => sourceOf(port),
-    }),
-  );
+  const notifier = new Notifier({
+    queue,
+    meta,
+    endpoints,
+    includeReferences: config.notifications.events.includereferences,
+    registryOf: (repository) => {
+      const first = repository.split('/', 1)[0]!;
+      return repository.includes('/') ? (deps.locator.locate(first)?.registry ?? 'default') : 'default';
+    },
+    baseUrl: () => baseUrl,
+    source: () => sourceOf(port),
+  });
+  distribution.manifests.observe(notifier);
+  distribution.blobs.observe(notifier.blobObserver());
   handlers.register(
     deliveryKind,
     deliveryHandler({ outbound, endpoints, webhooks, maxBackoff: jobs.backoff.max }),

@@ -24,3 +24,4 @@ export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';
 export type { BlobStore, StoreRouter } from './stores.js';
 export type { OciTables } from './tables.js';
+export type { BlobObserver, BlobLink, BlobPull, BlobRemoval } from './blob-observers.js';

@@ -18,6 +18,7 @@ import {
 import { openAssets } from './assets/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
+import { openBackgroundWork } from './background-work.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -126,8 +127,19 @@ export async function assembleServer(
   // Versions of models, datasets, environments, components; every manifest write passes its indexer.
   const assets = openAssets(meta, distribution, registryLocator(registries), log);
   distribution.manifests.observe(assets.indexer);
+  // The job table and notifications (registry:2 endpoints, webhooks) delivered through it.
+  const background = openBackgroundWork({
+    config,
+    meta,
+    distribution,
+    credentials,
+    outbound,
+    locator: registryLocator(registries),
+    log,
+  });
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     assets: assets.assets,
+    forget: (registry) => background.webhooks.removeRegistry(registry),
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
@@ -201,6 +213,8 @@ export async function assembleServer(
     },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, distribution) },
     assets: { assets, distribution, redirect: !config.storage.redirect.disable },
+    jobs: { queue: background.queue },
+    webhooks: { webhooks: background.webhooks, registries: registryService },
   });
 
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
@@ -228,6 +242,7 @@ export async function assembleServer(
     healthChecks.start();
     access.startPruning();
     startPurging();
+    await background.start(url);
   };
 
   const purging = config.storage.maintenance.uploadpurging;
@@ -254,6 +269,7 @@ export async function assembleServer(
       clearInterval(purgeTimer);
       clearInterval(probeTimer);
       registries.stop();
+      await background.stop();
       await healthChecks.stop();
       const drain = setTimeout(() => app.server.closeAllConnections(), config.http.draintimeout);
       drain.unref();

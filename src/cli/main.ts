@@ -9,6 +9,7 @@ import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
 import { adminCommand } from './admin.js';
 import { assetCommands } from './assets/asset-commands.js';
+import { jobCommand } from './job.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -20,7 +21,13 @@ const program = new Command('arca')
   .addCommand(catalogCommand())
   .addCommand(importCommand())
   .addCommand(adminCommand());
-for (const command of [registryCommand(), ...accessCommands(), credentialCommand(), ...assetCommands()])
+for (const command of [
+  registryCommand(),
+  ...accessCommands(),
+  credentialCommand(),
+  ...assetCommands(),
+  jobCommand(),
+])
   program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -7,6 +7,7 @@ import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import { blobSizeIn } from './store/blob-locations.js';
 import { linkBlobInto } from './link-blob.js';
 import type { StoreRouter } from './stores.js';
+import { BlobObservers, type BlobObserver } from './blob-observers.js';
 
 /**
  * A blob's bytes for a GET: a descriptor on the whole file to send the range from (storage on a
@@ -18,7 +19,19 @@ export class BlobService {
   constructor(
     private readonly meta: MetadataDb,
     private readonly stores: StoreRouter,
+    /** Shared with the upload services of the same `Distribution`. */
+    readonly observers: BlobObservers = new BlobObservers(),
   ) {}
+
+  /** Add an observer of blob links, removals and pulls (start-up wiring). */
+  observe(observer: BlobObserver): void {
+    this.observers.add(observer);
+  }
+
+  /** Tell the observers a client read a blob (a /v2 GET, after its size was checked). */
+  pulled(repository: string, digest: string, size: number): Promise<void> {
+    return this.observers.afterPull({ repository, digest, size });
+  }
 
   /** Size of a blob in a repository; BLOB_UNKNOWN when the repository does not have it. */
   async stat(repository: string, digest: string): Promise<number> {
@@ -56,7 +69,11 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location);
+    await linkBlobInto(this.meta.db, repository, digest, size, location, undefined, {
+      set: this.observers,
+      via: 'mount',
+      from,
+    });
     return true;
   }
 
@@ -72,7 +89,10 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location);
+    await linkBlobInto(this.meta.db, repository, digest, size, location, undefined, {
+      set: this.observers,
+      via: 'adopt',
+    });
     return true;
   }
 
@@ -82,5 +102,6 @@ export class BlobService {
     if (!(await unlinkBlob(this.meta.db, repository, digest))) {
       throw new AppError('BLOB_UNKNOWN', undefined, { digest });
     }
+    await this.observers.afterDelete({ repository, digest });
   }
 }

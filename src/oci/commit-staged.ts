@@ -5,6 +5,7 @@ import { assertDigest, blobPath, type DigestAlgorithm } from './digest.js';
 import { linkBlobInto } from './link-blob.js';
 import type { Executor } from '../db/index.js';
 import type { BlobStore } from './stores.js';
+import type { BlobObservers } from './blob-observers.js';
 
 /**
  * An upload whose bytes are all in the staging area of a repository's store, whatever brought them
@@ -36,6 +37,7 @@ export async function commitStaged(
   repository: string,
   staged: StagedUpload,
   digest: string,
+  observers?: BlobObservers,
 ): Promise<number> {
   const parsed = assertDigest(digest);
   const measured = await staged.measure(parsed.algorithm);
@@ -50,8 +52,16 @@ export async function commitStaged(
   const existing = await store.driver.stat(path);
   if (existing?.size === measured.size) await staged.dropBytes();
   else await staged.moveTo(path);
-  await linkBlobInto(db, repository, digest, measured.size, store.location, async (tx) => {
-    await staged.forget?.(tx);
-  });
+  await linkBlobInto(
+    db,
+    repository,
+    digest,
+    measured.size,
+    store.location,
+    async (tx) => {
+      await staged.forget?.(tx);
+    },
+    observers && { set: observers, via: 'upload' },
+  );
   return measured.size;
 }

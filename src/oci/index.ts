@@ -9,7 +9,14 @@ export { rangeHeader, type ChunkRange } from './uploads.js';
 export { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService, PresignedUploads };
-export type { ManifestObserver, ManifestPut, ManifestRemoval, PutOptions, PutResult } from './manifests.js';
+export type {
+  ManifestObserver,
+  ManifestPull,
+  ManifestPut,
+  ManifestRemoval,
+  PutOptions,
+  PutResult,
+} from './manifests.js';
 export type { ParsedManifest, Descriptor } from './manifest.js';
 export type { PresignedUpload } from './presigned-uploads.js';
 export type { BlobBody } from './blobs.js';
@@ -17,3 +24,4 @@ export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';
 export type { BlobStore, StoreRouter } from './stores.js';
 export type { OciTables } from './tables.js';
+export type { BlobObserver, BlobLink, BlobPull, BlobRemoval } from './blob-observers.js';

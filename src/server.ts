@@ -8,9 +8,17 @@ import type { AccessControl } from './access/index.js';
 import { openAccess } from './open-access.js';
 import { buildApp } from './http/app.js';
 import { CatalogService, HealthScheduler, defaultRegistry, type OwnRegistry } from './catalog/index.js';
-import { BrowserTransfers, RegistryService, probeReason, registryProber } from './registries/index.js';
+import {
+  BrowserTransfers,
+  RegistryService,
+  probeReason,
+  registryLocator,
+  registryProber,
+} from './registries/index.js';
+import { openAssets } from './assets/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
+import { openBackgroundWork } from './background-work.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -116,7 +124,21 @@ export async function assembleServer(
       authRequired: config.auth.kind !== 'none',
     })),
   ];
+  // Versions of models, datasets, environments, components; every manifest write passes its indexer.
+  const assets = openAssets(meta, distribution, registryLocator(registries), log);
+  distribution.manifests.observe(assets.indexer);
+  // The job table and notifications (registry:2 endpoints, webhooks) delivered through it.
+  const background = openBackgroundWork({
+    config,
+    meta,
+    distribution,
+    credentials,
+    outbound,
+    locator: registryLocator(registries),
+    log,
+  });
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
+    assets: assets.assets,
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
@@ -189,6 +211,9 @@ export async function assembleServer(
       outbound,
     },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, distribution) },
+    assets: { assets, distribution, redirect: !config.storage.redirect.disable },
+    jobs: { queue: background.queue },
+    webhooks: { webhooks: background.webhooks, registries: registryService },
   });
 
   const healthChecks = new HealthScheduler(catalog, config.catalog.healthcheck, log);
@@ -216,6 +241,7 @@ export async function assembleServer(
     healthChecks.start();
     access.startPruning();
     startPurging();
+    await background.start(url);
   };
 
   const purging = config.storage.maintenance.uploadpurging;
@@ -242,6 +268,7 @@ export async function assembleServer(
       clearInterval(purgeTimer);
       clearInterval(probeTimer);
       registries.stop();
+      await background.stop();
       await healthChecks.stop();
       const drain = setTimeout(() => app.server.closeAllConnections(), config.http.draintimeout);
       drain.unref();

@@ -50,3 +50,17 @@ const known: ReadonlySet<string> = new Set(permissions);
 export function isPermission(value: string): value is Permission {
   return known.has(value);
 }
+
+/** Azure's full names of the registry verbs, accepted in custom roles for the short ones. */
+const azurePrefix = 'microsoft.machinelearningservices/';
+
+/**
+ * The verb a custom role's permission names: itself, or the short form of Azure's full name
+ * (`Microsoft.MachineLearningServices/registries/assets/read` → `registries/assets/read`, case as
+ * Azure's documentation writes it or any other). Only the six Azure registry verbs have aliases.
+ */
+export function canonicalPermission(value: string): string {
+  if (!value.toLowerCase().startsWith(azurePrefix)) return value;
+  const short = value.slice(azurePrefix.length);
+  return isPermission(short) && short.startsWith('registries/') ? short : value;
+}

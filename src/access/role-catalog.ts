@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import { isPermission, permissions as allPermissions, type Permission } from './permissions.js';
+import {
+  canonicalPermission,
+  isPermission,
+  permissions as allPermissions,
+  type Permission,
+} from './permissions.js';
 import type { AssigneeKind } from './principal.js';
 import type { RegistryLookup } from './registry-lookup.js';
 import { builtinRole, builtinRoles, type RoleDefinition } from './roles.js';
@@ -27,7 +32,8 @@ function customRole(row: roles.RoleRow): RoleDefinition {
 }
 
 /** Permission list of a custom role: known verbs, at least one, no duplicates (kept in canonical order). */
-function checkPermissions(list: readonly string[]): Permission[] {
+function checkPermissions(given: readonly string[]): Permission[] {
+  const list = given.map(canonicalPermission);
   const unknown = list.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
     throw new AppError(

@@ -8,6 +8,7 @@ import { credentialCommand } from './credential.js';
 import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
 import { adminCommand } from './admin.js';
+import { jobCommand } from './job.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -17,7 +18,7 @@ const program = new Command('arca')
   .addCommand(catalogCommand())
   .addCommand(importCommand())
   .addCommand(adminCommand());
-for (const command of [registryCommand(), ...accessCommands(), credentialCommand()])
+for (const command of [registryCommand(), ...accessCommands(), credentialCommand(), jobCommand()])
   program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -90,6 +90,34 @@ export interface ArcaConfig {
   };
   /** Requests to other servers: timeouts (ms) and the destination policy (addresses, CIDR ranges). */
   outbound: { timeout: number; connecttimeout: number; allow: string[]; deny: string[] };
+  /** The job table's workers; durations in ms. */
+  jobs: {
+    workers: boolean;
+    concurrency: number;
+    pollinterval: number;
+    lease: number;
+    maxattempts: number;
+    backoff: { base: number; max: number };
+    retention: number;
+  };
+  /** registry:2's notifications: endpoints receiving event envelopes; durations in ms. */
+  notifications: {
+    events: { includereferences: boolean };
+    endpoints: NotificationEndpoint[];
+  };
+}
+
+/** One of registry:2's notification endpoints. */
+export interface NotificationEndpoint {
+  name: string;
+  disabled: boolean;
+  url: string;
+  headers: Record<string, string[]>;
+  timeout: number;
+  threshold: number;
+  backoff: number;
+  ignoredmediatypes: string[];
+  ignore: { mediatypes: string[]; actions: string[] };
 }
 
 /** Resolve the validated file into ArcaConfig: pick the driver and auth mode, derive paths from datadir. */
@@ -124,6 +152,8 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
       },
     },
     outbound: file.outbound,
+    jobs: file.jobs,
+    notifications: file.notifications,
   };
 }
 

@@ -1,4 +1,4 @@
-export type { ArcaConfig } from './arca-config.js';
+export type { ArcaConfig, NotificationEndpoint } from './arca-config.js';
 export type { S3StorageConfig } from './schema.js';
 export { ConfigError } from './config-error.js';
 export { parseS3Params } from './s3-params.js';

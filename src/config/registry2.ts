@@ -3,7 +3,6 @@ import { labelPath, type Origins } from './issues.js';
 
 /** registry:2 sections Arca accepts in a file (or the environment) but does not act on yet. */
 export const ignoredSections = [
-  'notifications',
   'redis',
   'health',
   'proxy',

@@ -73,11 +73,34 @@ export interface CredentialUser {
  */
 export class CredentialService {
   private readonly users: CredentialUser[] = [];
+  private readonly resealers: ((currentKeyId: string) => Promise<number>)[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: MasterKeys,
   ) {}
+
+  /**
+   * Seal another room's secret (a webhook's) under the current master key; `aad` binds it to its row.
+   * That room registers a `SecretResealer` so a key change re-seals its secrets too.
+   */
+  sealSecret(plaintext: string, aad: string): { keyId: string; sealed: string } {
+    return this.keys.seal(plaintext, aad);
+  }
+
+  /** The id of the master key new secrets are sealed with. */
+  get currentKeyId(): string {
+    return this.keys.currentId;
+  }
+
+  openSecret(keyId: string, sealed: string, aad: string): string {
+    return this.keys.open(keyId, sealed, aad);
+  }
+
+  /** Re-seal a room's secrets sealed with an older key (at start and on rotation); returns how many. */
+  addResealer(reseal: (currentKeyId: string) => Promise<number>): void {
+    this.resealers.push(reseal);
+  }
 
   /** Register a user of credentials (rooms built after this service register themselves). */
   addUser(user: CredentialUser): void {
@@ -204,6 +227,7 @@ export class CredentialService {
       await store.reseal(this.db, row, keyId, sealed);
       count++;
     }
+    for (const reseal of this.resealers) count += await reseal(this.keys.currentId);
     return count;
   }
 

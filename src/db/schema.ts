@@ -5,5 +5,15 @@ import type { CatalogTables } from '../catalog/index.js';
 import type { AccessTables } from '../access/index.js';
 import type { CredentialsTables } from '../credentials/index.js';
 import type { RegistriesTables } from '../registries/index.js';
+import type { AssetsTables } from '../assets/index.js';
+import type { JobsTables } from '../jobs/index.js';
+import type { NotificationsTables } from '../notifications/index.js';
 
-export type Database = OciTables & CatalogTables & AccessTables & CredentialsTables & RegistriesTables;
+export type Database = OciTables &
+  CatalogTables &
+  AccessTables &
+  CredentialsTables &
+  RegistriesTables &
+  AssetsTables &
+  JobsTables &
+  NotificationsTables;

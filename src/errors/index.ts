@@ -37,6 +37,22 @@ export const errorCodes = {
   REGISTRY_UNKNOWN: { status: 404, message: 'registry not found' },
   REGISTRY_EXISTS: { status: 409, message: 'registry already exists' },
   REGISTRY_NOT_EMPTY: { status: 409, message: 'registry still holds content' },
+  // assets: versioned models, datasets, environments and components
+  ASSET_INVALID: { status: 400, message: 'invalid asset request' },
+  ASSET_CARD_INVALID: { status: 400, message: 'invalid card' },
+  ASSET_FILE_MISSING: { status: 400, message: 'a file of the version is not in the repository' },
+  ASSET_LINEAGE_INVALID: { status: 400, message: 'invalid lineage link' },
+  ASSET_ADDRESS_INVALID: { status: 400, message: 'invalid asset address' },
+  ASSET_UNKNOWN: { status: 404, message: 'asset not found' },
+  ASSET_VERSION_UNKNOWN: { status: 404, message: 'asset version not found' },
+  ASSET_FILE_UNKNOWN: { status: 404, message: 'no such file in the version' },
+  ASSET_EXISTS: { status: 409, message: 'asset already exists' },
+  ASSET_VERSION_EXISTS: {
+    status: 409,
+    message: 'version already published (versions are immutable, deleted numbers are never reused)',
+    oci: 'DENIED',
+  },
+  ASSET_LABEL_RESERVED: { status: 409, message: 'the label is maintained by the server' },
   // hardening (http): bodies that are not JSON
   MEDIA_TYPE_UNSUPPORTED: { status: 415, message: 'unsupported media type' },
   // house (api): generic codes of any surface, beside the domain ones; each status has a code, so no

@@ -9,6 +9,8 @@ import type { Distribution } from '../oci/index.js';
 import type { AccessControl } from '../access/index.js';
 import type { Metric } from 'prom-client';
 import { HttpMetrics } from './metrics.js';
+import { registerJobGauges } from '../jobs/index.js';
+import { runInRequestContext } from '../notifications/index.js';
 import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
 import { parseJsonBodies } from './json-body.js';
 import { v2Routes } from './routes/v2.js';
@@ -54,6 +56,12 @@ export interface AppOptions {
   credentials?: ApiRoutesOptions['credentials'];
   /** Registries as resources (/api/v1/registries). */
   registries?: ApiRoutesOptions['registries'];
+  /** Versioned assets (/api/v1/registries/<r>/models, …). */
+  assets?: ApiRoutesOptions['assets'];
+  /** The job table (/api/v1/jobs) and its gauges on /metrics. */
+  jobs?: ApiRoutesOptions['jobs'];
+  /** Webhooks per registry (/api/v1/registries/<r>/webhooks). */
+  webhooks?: ApiRoutesOptions['webhooks'];
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -83,6 +91,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   const metrics = new HttpMetrics(options.uploadsInProgress, options.metrics);
+  if (options.jobs) registerJobGauges(metrics.registry, options.jobs.queue);
   const extraHeaders = Object.entries(options.headers ?? {}).map(
     ([name, values]) => [name, values.join(', ')] as const,
   );
@@ -125,6 +134,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
   parseJsonBodies(app);
 
   // Every route's access is decided by requiredAccess and enforced here, before any handler runs.
+  // Events a request causes (notifications) name it and its caller, read from here when made.
+  app.addHook('onRequest', (request, _reply, done) =>
+    runInRequestContext(
+      () => ({
+        request: {
+          id: request.id,
+          addr: `${request.ip}:${request.socket.remotePort ?? ''}`,
+          host: request.headers.host ?? '',
+          method: request.method,
+          useragent: request.headers['user-agent'] ?? '',
+        },
+        actor: request.user,
+      }),
+      done,
+    ),
+  );
   app.addHook('onRequest', accessGuard(options.access));
   app.addHook('onResponse', auditTrail(options.access));
 
@@ -135,6 +160,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     catalog: options.catalog,
     credentials: options.credentials,
     registries: options.registries,
+    assets: options.assets,
+    jobs: options.jobs,
+    webhooks: options.webhooks,
     prefix: '/api/v1',
   });
   app.register(v2Routes, {

@@ -9,6 +9,15 @@ export { rangeHeader, type ChunkRange } from './uploads.js';
 export { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';
 export type { BlobService, ManifestService, UploadService, PresignedUploads };
+export type {
+  ManifestObserver,
+  ManifestPull,
+  ManifestPut,
+  ManifestRemoval,
+  PutOptions,
+  PutResult,
+} from './manifests.js';
+export type { ParsedManifest, Descriptor } from './manifest.js';
 export type { PresignedUpload } from './presigned-uploads.js';
 export type { BlobBody } from './blobs.js';
 export { Distribution as Distribution } from './distribution.js';

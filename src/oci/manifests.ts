@@ -1,5 +1,5 @@
 import { AppError } from '../errors/index.js';
-import type { MetadataDb } from '../db/index.js';
+import type { Executor, MetadataDb } from '../db/index.js';
 import { assertDigest, digestOf, isDigest } from './digest.js';
 import { assertTag, isTag } from './names.js';
 import { parseManifest, type ParsedManifest } from './manifest.js';
@@ -24,6 +24,58 @@ export interface PutResult {
   subject: string | null;
 }
 
+/** A manifest stored: where, under which tag (none when put by digest), and what it is. */
+export interface ManifestPut {
+  repository: string;
+  tag: string | null;
+  digest: string;
+  manifest: ParsedManifest;
+  /** The manifest's length in bytes. */
+  size: number;
+}
+
+/** A manifest read by a client (a GET over /v2): registry:2's pull. */
+export interface ManifestPull {
+  repository: string;
+  /** The tag asked for, when pulled by tag. */
+  tag: string | null;
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+/** A manifest or tag removed: by tag (`tag`), or the manifest with every tag on it (`digest`). */
+export interface ManifestRemoval {
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+/**
+ * What other rooms learn of manifest writes without the OCI room knowing them (the assets indexer,
+ * notifications). Observers are added at start-up and called in that order; every manifest write,
+ * over /v2 or not, passes them.
+ */
+export interface ManifestObserver {
+  /** Before a put is written; throwing refuses it (a tag naming an immutable version). */
+  beforePut?(put: ManifestPut): Promise<void>;
+  /** Inside the put's transaction: rows written here (a job, an outbox entry) commit with it or not at all. */
+  inPut?(tx: Executor, put: ManifestPut): Promise<void>;
+  /** After a put has committed. */
+  afterPut?(put: ManifestPut): Promise<void>;
+  /** Inside the delete's transaction, after the rows are gone. */
+  inDelete?(tx: Executor, removal: ManifestRemoval): Promise<void>;
+  /** After a delete has committed. */
+  afterDelete?(removal: ManifestRemoval): Promise<void>;
+  /** After a client read a manifest (`ManifestService.pull`); not for HEAD or internal reads. */
+  afterPull?(pull: ManifestPull): Promise<void>;
+}
+
+export interface PutOptions {
+  /** More rows written in the put's own transaction (after the manifest and its tag): all or nothing. */
+  within?: (tx: Executor, put: ManifestPut) => Promise<void>;
+}
+
 /** Room for a descriptor's fields beside what its manifest's bytes already bound. */
 const descriptorOverhead = 512;
 
@@ -46,7 +98,28 @@ function manifestUnknown(reference: string): AppError {
 }
 
 export class ManifestService {
+  private readonly observers: ManifestObserver[] = [];
+
   constructor(private readonly meta: MetadataDb) {}
+
+  /** Add an observer of manifest writes (start-up wiring); all are called, in the order added. */
+  observe(observer: ManifestObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** A client's read of a manifest (a /v2 GET): `get`, then the observers learn of the pull. */
+  async pull(repository: string, reference: string): Promise<StoredManifest> {
+    const found = await this.get(repository, reference);
+    const pull: ManifestPull = {
+      repository,
+      tag: isDigest(reference) ? null : reference,
+      digest: found.digest,
+      mediaType: found.media_type,
+      size: found.payload.length,
+    };
+    for (const o of this.observers) await o.afterPull?.(pull);
+    return found;
+  }
 
   /** One indexed lookup, by tag or by digest. */
   async get(repository: string, reference: string): Promise<StoredManifest> {
@@ -66,6 +139,7 @@ export class ManifestService {
     reference: string,
     body: Buffer,
     contentType: string | undefined,
+    options: PutOptions = {},
   ): Promise<PutResult> {
     const byDigest = isDigest(reference);
     const digest = byDigest ? digestOf(body, assertDigest(reference).algorithm) : digestOf(body);
@@ -78,6 +152,14 @@ export class ManifestService {
     if (!byDigest) assertTag(reference);
     const manifest = parseManifest(body, contentType);
     await this.checkReferences(repository, manifest);
+    const put: ManifestPut = {
+      repository,
+      tag: byDigest ? null : reference,
+      digest,
+      manifest,
+      size: body.length,
+    };
+    for (const o of this.observers) await o.beforePut?.(put);
 
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
@@ -101,7 +183,10 @@ export class ManifestService {
         now,
       );
       if (!byDigest) await setTag(tx, repository, reference, digest, now);
+      await options.within?.(tx, put);
+      for (const o of this.observers) await o.inPut?.(tx, put);
     });
+    for (const o of this.observers) await o.afterPut?.(put);
     return { digest, subject: manifest.subject?.digest ?? null };
   }
 
@@ -109,16 +194,27 @@ export class ManifestService {
   async delete(repository: string, reference: string): Promise<void> {
     if (isDigest(reference)) {
       assertDigest(reference);
+      const removal: ManifestRemoval = { repository, digest: reference };
       const deleted = await this.meta.db.transaction().execute(async (tx) => {
         await deleteTagsOf(tx, repository, reference);
-        return deleteManifest(tx, repository, reference);
+        const gone = await deleteManifest(tx, repository, reference);
+        if (gone) for (const o of this.observers) await o.inDelete?.(tx, removal);
+        return gone;
       });
       if (!deleted) throw manifestUnknown(reference);
+      for (const o of this.observers) await o.afterDelete?.(removal);
       return;
     }
-    if (!isTag(reference) || !(await deleteTag(this.meta.db, repository, reference))) {
-      throw manifestUnknown(reference);
-    }
+    const removal: ManifestRemoval = { repository, tag: reference };
+    const untagged =
+      isTag(reference) &&
+      (await this.meta.db.transaction().execute(async (tx) => {
+        const gone = await deleteTag(tx, repository, reference);
+        if (gone) for (const o of this.observers) await o.inDelete?.(tx, removal);
+        return gone;
+      }));
+    if (!untagged) throw manifestUnknown(reference);
+    for (const o of this.observers) await o.afterDelete?.(removal);
   }
 
   async tags(repository: string, limit: number, last?: string): Promise<string[]> {

@@ -7,3 +7,4 @@ export { registryKey } from './names.js';
 export { openRegistries, ownS3Config, type OpenedRegistries } from './open.js';
 export { BrowserTransfers } from './browser-transfers.js';
 export type { RegistriesTables } from './tables.js';
+export { registryLocator, type RegistryLocator } from './registry-locator.js';

@@ -25,6 +25,8 @@ export interface RegistryServiceOptions {
   prepare?: (row: RegistryRow) => Promise<void>;
   /** After any change: the catalog lists Arca's registries, access control forgets cached grants. */
   changed: () => Promise<void>;
+  /** The assets a registry holds: it is deleted only by force while it has any; then they go too. */
+  assets?: { countIn(registry: string): Promise<number>; removeRegistry(registry: string): Promise<void> };
 }
 
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
@@ -195,6 +197,13 @@ export class RegistryService {
   async delete(name: string, force: boolean): Promise<{ deleted: string; repositories: number }> {
     const row = await this.row(name);
     const repositories = await this.distribution.repositoriesUnder(row.name_key, 1_000_000);
+    const assets = (await this.options.assets?.countIn(row.name_key)) ?? 0;
+    if (assets > 0 && !force) {
+      throw new AppError(
+        'REGISTRY_NOT_EMPTY',
+        `registry '${row.name}' holds ${assets} assets (models, datasets, environments, components) that may be in use: delete them first, or delete the registry with force`,
+      );
+    }
     if (repositories.length > 0 && !force) {
       const some = repositories.slice(0, 3).join(', ');
       throw new AppError(
@@ -203,6 +212,7 @@ export class RegistryService {
       );
     }
     await this.distribution.deleteRepositories(repositories);
+    await this.options.assets?.removeRegistry(row.name_key);
     if (row.backend !== null) await this.removeOwnBytes(row);
     await store.deleteRegistry(this.db, row.name_key);
     await this.registries.refresh();

@@ -7,6 +7,9 @@ import { access } from './0003_access.js';
 import { credentials } from './0004_credentials.js';
 import { registries } from './0005_registries.js';
 import { uploadOwners } from './0006_upload_owners.js';
+import { assets } from './0007_assets.js';
+import { jobs } from './0008_jobs.js';
+import { webhooks } from './0009_webhooks.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -16,6 +19,9 @@ const migrations: [string, MigrationDefinition][] = [
   ['0004_credentials', credentials],
   ['0005_registries', registries],
   ['0006_upload_owners', uploadOwners],
+  ['0007_assets', assets],
+  ['0008_jobs', jobs],
+  ['0009_webhooks', webhooks],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -4,9 +4,12 @@ import { AppError } from '../../errors/index.js';
 import { parseJsonBodies } from '../json-body.js';
 import { sendProblem } from '../problem.js';
 import { accessRoutes } from './access.js';
+import { assetRoutes, type AssetRoutesOptions } from './assets.js';
 import { catalogApiRoutes, type CatalogRoutesOptions } from './catalog.js';
 import { credentialRoutes, type CredentialRoutesOptions } from './credentials.js';
 import { registryRoutes, type RegistryRoutesOptions } from './registries.js';
+import { jobRoutes, type JobRoutesOptions } from './jobs.js';
+import { webhookRoutes, type WebhookRoutesOptions } from './webhooks.js';
 
 export interface ApiRoutesOptions {
   access: AccessControl;
@@ -16,6 +19,12 @@ export interface ApiRoutesOptions {
   credentials?: Omit<CredentialRoutesOptions, 'access'>;
   /** Registries as resources (/api/v1/registries). */
   registries?: Omit<RegistryRoutesOptions, 'access'>;
+  /** Versioned assets in registries (/api/v1/registries/<r>/models, …, /api/v1/assets). */
+  assets?: Omit<AssetRoutesOptions, 'access'>;
+  /** The job table (/api/v1/jobs). */
+  jobs?: JobRoutesOptions;
+  /** Webhooks per registry (/api/v1/registries/<r>/webhooks). */
+  webhooks?: Omit<WebhookRoutesOptions, 'access'>;
 }
 
 /**
@@ -37,6 +46,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   await app.register(accessRoutes, { access });
   if (options.registries) await app.register(registryRoutes, { ...options.registries, access });
+  if (options.assets) await app.register(assetRoutes, { ...options.assets, access });
+  if (options.jobs) await app.register(jobRoutes, options.jobs);
+  if (options.webhooks) await app.register(webhookRoutes, { ...options.webhooks, access });
   if (options.credentials) await app.register(credentialRoutes, { ...options.credentials, access });
   if (options.catalog)
     await app.register(catalogApiRoutes, { ...options.catalog, access, prefix: '/catalog' });

@@ -15,7 +15,11 @@ export async function handleManifest(
   switch (request.method) {
     case 'GET':
     case 'HEAD': {
-      const found = await distribution.manifests.get(name, reference);
+      // A GET is a client's pull (observers learn of it); a HEAD only asks.
+      const found =
+        request.method === 'GET'
+          ? await distribution.manifests.pull(name, reference)
+          : await distribution.manifests.get(name, reference);
       reply
         .header('Content-Type', found.media_type)
         .header('Docker-Content-Digest', found.digest)

@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors/index.js';
+import type { MetadataDb } from '../db/index.js';
+import type { Distribution, ManifestObserver, ManifestPut, ManifestRemoval } from '../oci/index.js';
+import type { AssetRegistries } from './asset-registries.js';
+import { readSmallBlob } from './small-blob.js';
+import { parseAssetRepository, type AssetKey } from './kinds.js';
+import { describedBy, formatOf, recognizeVersion } from './recognize.js';
+import { recordVersion, removeVersion } from './recorder.js';
+import { getVersion, versionsWithDigest } from './store/versions.js';
+
+/** Largest config blob read to describe a version (a Kitfile, a ModelPack config). */
+const maxConfigBytes = 1 << 20;
+
+/**
+ * The observer of every manifest write: a tagged put in `<registry>/<kind>s/<name>` that carries an
+ * asset (whatever client pushed it) becomes a version; a version's tag is never moved to another
+ * manifest (versions are immutable, deleted numbers never reused); deletes over /v2 tombstone the
+ * versions they remove.
+ */
+export class AssetIndexer implements ManifestObserver {
+  constructor(
+    private readonly meta: MetadataDb,
+    private readonly distribution: Distribution,
+    private readonly registries: AssetRegistries,
+    private readonly log: Pick<Logger, 'error'>,
+  ) {}
+
+  private keyOf(repository: string): AssetKey | undefined {
+    const key = parseAssetRepository(repository);
+    return key && this.registries.locate(key.registry)?.registry === key.registry ? key : undefined;
+  }
+
+  async beforePut(put: ManifestPut): Promise<void> {
+    const key = put.tag === null ? undefined : this.keyOf(put.repository);
+    if (!key) return;
+    const existing = await getVersion(this.meta.db, key, put.tag!);
+    if (existing && existing.digest !== put.digest) {
+      throw new AppError(
+        'ASSET_VERSION_EXISTS',
+        `${put.tag} is a version of ${key.kind} '${key.name}' (published or deleted): versions are immutable`,
+      );
+    }
+  }
+
+  async afterPut(put: ManifestPut): Promise<void> {
+    try {
+      const key = this.keyOf(put.repository);
+      if (!key || put.tag === null) return;
+      const found = formatOf(put.manifest);
+      if (!found || found.kind !== key.kind) return;
+      if (await getVersion(this.meta.db, key, put.tag)) return;
+      const config = found.format === 'image' ? undefined : await this.config(put);
+      const recognized = recognizeVersion(put.repository, put.tag, put.manifest, config);
+      if (!recognized) return;
+      await this.meta.db.transaction().execute((tx) =>
+        recordVersion(tx, {
+          key,
+          version: recognized.version,
+          digest: put.digest,
+          format: recognized.format,
+          description: describedBy(recognized.format, config),
+          tags: {},
+          properties: {},
+          type: null,
+          card: null,
+          spec: null,
+          flags: recognized.flags,
+          files: recognized.files,
+          lineage: [],
+          by: null,
+          now: Date.now(),
+        }),
+      );
+    } catch (err) {
+      // The push has succeeded; a version not recorded is logged, never a failed push.
+      this.log.error({ err, repository: put.repository, tag: put.tag }, 'assets: could not record a version');
+    }
+  }
+
+  async afterDelete(removal: ManifestRemoval): Promise<void> {
+    try {
+      const key = this.keyOf(removal.repository);
+      if (!key) return;
+      const versions =
+        removal.tag !== undefined
+          ? [removal.tag]
+          : await versionsWithDigest(this.meta.db, key, removal.digest!);
+      const now = Date.now();
+      for (const version of versions) {
+        await this.meta.db.transaction().execute((tx) => removeVersion(tx, key, version, now));
+      }
+    } catch (err) {
+      this.log.error({ err, repository: removal.repository }, 'assets: could not record a deletion');
+    }
+  }
+
+  private async config(put: ManifestPut): Promise<unknown> {
+    const descriptor = put.manifest.blobs[0]!;
+    if (descriptor.size > maxConfigBytes) return undefined;
+    try {
+      const text = await readSmallBlob(this.distribution, put.repository, descriptor.digest, descriptor.size);
+      return JSON.parse(text.toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+}

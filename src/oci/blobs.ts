@@ -6,6 +6,7 @@ import { assertDigest, blobPath } from './digest.js';
 import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import { blobSizeIn } from './store/blob-locations.js';
 import { linkBlobInto } from './link-blob.js';
+import { queueBlobReviews } from './gc/review-queue.js';
 import type { StoreRouter } from './stores.js';
 
 /**
@@ -56,8 +57,7 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location);
-    return true;
+    return linkBlobInto(this.meta.db, repository, digest, size, location, undefined, { requireHeld: true });
   }
 
   /**
@@ -72,15 +72,16 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location);
-    return true;
+    return linkBlobInto(this.meta.db, repository, digest, size, location, undefined, { requireHeld: true });
   }
 
   /** Remove a blob from a repository. The bytes stay until garbage collection finds them unused. */
   async delete(repository: string, digest: string): Promise<void> {
     assertDigest(digest);
-    if (!(await unlinkBlob(this.meta.db, repository, digest))) {
-      throw new AppError('BLOB_UNKNOWN', undefined, { digest });
-    }
+    const unlinked = await this.meta.db.transaction().execute(async (tx) => {
+      await queueBlobReviews(tx, [digest], Date.now());
+      return unlinkBlob(tx, repository, digest);
+    });
+    if (!unlinked) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
   }
 }

@@ -47,11 +47,20 @@ export async function commitStaged(
     });
   }
   const path = blobPath(digest);
-  const existing = await store.driver.stat(path);
-  if (existing?.size === measured.size) await staged.dropBytes();
-  else await staged.moveTo(path);
-  await linkBlobInto(db, repository, digest, measured.size, store.location, async (tx) => {
+  const forget = async (tx: Executor) => {
     await staged.forget?.(tx);
-  });
+  };
+  // Stored already: link it only if the location still holds it once the blob's row is locked (a
+  // garbage collection deleting it has then finished, and the bytes are stored again below).
+  const existing = await store.driver.stat(path);
+  if (
+    existing?.size === measured.size &&
+    (await linkBlobInto(db, repository, digest, measured.size, store.location, forget, { requireHeld: true }))
+  ) {
+    await staged.dropBytes();
+    return measured.size;
+  }
+  await staged.moveTo(path);
+  await linkBlobInto(db, repository, digest, measured.size, store.location, forget);
   return measured.size;
 }

@@ -9,6 +9,7 @@ import { registryCommand } from './registry.js';
 import { importCommand } from './import.js';
 import { adminCommand } from './admin.js';
 import { jobCommand } from './job.js';
+import { fsckCommand, gcCommand } from './gc.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -18,7 +19,14 @@ const program = new Command('arca')
   .addCommand(catalogCommand())
   .addCommand(importCommand())
   .addCommand(adminCommand());
-for (const command of [registryCommand(), ...accessCommands(), credentialCommand(), jobCommand()])
+for (const command of [
+  registryCommand(),
+  ...accessCommands(),
+  credentialCommand(),
+  jobCommand(),
+  gcCommand(),
+  fsckCommand(),
+])
   program.addCommand(command);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ArcaConfig } from './config/index.js';
 import type { CredentialService } from './credentials/index.js';
 import type { MetadataDb } from './db/index.js';
-import { JobHandlers, JobQueue, JobWorker } from './jobs/index.js';
+import { JobHandlers, JobQueue, JobWorker, markJobHandler, markKind } from './jobs/index.js';
 import type { Outbound } from './net/index.js';
 import { Notifier, WebhookService, deliveryHandler, deliveryKind, sourceOf } from './notifications/index.js';
 import type { Distribution } from './oci/index.js';
@@ -41,24 +41,27 @@ export function openBackgroundWork(deps: {
   let baseUrl = config.http.host ?? '';
   let port: number | undefined;
   const endpoints = config.notifications.endpoints;
-  distribution.manifests.observe(
-    new Notifier({
-      queue,
-      meta,
-      endpoints,
-      includeReferences: config.notifications.events.includereferences,
-      registryOf: (repository) => {
-        const first = repository.split('/', 1)[0]!;
-        return repository.includes('/') ? (deps.locator.locate(first)?.registry ?? 'default') : 'default';
-      },
-      baseUrl: () => baseUrl,
-      source: () => sourceOf(port),
-    }),
-  );
+  const notifier = new Notifier({
+    queue,
+    meta,
+    endpoints,
+    includeReferences: config.notifications.events.includereferences,
+    registryOf: (repository) => {
+      const first = repository.split('/', 1)[0]!;
+      return repository.includes('/') ? (deps.locator.locate(first)?.registry ?? 'default') : 'default';
+    },
+    baseUrl: () => baseUrl,
+    source: () => sourceOf(port),
+  });
+  distribution.manifests.observe(notifier);
+  distribution.blobs.observe(notifier.blobObserver());
   handlers.register(
     deliveryKind,
     deliveryHandler({ outbound, endpoints, webhooks, maxBackoff: jobs.backoff.max }),
   );
+  // The test suites' marking job (see mark-job.ts), only when they name its directory.
+  const marks = process.env.ARCA_TEST_JOBS_DIR;
+  if (marks) handlers.register(markKind, markJobHandler(marks));
   const worker = new JobWorker(
     queue,
     handlers,

@@ -5,3 +5,4 @@ export { backoffDelay, type Backoff } from './backoff.js';
 export { registerJobGauges } from './job-gauges.js';
 export type { JobView } from './job-view.js';
 export type { JobsTables, JobState } from './tables.js';
+export { markJobHandler, markKind } from './mark-job.js';

@@ -1,11 +1,20 @@
 import type { NotificationEndpoint } from '../config/index.js';
 import type { Executor, MetadataDb } from '../db/index.js';
 import type { JobQueue } from '../jobs/index.js';
-import type { ManifestObserver, ManifestPull, ManifestPut, ManifestRemoval } from '../oci/index.js';
+import type {
+  BlobObserver,
+  ManifestObserver,
+  ManifestPull,
+  ManifestPut,
+  ManifestRemoval,
+} from '../oci/index.js';
 import { endpointWants } from './endpoint-filter.js';
-import { newEvent, type RegistryEvent } from './registry-event.js';
+import { blobMediaType, newEvent, type RegistryEvent } from './registry-event.js';
 import { currentRequest } from './request-context.js';
-import { webhooksOf } from './webhook-store.js';
+import { registriesWanting, webhooksOf } from './webhook-store.js';
+
+/** How stale the list of registries with pull webhooks may be (a new webhook's first pulls may be missed). */
+const pullCacheMs = 2_000;
 
 /** The job kind of one delivery: one event to one endpoint or webhook. */
 export const deliveryKind = 'notification.deliver';
@@ -34,10 +43,20 @@ export interface NotifierOptions {
  * Turns manifest writes and pulls into deliveries in the durable outbox (the job table): each
  * event becomes one job per endpoint and per webhook of the repository's registry that wants it.
  * Pushes and deletes are enqueued inside the write's own transaction, so an event exists if and only
- * if the change committed; a pull (a read, no transaction) is enqueued right after it.
+ * if the change committed; a pull (a read, no transaction) is enqueued right after it. Blob events
+ * (`blobObserver`) go to the registry:2 endpoints only, as registry:2 sends them; webhooks are told
+ * of manifests (images and artifacts), not of each layer.
  */
 export class Notifier implements ManifestObserver {
-  constructor(private readonly options: NotifierOptions) {}
+  /** Registries with a webhook wanting pulls, read at most every `pullCacheMs`: a pull costs no query otherwise. */
+  private pullRegistries: { at: number; registries: Promise<Set<string>> } | undefined;
+  private readonly endpointsWantPulls: boolean;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.endpointsWantPulls = options.endpoints.some(
+      (e) => !e.disabled && !e.ignore.actions.includes('pull'),
+    );
+  }
 
   async inPut(tx: Executor, put: ManifestPut): Promise<void> {
     const { manifest } = put;
@@ -67,6 +86,12 @@ export class Notifier implements ManifestObserver {
   }
 
   async afterPull(pull: ManifestPull): Promise<void> {
+    if (
+      !this.endpointsWantPulls &&
+      !(await this.pullWebhooks()).has(this.options.registryOf(pull.repository))
+    ) {
+      return;
+    }
     await this.emit(this.options.meta.db, 'pull', {
       mediaType: pull.mediaType,
       size: pull.size,
@@ -87,18 +112,64 @@ export class Notifier implements ManifestObserver {
     this.options.queue.wake();
   }
 
-  private async emit(db: Executor, action: RegistryEvent['action'], target: RegistryEvent['target']) {
+  /** Blob uploads (push), mounts, deletes and pulls, for the registry:2 endpoints. */
+  blobObserver(): BlobObserver {
+    const target = (repository: string, digest: string, size?: number) => ({
+      mediaType: blobMediaType,
+      ...(size !== undefined ? { size, length: size } : {}),
+      digest,
+      repository,
+      url: `${this.options.baseUrl().replace(/\/+$/, '')}/v2/${repository}/blobs/${digest}`,
+    });
+    return {
+      inLink: async (tx, link) => {
+        if (link.via === 'adopt') return;
+        const action = link.via === 'mount' ? 'mount' : 'push';
+        const from = link.from !== undefined ? { fromRepository: link.from } : {};
+        await this.emit(tx, action, { ...target(link.repository, link.digest, link.size), ...from }, false);
+      },
+      afterLink: async () => this.options.queue.wake(),
+      afterDelete: async (removal) => {
+        await this.emit(this.options.meta.db, 'delete', target(removal.repository, removal.digest), false);
+        this.options.queue.wake();
+      },
+      afterPull: async (pull) => {
+        if (!this.endpointsWantPulls) return;
+        await this.emit(this.options.meta.db, 'pull', target(pull.repository, pull.digest, pull.size), false);
+      },
+    };
+  }
+
+  private async emit(
+    db: Executor,
+    action: RegistryEvent['action'],
+    target: RegistryEvent['target'],
+    webhooks = true,
+  ) {
     const { endpoints, queue } = this.options;
     const wanted: DeliveryTarget[] = endpoints
       .filter((e) => endpointWants(e, { action, target }))
       .map((e) => ({ endpoint: e.name }));
-    const registry = this.options.registryOf(target.repository);
-    for (const hook of await webhooksOf(db, registry)) {
-      if ((JSON.parse(hook.events) as string[]).includes(action)) wanted.push({ webhook: hook.id });
+    if (webhooks) {
+      const registry = this.options.registryOf(target.repository);
+      for (const hook of await webhooksOf(db, registry)) {
+        if ((JSON.parse(hook.events) as string[]).includes(action)) wanted.push({ webhook: hook.id });
+      }
     }
     if (wanted.length === 0) return;
     const event = newEvent(action, target, currentRequest(), this.options.source());
     for (const to of wanted) await queue.enqueue(db, deliveryKind, { to, event } satisfies Delivery);
+  }
+
+  private pullWebhooks(): Promise<Set<string>> {
+    const now = Date.now();
+    if (!this.pullRegistries || now - this.pullRegistries.at > pullCacheMs) {
+      const registries = registriesWanting(this.options.meta.db, 'pull');
+      // A failed read is not kept: the next pull asks again.
+      registries.catch(() => (this.pullRegistries = undefined));
+      this.pullRegistries = { at: now, registries };
+    }
+    return this.pullRegistries.registries;
   }
 
   private url(repository: string, digest: string): string {

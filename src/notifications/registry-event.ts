@@ -4,8 +4,11 @@ import { hostname } from 'node:os';
 /** registry:2's media type for its event envelopes (`{"events":[...]}`), which receivers check. */
 export const eventsMediaType = 'application/vnd.docker.distribution.events.v1+json';
 
-/** What happened: registry:2's actions (Arca sends no `mount`). */
-export type EventAction = 'push' | 'pull' | 'delete';
+/** What happened: registry:2's actions. */
+export type EventAction = 'push' | 'pull' | 'mount' | 'delete';
+
+/** registry:2's media type for blobs in events (its receivers' configs ignore it by this name). */
+export const blobMediaType = 'application/octet-stream';
 
 export interface Descriptor {
   mediaType: string;
@@ -33,6 +36,8 @@ export interface RegistryEvent {
     digest?: string;
     length?: number;
     repository: string;
+    /** The repository a blob was mounted from. */
+    fromRepository?: string;
     url?: string;
     tag?: string;
     references?: Descriptor[];

@@ -38,3 +38,14 @@ export async function webhooksSealedWithOtherKeys(db: Executor, keyId: string): 
 export async function resealWebhook(db: Executor, id: string, keyId: string, sealed: string): Promise<void> {
   await db.updateTable('webhooks').set({ key_id: keyId, sealed }).where('id', '=', id).execute();
 }
+
+/** The registries having a webhook that wants `event`. */
+export async function registriesWanting(db: Executor, event: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('webhooks')
+    .select('registry')
+    .distinct()
+    .where('events', 'like', `%"${event}"%`)
+    .execute();
+  return new Set(rows.map((r) => r.registry));
+}

@@ -5,9 +5,10 @@ import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import { blobSizeIn } from './store/blob-locations.js';
-import { linkBlobInto } from './link-blob.js';
+import { heldByRow, linkBlobInto } from './link-blob.js';
 import { queueBlobReviews } from './gc/review-queue.js';
 import type { StoreRouter } from './stores.js';
+import { BlobObservers, type BlobObserver } from './blob-observers.js';
 
 /**
  * A blob's bytes for a GET: a descriptor on the whole file to send the range from (storage on a
@@ -19,7 +20,19 @@ export class BlobService {
   constructor(
     private readonly meta: MetadataDb,
     private readonly stores: StoreRouter,
+    /** Shared with the upload services of the same `Distribution`. */
+    readonly observers: BlobObservers = new BlobObservers(),
   ) {}
+
+  /** Add an observer of blob links, removals and pulls (start-up wiring). */
+  observe(observer: BlobObserver): void {
+    this.observers.add(observer);
+  }
+
+  /** Tell the observers a client read a blob (a /v2 GET, after its size was checked). */
+  pulled(repository: string, digest: string, size: number): Promise<void> {
+    return this.observers.afterPull({ repository, digest, size });
+  }
 
   /** Size of a blob in a repository; BLOB_UNKNOWN when the repository does not have it. */
   async stat(repository: string, digest: string): Promise<number> {
@@ -57,7 +70,16 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    return linkBlobInto(this.meta.db, repository, digest, size, location, undefined, { requireHeld: true });
+    return linkBlobInto(
+      this.meta.db,
+      repository,
+      digest,
+      size,
+      location,
+      undefined,
+      { set: this.observers, via: 'mount', from },
+      { held: heldByRow(location, digest) },
+    );
   }
 
   /**
@@ -72,7 +94,16 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
-    return linkBlobInto(this.meta.db, repository, digest, size, location, undefined, { requireHeld: true });
+    return linkBlobInto(
+      this.meta.db,
+      repository,
+      digest,
+      size,
+      location,
+      undefined,
+      { set: this.observers, via: 'adopt' },
+      { held: heldByRow(location, digest) },
+    );
   }
 
   /** Remove a blob from a repository. The bytes stay until garbage collection finds them unused. */
@@ -83,5 +114,6 @@ export class BlobService {
       return unlinkBlob(tx, repository, digest);
     });
     if (!unlinked) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
+    await this.observers.afterDelete({ repository, digest });
   }
 }

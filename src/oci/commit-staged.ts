@@ -5,6 +5,7 @@ import { assertDigest, blobPath, type DigestAlgorithm } from './digest.js';
 import { linkBlobInto } from './link-blob.js';
 import type { Executor } from '../db/index.js';
 import type { BlobStore } from './stores.js';
+import type { BlobObservers } from './blob-observers.js';
 
 /**
  * An upload whose bytes are all in the staging area of a repository's store, whatever brought them
@@ -36,6 +37,7 @@ export async function commitStaged(
   repository: string,
   staged: StagedUpload,
   digest: string,
+  observers?: BlobObservers,
 ): Promise<number> {
   const parsed = assertDigest(digest);
   const measured = await staged.measure(parsed.algorithm);
@@ -47,20 +49,29 @@ export async function commitStaged(
     });
   }
   const path = blobPath(digest);
-  const forget = async (tx: Executor) => {
-    await staged.forget?.(tx);
-  };
-  // Stored already: link it only if the location still holds it once the blob's row is locked (a
-  // garbage collection deleting it has then finished, and the bytes are stored again below).
+  const link = (held?: (tx: Executor) => Promise<boolean>) =>
+    linkBlobInto(
+      db,
+      repository,
+      digest,
+      measured.size,
+      store.location,
+      async (tx) => {
+        await staged.forget?.(tx);
+      },
+      observers && { set: observers, via: 'upload' },
+      { held },
+    );
+  // Stored already: link it only if the bytes are still there once the blob's row is locked (a
+  // garbage collection deleting them has then finished, and they are stored again below).
   const existing = await store.driver.stat(path);
-  if (
-    existing?.size === measured.size &&
-    (await linkBlobInto(db, repository, digest, measured.size, store.location, forget, { requireHeld: true }))
-  ) {
+  const storedNow = async () => {
+    if ((await store.driver.stat(path))?.size !== measured.size) return false;
     await staged.dropBytes();
-    return measured.size;
-  }
+    return true;
+  };
+  if (existing?.size === measured.size && (await link(storedNow))) return measured.size;
   await staged.moveTo(path);
-  await linkBlobInto(db, repository, digest, measured.size, store.location, forget);
+  await link();
   return measured.size;
 }

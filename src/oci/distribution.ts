@@ -27,9 +27,10 @@ export class Distribution {
     stores: StoreRouter,
     uploadLimits: UploadLimits = defaultUploadLimits,
   ) {
+    // One set of blob observers for every way a blob comes in, goes or is read.
     this.blobs = new BlobService(meta, stores);
-    this.uploads = new UploadService(meta, stores, uploadLimits);
-    this.presignedUploads = new PresignedUploads(meta, stores);
+    this.uploads = new UploadService(meta, stores, uploadLimits, this.blobs.observers);
+    this.presignedUploads = new PresignedUploads(meta, stores, this.blobs.observers);
     this.manifests = new ManifestService(meta);
   }
 

@@ -28,3 +28,4 @@ export { GarbageCollector, type GcReport } from './gc/collector.js';
 export { GcMetrics } from './gc/gc-metrics.js';
 export type { ManifestHold } from './gc/decide.js';
 export { fsck, type FsckReport, type FsckProblem } from './gc/fsck.js';
+export type { BlobObserver, BlobLink, BlobPull, BlobRemoval } from './blob-observers.js';

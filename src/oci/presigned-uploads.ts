@@ -3,6 +3,7 @@ import { AppError } from '../errors/index.js';
 import { StorageNotFound, type BucketAdmin, type StorageDriver } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, newHash } from './digest.js';
+import type { BlobObservers } from './blob-observers.js';
 import { commitStaged, type StagedUpload } from './commit-staged.js';
 import type { StoreRouter } from './stores.js';
 import { uploadIdPattern } from './uploads.js';
@@ -33,6 +34,7 @@ export class PresignedUploads {
   constructor(
     private readonly meta: MetadataDb,
     private readonly stores: StoreRouter,
+    private readonly observers?: BlobObservers,
   ) {}
 
   /** Whether the repository's store can take presigned uploads. */
@@ -58,7 +60,14 @@ export class PresignedUploads {
     assertDigest(digest);
     const { driver } = this.presigning(repository);
     const staged = stagedObject(driver, id);
-    return commitStaged(this.meta.db, this.stores.storeFor(repository), repository, staged, digest);
+    return commitStaged(
+      this.meta.db,
+      this.stores.storeFor(repository),
+      repository,
+      staged,
+      digest,
+      this.observers,
+    );
   }
 
   private presigning(repository: string): { driver: StorageDriver; bucket: BucketAdmin } {

@@ -7,6 +7,7 @@ import type { StoreRouter } from './stores.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, newHash, type DigestAlgorithm } from './digest.js';
 import { HashTap } from './hash-tap.js';
+import type { BlobObservers } from './blob-observers.js';
 import { commitStaged, type StagedUpload } from './commit-staged.js';
 import { deleteUpload, insertUpload, uploadRepository } from './store/uploads.js';
 import { assertUploadRoom, defaultUploadLimits, type UploadLimits } from './upload-limits.js';
@@ -40,6 +41,7 @@ export class UploadService {
     private readonly meta: MetadataDb,
     private readonly stores: StoreRouter,
     private readonly limits: UploadLimits = defaultUploadLimits,
+    private readonly observers?: BlobObservers,
   ) {}
 
   /** The uploads of the backend that holds a repository's bytes. */
@@ -110,6 +112,7 @@ export class UploadService {
         repository,
         this.staged(repository, id),
         digest,
+        this.observers,
       );
     });
   }

@@ -96,6 +96,8 @@ describe('notifications: registry:2 endpoints and webhooks through the durable o
               ignoredmediatypes: ['application/octet-stream'],
               ignore: { mediatypes: ['application/octet-stream'], actions: ['pull'] },
             },
+            // One that ignores nothing: blob events too, as registry:2 sends them.
+            { name: 'everything', url: `http://127.0.0.1:${port}/all`, backoff: '200ms', threshold: 2 },
           ],
         },
       },
@@ -164,13 +166,28 @@ describe('notifications: registry:2 endpoints and webhooks through the durable o
     });
     await new Promise<void>((resolve) => receiver!.listen(port, '127.0.0.1', resolve));
 
-    // Endpoint: push v1, push v2, pull (ignored by its config), delete v1 → 3; webhook: 3.
-    await until('every event delivered', () => received.length >= 6);
+    // Endpoint: push v1, push v2, pull (ignored by its config), delete v1 → 3; webhook: 3; the
+    // endpoint ignoring nothing: 2 config blob pushes, 2 manifest pushes, a pull, a delete → 6.
+    await until('every event delivered', () => received.length >= 12);
     await new Promise((r) => setTimeout(r, 1_500));
     const endpoint = received.filter((r) => r.path === '/event');
     const hook = received.filter((r) => r.path === '/hook');
     assert.equal(endpoint.length, 3, 'the endpoint got push, push and delete');
     assert.equal(hook.length, 3, 'the webhook got push, push and delete');
+    const all = received
+      .filter((r) => r.path === '/all')
+      .map((r) => (JSON.parse(r.body) as { events: Ev[] }).events[0]!);
+    assert.deepEqual(all.map((e) => `${e.action} ${e.target.mediaType ?? ''}`).sort(), [
+      'delete ',
+      'pull application/vnd.oci.image.manifest.v1+json',
+      'push application/octet-stream',
+      'push application/octet-stream',
+      'push application/vnd.oci.image.manifest.v1+json',
+      'push application/vnd.oci.image.manifest.v1+json',
+    ]);
+    const blobPush = all.find((e) => e.target.mediaType === 'application/octet-stream')!;
+    assert.match(blobPush.target.url, /\/v2\/hooks\/app\/blobs\/sha256:/);
+    assert.equal(blobPush.target.size, blobPush.target.length);
     for (const r of received) {
       assert.equal(r.headers['content-type'], 'application/vnd.docker.distribution.events.v1+json');
     }
@@ -200,7 +217,7 @@ describe('notifications: registry:2 endpoints and webhooks through the durable o
 
     const jobs = (await api('GET', '/api/v1/jobs?kind=notification.deliver&state=done')).body
       .items as unknown[];
-    assert.equal(jobs.length, 6);
+    assert.equal(jobs.length, 12);
     const metrics = await (await fetch(`${arca.url}/metrics`)).text();
     assert.match(metrics, /arca_jobs_queued 0/);
     assert.match(metrics, /arca_jobs_oldest_age_seconds/);

@@ -406,13 +406,14 @@ health:
     ),
     env: { REGISTRY_VALIDATION_DISABLED: 'true' },
   });
+  // notifications is a section Arca acts on (issue 16): loaded, not warned about.
   assert.deepEqual(more.warnings.map((w) => /'(\w+)'/.exec(w)?.[1]).sort(), [
     'middleware',
-    'notifications',
     'proxy',
     'redis',
     'validation',
   ]);
+  assert.deepEqual(more.config.notifications.endpoints, []);
 });
 
 interface Run {

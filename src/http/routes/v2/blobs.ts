@@ -19,5 +19,7 @@ export async function handleBlob(
     return reply.code(202).header('Docker-Content-Digest', digest).header('Content-Length', 0).send();
   }
   const size = await distribution.blobs.stat(name, digest);
+  // A GET is a client's pull (observers learn of it), whether answered with the bytes or a redirect.
+  if (request.method === 'GET') await distribution.blobs.pulled(name, digest, size);
   return sendBlob(distribution, request, reply, { repository: name, digest, size, redirect });
 }

@@ -70,16 +70,7 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    return linkBlobInto(
-      this.meta.db,
-      repository,
-      digest,
-      size,
-      location,
-      undefined,
-      { set: this.observers, via: 'mount', from },
-      { held: heldByRow(location, digest) },
-    );
+    return this.linkHeld(repository, digest, size, location, { via: 'mount', from });
   }
 
   /**
@@ -94,6 +85,17 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
+    return this.linkHeld(repository, digest, size, location, { via: 'adopt' });
+  }
+
+  /** Link bytes `location` holds already: false when GC deleted them meanwhile (seen under the blob's lock). */
+  private linkHeld(
+    repository: string,
+    digest: string,
+    size: number,
+    location: string,
+    how: { via: 'mount' | 'adopt'; from?: string },
+  ): Promise<boolean> {
     return linkBlobInto(
       this.meta.db,
       repository,
@@ -101,7 +103,7 @@ export class BlobService {
       size,
       location,
       undefined,
-      { set: this.observers, via: 'adopt' },
+      { set: this.observers, ...how },
       { held: heldByRow(location, digest) },
     );
   }

@@ -150,6 +150,7 @@ export async function assembleServer(
   });
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     assets: assets.assets,
+    forget: (registry) => background.webhooks.removeRegistry(registry),
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,

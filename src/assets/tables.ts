@@ -24,6 +24,9 @@ export interface AssetTermsTable {
   term: string;
   key: string;
   value: string;
+  /** The asset's times, repeated so a filtered list is read in its sort order from one index. */
+  created_at: number;
+  updated_at: number;
 }
 
 /**

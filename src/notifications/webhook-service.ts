@@ -93,6 +93,11 @@ export class WebhookService {
     }
   }
 
+  /** Remove every webhook of a registry (it is being deleted: a new one of that name starts with none). */
+  async removeRegistry(registry: string): Promise<void> {
+    await store.deleteWebhooksOf(this.db, registry);
+  }
+
   /** The row and its opened secret, for a delivery; undefined when the webhook was deleted. */
   async open(id: string): Promise<{ url: string; secret: string } | undefined> {
     const row = await store.webhookById(this.db, id);

@@ -31,6 +31,11 @@ export async function deleteWebhook(db: Executor, registry: string, id: string):
   return Number(result.numDeletedRows) > 0;
 }
 
+export async function deleteWebhooksOf(db: Executor, registry: string): Promise<number> {
+  const result = await db.deleteFrom('webhooks').where('registry', '=', registry).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function webhooksSealedWithOtherKeys(db: Executor, keyId: string): Promise<WebhookRow[]> {
   return db.selectFrom('webhooks').selectAll().where('key_id', '!=', keyId).execute();
 }

@@ -27,6 +27,8 @@ export interface RegistryServiceOptions {
   changed: () => Promise<void>;
   /** The assets a registry holds: it is deleted only by force while it has any; then they go too. */
   assets?: { countIn(registry: string): Promise<number>; removeRegistry(registry: string): Promise<void> };
+  /** What other rooms keep about a registry (its webhooks), removed with it. */
+  forget?: (registry: string) => Promise<void>;
 }
 
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
@@ -213,6 +215,7 @@ export class RegistryService {
     }
     await this.distribution.deleteRepositories(repositories);
     await this.options.assets?.removeRegistry(row.name_key);
+    await this.options.forget?.(row.name_key);
     if (row.backend !== null) await this.removeOwnBytes(row);
     await store.deleteRegistry(this.db, row.name_key);
     await this.registries.refresh();

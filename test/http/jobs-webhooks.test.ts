@@ -119,6 +119,26 @@ describe('/api/v1/jobs and webhooks, in process, with Arca accounts', () => {
       (await arca.app.inject({ method: 'DELETE', url: `${url}/${hook.id}`, headers: admin })).statusCode,
       404,
     );
+    // A registry's webhooks go with it: a new registry of the same name starts with none.
+    const again = await arca.app.inject({
+      method: 'POST',
+      url,
+      headers: json,
+      payload: { url: 'http://127.0.0.1:9/hook', secret },
+    });
+    assert.equal(again.statusCode, 201);
+    const del = await arca.app.inject({ method: 'DELETE', url: '/api/v1/registries/hooked', headers: admin });
+    assert.equal(del.statusCode, 200, del.body);
+    const recreated = await arca.app.inject({
+      method: 'POST',
+      url: '/api/v1/registries',
+      headers: json,
+      payload: { name: 'hooked' },
+    });
+    assert.equal(recreated.statusCode, 201);
+    assert.deepEqual(JSON.parse((await arca.app.inject({ method: 'GET', url, headers: admin })).body), {
+      items: [],
+    });
   });
 });
 

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { freePort } from '../helpers/ports.js';
+import { arcaCli } from '../helpers/arca-cli.js';
+import { makeTempDir } from '../helpers/tmp.js';
 import { verifySignature } from '../../src/notifications/index.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -221,6 +223,36 @@ describe('notifications: registry:2 endpoints and webhooks through the durable o
     const metrics = await (await fetch(`${arca.url}/metrics`)).text();
     assert.match(metrics, /arca_jobs_queued 0/);
     assert.match(metrics, /arca_jobs_oldest_age_seconds/);
+
+    // The CLI: list, show, retry (a done delivery is sent again, with the same event id), refusals.
+    const home = makeTempDir('arca-cli-');
+    const login = { server: arca.url, username: 'nobody', password: 'none', configHome: home.path };
+    const listed = await arcaCli(login, ['job', 'list', '--state', 'done', '--output', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const items = JSON.parse(listed.stdout) as {
+      id: string;
+      payload: { to: { webhook?: string }; event: Ev };
+    }[];
+    assert.equal(items.length, 12);
+    const hookJob = items.find((j) => j.payload.to.webhook !== undefined)!;
+    const showed = await arcaCli(login, ['job', 'show', hookJob.id, '--output', 'json']);
+    assert.equal(showed.code, 0, showed.stderr);
+    assert.equal((JSON.parse(showed.stdout) as { id: string }).id, hookJob.id);
+    const table = await arcaCli(login, ['job', 'list', '--kind', 'notification.deliver']);
+    assert.match(table.stdout, /^ID\s+KIND\s+STATE/);
+    const before = received.length;
+    const retried = await arcaCli(login, ['job', 'retry', hookJob.id, '--output', 'json']);
+    assert.equal(retried.code, 0, retried.stderr);
+    await until('the retried delivery', () => received.length > before);
+    const again = JSON.parse(received.at(-1)!.body) as { events: Ev[] };
+    assert.equal(again.events[0]!.id, hookJob.payload.event.id);
+    const missing = await arcaCli(login, ['job', 'show', 'no-such-job']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no job 'no-such-job'/);
+    const badState = await arcaCli(login, ['job', 'list', '--state', 'sideways']);
+    assert.notEqual(badState.code, 0);
+    assert.match(badState.stderr, /state must be one of/);
+    await home.cleanup();
 
     assert.equal(
       (await api('DELETE', `/api/v1/registries/hooks/webhooks/${String(created.body.id)}`)).status,

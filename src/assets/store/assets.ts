@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../db/index.js';
+import { assetColumns } from './asset-columns.js';
 import type { AssetKey } from '../kinds.js';
 import type { AssetsTable } from '../tables.js';
 
@@ -9,9 +10,7 @@ export function getAsset(db: Executor, key: AssetKey): Promise<AssetRow | undefi
   return db
     .selectFrom('assets')
     .selectAll()
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .executeTakeFirst();
 }
 
@@ -34,10 +33,15 @@ export async function updateAsset(
   await db
     .updateTable('assets')
     .set(set)
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .execute();
+  if (set.updated_at !== undefined) {
+    await db
+      .updateTable('asset_terms')
+      .set({ updated_at: set.updated_at })
+      .where((eb) => eb.and(assetColumns(key)))
+      .execute();
+  }
 }
 
 export async function countAssetsIn(db: Executor, registry: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/index.js';
+import { assetColumns } from './asset-columns.js';
 import type { AssetKey } from '../kinds.js';
 
 export async function setLabel(db: Executor, key: AssetKey, label: string, version: string, now: number) {
@@ -14,9 +15,7 @@ export async function setLabel(db: Executor, key: AssetKey, label: string, versi
 export async function deleteLabel(db: Executor, key: AssetKey, label: string): Promise<boolean> {
   const result = await db
     .deleteFrom('asset_labels')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('label', '=', label)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
@@ -26,9 +25,7 @@ export async function labelsOf(db: Executor, key: AssetKey): Promise<{ label: st
   return db
     .selectFrom('asset_labels')
     .select(['label', 'version'])
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .orderBy('label')
     .execute();
 }
@@ -37,9 +34,7 @@ export async function labelVersion(db: Executor, key: AssetKey, label: string): 
   const row = await db
     .selectFrom('asset_labels')
     .select('version')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('label', '=', label)
     .executeTakeFirst();
   return row?.version;

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/index.js';
+import { assetColumns } from './asset-columns.js';
 import type { AssetKey } from '../kinds.js';
 
 export type TermKind = 'tag' | 'property' | 'card';
@@ -12,12 +13,23 @@ export async function replaceTerms(
 ): Promise<void> {
   await db
     .deleteFrom('asset_terms')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('term', '=', term)
     .execute();
-  const rows = Object.entries(entries).map(([k, value]) => ({ ...key, term, key: k, value }));
+  const asset = await db
+    .selectFrom('assets')
+    .select(['created_at', 'updated_at'])
+    .where((eb) => eb.and(assetColumns(key)))
+    .executeTakeFirst();
+  if (!asset) return;
+  const rows = Object.entries(entries).map(([k, value]) => ({
+    ...assetColumns(key),
+    term,
+    key: k,
+    value,
+    created_at: asset.created_at,
+    updated_at: asset.updated_at,
+  }));
   if (rows.length > 0)
     await db
       .insertInto('asset_terms')

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../db/index.js';
+import { assetColumns } from './asset-columns.js';
 import type { AssetKey } from '../kinds.js';
 import type { AssetFilesTable, AssetVersionsTable } from '../tables.js';
 
@@ -10,9 +11,7 @@ export function getVersion(db: Executor, key: AssetKey, version: string): Promis
   return db
     .selectFrom('asset_versions')
     .selectAll()
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .executeTakeFirst();
 }
@@ -41,9 +40,7 @@ export function filesOf(db: Executor, key: AssetKey, version: string): Promise<F
   return db
     .selectFrom('asset_files')
     .selectAll()
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .orderBy('position')
     .execute();
@@ -58,9 +55,7 @@ export function fileAt(
   return db
     .selectFrom('asset_files')
     .selectAll()
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .where('path', '=', path)
     .executeTakeFirst();
@@ -76,9 +71,7 @@ export function listVersions(
   let q = db
     .selectFrom('asset_versions')
     .selectAll()
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('state', '=', 'published');
   if (after) {
     q = q.where((eb) =>
@@ -96,9 +89,7 @@ export async function newestVersion(db: Executor, key: AssetKey): Promise<string
   const row = await db
     .selectFrom('asset_versions')
     .select('version')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('state', '=', 'published')
     .orderBy('created_at', 'desc')
     .orderBy('version', 'desc')
@@ -112,9 +103,7 @@ export async function versionsWithDigest(db: Executor, key: AssetKey, digest: st
   const rows = await db
     .selectFrom('asset_versions')
     .select('version')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('digest', '=', digest)
     .where('state', '=', 'published')
     .execute();
@@ -126,25 +115,19 @@ export async function tombstone(db: Executor, key: AssetKey, version: string, no
   const result = await db
     .updateTable('asset_versions')
     .set({ state: 'deleted', deleted_at: now })
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .where('state', '=', 'published')
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) return false;
   await db
     .deleteFrom('asset_files')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .execute();
   await db
     .deleteFrom('asset_labels')
-    .where('registry', '=', key.registry)
-    .where('kind', '=', key.kind)
-    .where('name', '=', key.name)
+    .where((eb) => eb.and(assetColumns(key)))
     .where('version', '=', version)
     .execute();
   return true;

@@ -41,8 +41,19 @@ export const assets: MigrationDefinition = (t) => ({
       .addColumn('term', t.binaryText, (c) => c.notNull())
       .addColumn('key', t.binaryText, (c) => c.notNull())
       .addColumn('value', t.binaryText, (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('asset_terms_pk', ['registry', 'kind', 'term', 'key', 'value', 'name'])
       .execute();
+    // A list filtered by a term and sorted by time reads its page in order from one of these.
+    for (const column of ['updated_at', 'created_at'] as const) {
+      await db.schema
+        .createIndex(`asset_terms_by_${column}`)
+        .ifNotExists()
+        .on('asset_terms')
+        .columns(['registry', 'kind', 'term', 'key', 'value', column, 'name'])
+        .execute();
+    }
     await db.schema
       .createIndex('asset_terms_of')
       .ifNotExists()

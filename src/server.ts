@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
 import { openCore } from './core.js';
-import { purgeStaleUploads } from './oci/index.js';
+import { GcMetrics, purgeStaleUploads } from './oci/index.js';
 import type { AccessControl } from './access/index.js';
 import { openAccess } from './open-access.js';
 import { buildApp } from './http/app.js';
@@ -19,6 +19,7 @@ import { openAssets } from './assets/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
 import { openBackgroundWork } from './background-work.js';
+import { registerGc } from './gc-schedule.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -137,6 +138,16 @@ export async function assembleServer(
     locator: registryLocator(registries),
     log,
   });
+  const gcMetrics = new GcMetrics();
+  const gc = registerGc({
+    config,
+    meta,
+    stores: registries,
+    queue: background.queue,
+    handlers: background.handlers,
+    metrics: gcMetrics,
+    log,
+  });
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     assets: assets.assets,
     forget: (registry) => background.webhooks.removeRegistry(registry),
@@ -196,7 +207,7 @@ export async function assembleServer(
       },
     },
     uploadsInProgress: () => distribution.uploadsInProgress(),
-    metrics: core.storageMetrics.metrics,
+    metrics: [...core.storageMetrics.metrics, ...gcMetrics.metrics],
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     clientLimits: {
       headerTimeoutMs: config.http.timeouts.header,
@@ -242,6 +253,7 @@ export async function assembleServer(
     healthChecks.start();
     access.startPruning();
     startPurging();
+    await gc.start();
     await background.start(url);
   };
 

@@ -10,6 +10,7 @@ import { importCommand } from './import.js';
 import { adminCommand } from './admin.js';
 import { assetCommands } from './assets/asset-commands.js';
 import { jobCommand } from './job.js';
+import { fsckCommand, gcCommand } from './gc.js';
 
 const program = new Command('arca')
   .description('Arca: a registry for container images and AI assets')
@@ -27,6 +28,8 @@ for (const command of [
   credentialCommand(),
   ...assetCommands(),
   jobCommand(),
+  gcCommand(),
+  fsckCommand(),
 ])
   program.addCommand(command);
 

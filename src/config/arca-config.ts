@@ -100,6 +100,8 @@ export interface ArcaConfig {
     backoff: { base: number; max: number };
     retention: number;
   };
+  /** Online garbage collection; durations in ms. */
+  gc: { enabled: boolean; graceperiod: number; interval: number };
   /** registry:2's notifications: endpoints receiving event envelopes; durations in ms. */
   notifications: {
     events: { includereferences: boolean };
@@ -153,6 +155,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     },
     outbound: file.outbound,
     jobs: file.jobs,
+    gc: file.gc,
     notifications: file.notifications,
   };
 }

@@ -259,6 +259,17 @@ const jobsSchema = z
   })
   .prefault({});
 
+/** Online garbage collection: unreferenced content older than the grace period goes, every `interval`. */
+const gcSchema = z
+  .strictObject({
+    enabled: bool.default(true).describe('run garbage collection as a periodic job'),
+    graceperiod: positiveDuration
+      .prefault('24h')
+      .describe('how long unreferenced content is kept (a push may still reference it)'),
+    interval: positiveDuration.prefault('1h').describe('between garbage collection runs'),
+  })
+  .prefault({});
+
 /** registry:2's `notifications`: endpoints receiving its event envelopes. */
 const notificationEndpointSchema = z.strictObject({
   name: str,
@@ -446,6 +457,7 @@ export const fileSchema = z.strictObject({
   registries: registriesSchema,
   outbound: outboundSchema,
   jobs: jobsSchema,
+  gc: gcSchema,
   notifications: notificationsSchema,
   ...ignored,
 });

@@ -5,7 +5,8 @@ import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
 import { blobSizeIn } from './store/blob-locations.js';
-import { linkBlobInto } from './link-blob.js';
+import { heldByRow, linkBlobInto } from './link-blob.js';
+import { queueBlobReviews } from './gc/review-queue.js';
 import type { StoreRouter } from './stores.js';
 import { BlobObservers, type BlobObserver } from './blob-observers.js';
 
@@ -69,12 +70,7 @@ export class BlobService {
     if (this.stores.storeFor(from).location !== location) return false;
     const size = await linkedBlobSize(this.meta.db, from, digest);
     if (size === undefined) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location, undefined, {
-      set: this.observers,
-      via: 'mount',
-      from,
-    });
-    return true;
+    return this.linkHeld(repository, digest, size, location, { via: 'mount', from });
   }
 
   /**
@@ -89,19 +85,37 @@ export class BlobService {
     if (size === undefined) return false;
     const stored = await driver.stat(blobPath(digest));
     if (stored?.size !== size) return false;
-    await linkBlobInto(this.meta.db, repository, digest, size, location, undefined, {
-      set: this.observers,
-      via: 'adopt',
-    });
-    return true;
+    return this.linkHeld(repository, digest, size, location, { via: 'adopt' });
+  }
+
+  /** Link bytes `location` holds already: false when GC deleted them meanwhile (seen under the blob's lock). */
+  private linkHeld(
+    repository: string,
+    digest: string,
+    size: number,
+    location: string,
+    how: { via: 'mount' | 'adopt'; from?: string },
+  ): Promise<boolean> {
+    return linkBlobInto(
+      this.meta.db,
+      repository,
+      digest,
+      size,
+      location,
+      undefined,
+      { set: this.observers, ...how },
+      { held: heldByRow(location, digest) },
+    );
   }
 
   /** Remove a blob from a repository. The bytes stay until garbage collection finds them unused. */
   async delete(repository: string, digest: string): Promise<void> {
     assertDigest(digest);
-    if (!(await unlinkBlob(this.meta.db, repository, digest))) {
-      throw new AppError('BLOB_UNKNOWN', undefined, { digest });
-    }
+    const unlinked = await this.meta.db.transaction().execute(async (tx) => {
+      await queueBlobReviews(tx, [digest], Date.now());
+      return unlinkBlob(tx, repository, digest);
+    });
+    if (!unlinked) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
     await this.observers.afterDelete({ repository, digest });
   }
 }

@@ -49,19 +49,29 @@ export async function commitStaged(
     });
   }
   const path = blobPath(digest);
+  const link = (held?: (tx: Executor) => Promise<boolean>) =>
+    linkBlobInto(
+      db,
+      repository,
+      digest,
+      measured.size,
+      store.location,
+      async (tx) => {
+        await staged.forget?.(tx);
+      },
+      observers && { set: observers, via: 'upload' },
+      { held },
+    );
+  // Stored already: link it only if the bytes are still there once the blob's row is locked (a
+  // garbage collection deleting them has then finished, and they are stored again below).
   const existing = await store.driver.stat(path);
-  if (existing?.size === measured.size) await staged.dropBytes();
-  else await staged.moveTo(path);
-  await linkBlobInto(
-    db,
-    repository,
-    digest,
-    measured.size,
-    store.location,
-    async (tx) => {
-      await staged.forget?.(tx);
-    },
-    observers && { set: observers, via: 'upload' },
-  );
+  const storedNow = async () => {
+    if ((await store.driver.stat(path))?.size !== measured.size) return false;
+    await staged.dropBytes();
+    return true;
+  };
+  if (existing?.size === measured.size && (await link(storedNow))) return measured.size;
+  await staged.moveTo(path);
+  await link();
   return measured.size;
 }

@@ -24,4 +24,8 @@ export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';
 export type { BlobStore, StoreRouter } from './stores.js';
 export type { OciTables } from './tables.js';
+export { GarbageCollector, type GcReport } from './gc/collector.js';
+export { GcMetrics } from './gc/gc-metrics.js';
+export type { ManifestHold } from './gc/decide.js';
+export { fsck, type FsckReport, type FsckProblem } from './gc/fsck.js';
 export type { BlobObserver, BlobLink, BlobPull, BlobRemoval } from './blob-observers.js';

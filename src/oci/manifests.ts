@@ -18,6 +18,7 @@ import {
   type StoredManifest,
 } from './store/manifests.js';
 import { deleteTag, deleteTagsOf, listTags, setTag } from './store/tags.js';
+import { guardPut, queueForPut, queueForRemoval, queueForUntag } from './gc/write-guards.js';
 
 export interface PutResult {
   digest: string;
@@ -163,25 +164,29 @@ export class ManifestService {
 
     const now = Date.now();
     await this.meta.db.transaction().execute(async (tx) => {
+      await queueForPut(tx, repository, digest, put.tag, now);
       await ensureRepository(tx, repository, now);
-      await insertManifest(
-        tx,
-        {
-          repository,
-          digest,
-          media_type: manifest.mediaType,
-          artifact_type: manifest.artifactType,
-          subject: manifest.subject?.digest ?? null,
-          annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
-          size: body.length,
-          payload: body,
-        },
-        [
-          ...manifest.blobs.map((d) => ({ digest: d.digest, kind: 'blob' as const })),
-          ...manifest.manifests.map((d) => ({ digest: d.digest, kind: 'manifest' as const })),
-        ],
-        now,
-      );
+      const write = () =>
+        insertManifest(
+          tx,
+          {
+            repository,
+            digest,
+            media_type: manifest.mediaType,
+            artifact_type: manifest.artifactType,
+            subject: manifest.subject?.digest ?? null,
+            annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
+            size: body.length,
+            payload: body,
+          },
+          [
+            ...manifest.blobs.map((d) => ({ digest: d.digest, kind: 'blob' as const })),
+            ...manifest.manifests.map((d) => ({ digest: d.digest, kind: 'manifest' as const })),
+          ],
+          now,
+        );
+      await write();
+      await guardPut(tx, repository, digest, manifest, write);
       if (!byDigest) await setTag(tx, repository, reference, digest, now);
       await options.within?.(tx, put);
       for (const o of this.observers) await o.inPut?.(tx, put);
@@ -196,6 +201,7 @@ export class ManifestService {
       assertDigest(reference);
       const removal: ManifestRemoval = { repository, digest: reference };
       const deleted = await this.meta.db.transaction().execute(async (tx) => {
+        await queueForRemoval(tx, repository, reference, Date.now());
         await deleteTagsOf(tx, repository, reference);
         const gone = await deleteManifest(tx, repository, reference);
         if (gone) for (const o of this.observers) await o.inDelete?.(tx, removal);
@@ -209,6 +215,7 @@ export class ManifestService {
     const untagged =
       isTag(reference) &&
       (await this.meta.db.transaction().execute(async (tx) => {
+        await queueForUntag(tx, repository, reference, Date.now());
         const gone = await deleteTag(tx, repository, reference);
         if (gone) for (const o of this.observers) await o.inDelete?.(tx, removal);
         return gone;

@@ -9,7 +9,10 @@ import type { StoreRouter } from './stores.js';
 import { uploadIdPattern } from './uploads.js';
 
 /** How long a client has to send the bytes once it has the URL. */
-const uploadUrlSeconds = 15 * 60;
+export const uploadUrlSeconds = 15 * 60;
+
+/** Where staging objects live in a store (garbage collection sweeps the abandoned ones). */
+export const stagingPrefix = 'browser-uploads';
 
 /** A presigned upload handed out: where and how to send the bytes, until when. */
 export interface PresignedUpload {
@@ -77,7 +80,7 @@ export class PresignedUploads {
 }
 
 function stagingPath(id: string): string {
-  return `browser-uploads/${id}`;
+  return `${stagingPrefix}/${id}`;
 }
 
 /** A presigned upload as the commit step sees it: one staging object, no record. */

@@ -14,4 +14,11 @@ export interface StoreRouter {
   storeFor(repository: string): BlobStore;
   /** Every store in use (for purging uploads). */
   all(): BlobStore[];
+  /**
+   * Every location that should hold a repository's blobs (its primary and its additional locations);
+   * without it, the primary alone. Garbage collection keeps a blob wherever this says.
+   */
+  locationsFor?(repository: string): string[];
+  /** The driver of a location by name, or undefined when it is not usable now (GC deletes through it). */
+  driverOf?(location: string): StorageDriver | undefined;
 }

@@ -65,6 +65,30 @@ export interface UploadsTable {
   opened_by: string | null;
 }
 
+/**
+ * Garbage collection's review queue of blobs: each row a blob that may have lost its last reference,
+ * `since` the latest event that concerned it (an unlink, or a re-reference pushing it forward). It is
+ * reviewed once `since` is older than the grace period.
+ */
+export interface GcBlobReviewsTable {
+  digest: string;
+  since: number;
+}
+
+/** The review queue of manifests (untagged, unreferenced by an index, a referrer's subject gone). */
+export interface GcManifestReviewsTable {
+  repository: string;
+  digest: string;
+  since: number;
+}
+
+/** A browser upload's staging object as GC first saw it (the object itself has no row, nor a usable age). */
+export interface GcStagingSeenTable {
+  location: string;
+  path: string;
+  first_seen: number;
+}
+
 /** This room's tables, by name: its part of the metadata database. */
 export interface OciTables {
   repositories: RepositoriesTable;
@@ -75,4 +99,7 @@ export interface OciTables {
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  gc_blob_reviews: GcBlobReviewsTable;
+  gc_manifest_reviews: GcManifestReviewsTable;
+  gc_staging_seen: GcStagingSeenTable;
 }

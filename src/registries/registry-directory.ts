@@ -150,4 +150,11 @@ export class RegistryDirectory implements RegistryLookup, StoreRouter {
     }
     return { location, driver };
   }
+
+  /** Every location that should hold a repository's blobs: its registry's primary and additional ones. */
+  locationsFor(repository: string): string[] {
+    const row = this.rows.get(this.registryOf(repository).registry);
+    if (!row) return [DEFAULT_LOCATION];
+    return [row.primary_location, ...(JSON.parse(row.locations) as string[])];
+  }
 }

@@ -10,6 +10,7 @@ import { uploadOwners } from './0006_upload_owners.js';
 import { assets } from './0007_assets.js';
 import { jobs } from './0008_jobs.js';
 import { webhooks } from './0009_webhooks.js';
+import { gcReviews } from './0010_gc_reviews.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -22,6 +23,7 @@ const migrations: [string, MigrationDefinition][] = [
   ['0007_assets', assets],
   ['0008_jobs', jobs],
   ['0009_webhooks', webhooks],
+  ['0010_gc_reviews', gcReviews],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { queueBlobReviews } from '../gc/review-queue.js';
 import type { Executor } from '../../db/index.js';
 
 export async function ensureRepository(db: Executor, name: string, now: number): Promise<void> {
@@ -40,7 +41,26 @@ export async function repositoriesUnder(db: Executor, segment: string, limit: nu
 
 /** Remove a repository and everything recorded in it (tags, manifests, links, uploads). */
 export async function deleteRepositoryRows(db: Executor, name: string): Promise<void> {
-  for (const table of ['tags', 'manifest_references', 'manifests', 'repository_blobs', 'uploads'] as const) {
+  // Its blobs may now be unreferenced (a forced registry delete on a shared location): GC reviews them.
+  const linked = await db
+    .selectFrom('repository_blobs')
+    .select('digest')
+    .where('repository', '=', name)
+    .execute();
+  await queueBlobReviews(
+    db,
+    linked.map((r) => r.digest),
+    Date.now(),
+  );
+  const tables = [
+    'tags',
+    'manifest_references',
+    'manifests',
+    'repository_blobs',
+    'uploads',
+    'gc_manifest_reviews',
+  ] as const;
+  for (const table of tables) {
     await db.deleteFrom(table).where('repository', '=', name).execute();
   }
   await db.deleteFrom('repositories').where('name', '=', name).execute();

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,13 @@ export class FilesystemUploads implements UploadStore {
     try {
       await pipeline(data, out);
     } finally {
-      out.destroy();
+      // A body that broke off may leave a write in flight: the upload is settled (and the caller's
+      // lock released) only once the file is closed, or a resumed append could land under it.
+      if (!out.closed) {
+        const closed = once(out, 'close').catch(() => undefined);
+        out.destroy();
+        await closed;
+      }
     }
     return offset + out.bytesWritten;
   }

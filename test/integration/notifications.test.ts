@@ -82,6 +82,8 @@ describe('notifications: registry:2 endpoints and webhooks through the durable o
     arca = await startArca({
       config: {
         storage: { delete: { enabled: true } },
+        // Only this test's jobs in the queue: the periodic GC job would always be queued.
+        gc: { enabled: false },
         jobs: { pollinterval: '100ms', backoff: { base: '200ms', max: '1s' } },
         // The endpoint as registry:2's configuration documentation writes it.
         notifications: {

@@ -433,9 +433,10 @@ describe('arca import registry2', () => {
       clearInterval(sampler);
       assert.equal(child.exitCode, 0, stderr);
       assert.ok(peak > 0, 'sampled');
-      // About 135 MiB here whatever the blob size; holding this one would add 192 MiB.
+      // About 135 MiB here whatever the blob size (up to 161 MiB seen on a machine under heavy
+      // load); holding this one would add its 192 MiB. The bound sits between the two.
       assert.ok(
-        peak < 160 * 2 ** 20,
+        peak < 135 * 2 ** 20 + blob.size / 2,
         `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB while copying ${blob.size} bytes`,
       );
       const stored = join(dest.storage, 'blobs/sha256', blob.digest.slice(7, 9), blob.digest.slice(7));

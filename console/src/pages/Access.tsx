@@ -1,0 +1,3 @@
+export default function Access() {
+  return <p>Coming soon.</p>;
+}

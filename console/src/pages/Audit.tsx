@@ -1,0 +1,3 @@
+export default function Audit() {
+  return <p>Coming soon.</p>;
+}

@@ -1,0 +1,3 @@
+export default function Credentials() {
+  return <p>Coming soon.</p>;
+}

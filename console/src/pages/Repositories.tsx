@@ -1,0 +1,3 @@
+export default function Repositories() {
+  return <p>Coming soon.</p>;
+}

@@ -205,3 +205,22 @@ export function Section({
     </section>
   );
 }
+
+/** A page of a list the server returns whole (users, roles): only 50 rows are ever rendered. */
+export function useLocalPage<T>(items: T[] | undefined, size = 50) {
+  const [page, setPage] = useState(0);
+  const all = items ?? [];
+  const last = Math.max(0, Math.ceil(all.length / size) - 1);
+  const current = Math.min(page, last);
+  return {
+    rows: all.slice(current * size, current * size + size),
+    pager: (
+      <Pager
+        page={current}
+        hasNext={current < last}
+        onPrevious={() => setPage(Math.max(0, current - 1))}
+        onNext={() => setPage(current + 1)}
+      />
+    ),
+  };
+}

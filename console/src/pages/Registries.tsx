@@ -111,7 +111,7 @@ export default function Registries() {
                 <td>
                   <div>
                     <span className="badge">primary</span>
-                    {r.primary_location}
+                    {r.backend ? 'its own bucket' : r.primary_location}
                   </div>
                   {r.locations.map((l) => (
                     <div key={l}>

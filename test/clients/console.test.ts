@@ -4,7 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openDatabase } from '../../src/db/index.js';
 import { apiCall } from '../helpers/api-client.js';
+import { fillAssets } from '../helpers/asset-bulk.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { assertAccessible, launchChromium, screenshots } from '../helpers/browser.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
@@ -294,6 +296,13 @@ describe('web console', { timeout: 170_000 }, () => {
       ).status,
       201,
     );
+    assert.equal((await api('POST', '/api/v1/registries', { name: 'shared' })).status, 201);
+    const meta = await openDatabase(arca.databaseUrl);
+    try {
+      await fillAssets(meta, 10_000);
+    } finally {
+      await meta.close();
+    }
     consoleErrors.length = 0;
     const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
     try {
@@ -309,6 +318,25 @@ describe('web console', { timeout: 170_000 }, () => {
       await page.getByRole('heading', { level: 2, name: /Models in/ }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Upload model' }).count(), 0);
       await assertAccessible(page, 'models for a reader');
+
+      // 10,000 models: the console asks the server for one page of 50 at a time.
+      const timings: number[] = [];
+      const select = page.getByRole('combobox', { name: 'Registry' });
+      let started = performance.now();
+      await select.selectOption('shared');
+      const rows = page.locator('tr[data-asset]');
+      await page.locator('tr[data-asset="bulk-000000"]').waitFor();
+      timings.push(performance.now() - started);
+      assert.equal(await rows.count(), 50);
+      started = performance.now();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.locator('tr[data-asset="bulk-000050"]').waitFor();
+      timings.push(performance.now() - started);
+      assert.equal(await rows.count(), 50);
+      console.log(
+        `10,000 models: first page ${Math.round(timings[0]!)} ms, next page ${Math.round(timings[1]!)} ms`,
+      );
+      for (const ms of timings) assert.ok(ms < 3000, `a page of 10,000 models shows in ${Math.round(ms)} ms`);
 
       const forced = await page.evaluate(async () => {
         const refresh = sessionStorage.getItem('arca.console.refresh') ?? '';

@@ -186,7 +186,7 @@ function TagDetail({ repository, tag }: { repository: string; tag: string }) {
         </Table>
       )}
       {manifest.layers && (
-        <Table caption="Layers" head={['Media type', 'Digest', 'Size']}>
+        <Table caption="Layers" head={['Layer', 'Digest', 'Size']}>
           {manifest.layers.map((l, i) => (
             <tr key={`${l.digest}-${i}`}>
               <td className="mono">{l.annotations?.['org.opencontainers.image.title'] ?? l.mediaType}</td>

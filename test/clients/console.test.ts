@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -108,6 +109,17 @@ describe('web console', { timeout: 170_000 }, () => {
     assert.equal((await apiCall(arca.url, 'GET', '/')).status, 302);
     assert.equal((await apiCall(arca.url, 'GET', '/ui/assets/nothing.js')).status, 404);
     assert.equal((await apiCall(arca.url, 'GET', '/ui/assets/..%2F..%2Findex.html')).status, 404);
+    // What a first visit loads: the page's module script and what it preloads, under 300 KB gzip.
+    const initial = [...index.text.matchAll(/(?:src|href)="(\/ui\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    assert.ok(initial.length >= 1, index.text);
+    let gzipped = 0;
+    for (const path of initial) {
+      const script = await apiCall(arca.url, 'GET', path);
+      assert.equal(script.status, 200, path);
+      gzipped += gzipSync(script.bytes).length;
+    }
+    console.log(`initial JavaScript: ${initial.length} files, ${Math.round(gzipped / 1024)} KB gzip`);
+    assert.ok(gzipped < 300 * 1024, `initial JavaScript ${gzipped} bytes gzip`);
     assert.equal((await apiCall(arca.url, 'GET', '/v2/')).status, 401, '/v2 still asks for a token');
     assert.equal((await apiCall(arca.url, 'GET', '/api/v1/registries')).status, 401);
   });
@@ -136,7 +148,7 @@ describe('web console', { timeout: 170_000 }, () => {
       await page.getByRole('button', { name: 'Create registry' }).click();
       const form = page.getByRole('form', { name: 'Create registry' });
       await form.getByLabel('Name', { exact: true }).fill('consoles3');
-      await form.getByLabel('Description', { exact: true }).fill('Models uploaded from the browser');
+      await form.getByLabel('Description', { exact: true }).fill('Models uploaded by a browser');
       await form.getByLabel('Endpoint', { exact: true }).fill(rgw.endpoint);
       await form.getByLabel('Bucket', { exact: true }).fill(bucket);
       const https = form.getByLabel('Use HTTPS');
@@ -150,6 +162,11 @@ describe('web console', { timeout: 170_000 }, () => {
       const row = registryRow(page, 'consoles3');
       await row.getByText('Active', { exact: true }).waitFor();
       assert.match(await row.innerText(), new RegExp(bucket));
+      await row.getByRole('button', { name: 'Edit consoles3' }).click();
+      const edit = page.getByRole('form', { name: 'Edit registry consoles3' });
+      await edit.getByLabel('Description', { exact: true }).fill('Models from the browser');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await row.getByText('Models from the browser').waitFor();
       await row.getByRole('button', { name: 'Set consoles3 as default' }).click();
       await row.locator('td', { hasText: /^Yes$/ }).waitFor();
       const listed = await api('GET', '/api/v1/registries/consoles3');
@@ -307,7 +324,22 @@ describe('web console', { timeout: 170_000 }, () => {
     const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
     try {
       const page = await newPage(context);
-      await signIn(page, reader);
+      // By keyboard alone: the user name field has focus, Tab moves on, Enter submits.
+      await page.goto(`${arca.url}/ui/`);
+      await page.keyboard.type(reader.user);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(reader.pass);
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      const models = page
+        .getByRole('navigation', { name: 'Console sections' })
+        .getByRole('link', { name: 'Models' });
+      await models.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
+      await open(page, 'Registries');
       await registryRow(page, 'readable').waitFor();
       for (const name of ['Create registry', 'Edit readable', 'Delete', 'Set readable as default']) {
         assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name} for a Reader`);

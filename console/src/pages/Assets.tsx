@@ -47,7 +47,7 @@ export default function Assets({ kind }: { kind: 'models' | 'datasets' | 'enviro
     <Section
       title={`${kind[0]!.toUpperCase()}${kind.slice(1)} in ${current?.name ?? '…'}`}
       actions={
-        mayWrite && !uploading ? (
+        mayWrite && !uploading && current?.bucket ? (
           <button type="button" className="primary" onClick={() => setUploading(true)}>
             Upload {kind.slice(0, -1)}
           </button>
@@ -83,6 +83,12 @@ export default function Assets({ kind }: { kind: 'models' | 'datasets' | 'enviro
         </label>
         <button type="submit">Search</button>
       </form>
+      {mayWrite && current && !current.bucket && (
+        <p className="muted">
+          {current.name} keeps its content on the server, not in a bucket: browsers cannot upload to it. Use{' '}
+          <code>arca {kind.slice(0, -1)} push</code>, or a registry with an S3 bucket.
+        </p>
+      )}
       {uploading && current && (
         <Upload
           kind={kind}

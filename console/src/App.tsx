@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type ComponentType, type ReactElement } from 'react';
 import { canAnywhere, MeContext, type Me, type Permission } from './permissions';
 import { Link, navigate, usePath } from './router';
-import { api, onSessionChange, signedIn, signOut } from './session';
+import { api, detectOpenServer, onSessionChange, signedIn, signOut } from './session';
 import { SignIn } from './pages/SignIn';
 import { ErrorNote, Loading } from './ui';
 
@@ -71,7 +71,11 @@ export function App() {
   const [error, setError] = useState<unknown>();
   const path = usePath();
 
+  const [probed, setProbed] = useState(signedIn());
   useEffect(() => onSessionChange(() => setSession(signedIn())), []);
+  useEffect(() => {
+    if (!probed) void detectOpenServer().finally(() => setProbed(true));
+  }, [probed]);
   useEffect(() => {
     if (!session) {
       setMe(null);
@@ -89,6 +93,7 @@ export function App() {
     if (me && (path === '/' || path === '')) navigate('/registries');
   }, [me, path]);
 
+  if (!session && !probed) return <Loading when />;
   if (!session) return <SignIn />;
   if (!me) {
     return (
@@ -120,9 +125,11 @@ export function App() {
         </nav>
         <span className="who">
           <span>{me.name ?? 'anonymous'}</span>
-          <button type="button" onClick={() => void signOut()}>
-            Sign out
-          </button>
+          {me.auth !== 'none' && (
+            <button type="button" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          )}
         </span>
       </header>
       <main id="main" tabIndex={-1}>

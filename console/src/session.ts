@@ -25,8 +25,26 @@ let refresh: string | null = sessionStorage.getItem(storeKey);
 const tokens = new Map<string, Promise<Cached>>();
 const listeners = new Set<() => void>();
 
+/** A server with `auth: none` takes every request as it is: no sign-in, no tokens. */
+let open = false;
+
 export function signedIn(): boolean {
-  return refresh !== null;
+  return open || refresh !== null;
+}
+
+/**
+ * Ask the server whether it has authentication at all; true when it has none. A token service
+ * (its public keys answer) means accounts: sign in. Only without one is `/api/v1/me` asked unsigned.
+ */
+export async function detectOpenServer(): Promise<boolean> {
+  const keys = await fetch('/auth/jwks', { credentials: 'omit' }).catch(() => undefined);
+  if (keys?.ok) return false;
+  const res = await fetch('/api/v1/me', { credentials: 'omit' }).catch(() => undefined);
+  if (!res?.ok) return false;
+  const me = (await res.json().catch(() => ({}))) as { auth?: string };
+  open = me.auth === 'none';
+  if (open) changed();
+  return open;
 }
 
 export function onSessionChange(listener: () => void): () => void {
@@ -132,15 +150,15 @@ export interface RequestOptions {
 export async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
   const scope = options.scope ?? '';
   for (let attempt = 0; ; attempt++) {
-    const token = await accessToken(scope);
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...options.headers };
+    const headers: Record<string, string> = { ...options.headers };
+    if (!open) headers.Authorization = `Bearer ${await accessToken(scope)}`;
     let body: BodyInit | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
     const res = await fetch(path, { method, headers, body, credentials: 'omit' });
-    if (res.status === 401 && attempt === 0) {
+    if (res.status === 401 && attempt === 0 && !open) {
       tokens.delete(scope);
       continue;
     }

@@ -392,4 +392,18 @@ describe('web console', { timeout: 170_000 }, () => {
       await context.close().catch(() => undefined);
     }
   });
+  test('a server without authentication opens the console without a sign-in', async () => {
+    const open = await startArca();
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await newPage(context);
+      await page.goto(`${open.url}/ui/`);
+      await page.getByRole('heading', { level: 1, name: 'Registries' }).waitFor();
+      await page.getByRole('button', { name: 'Create registry' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    } finally {
+      await context.close().catch(() => undefined);
+      await open.stop();
+    }
+  });
 });

@@ -191,6 +191,7 @@ describe('web console', { timeout: 170_000 }, () => {
       await upload.getByLabel('Folder').setInputFiles(join(work.path, 'tiny'));
       await upload.getByRole('progressbar', { name: 'All files' }).waitFor();
       await assertAccessible(page, 'upload form');
+      await screenshots(page, 'models-upload');
       await upload.getByRole('button', { name: 'Upload and publish' }).click();
       await page.locator('tr[data-asset="tiny-lm"]').waitFor({ timeout: 60_000 });
       await assertAccessible(page, 'models');
@@ -224,6 +225,11 @@ describe('web console', { timeout: 170_000 }, () => {
       await download.saveAs(saved);
       assert.equal(hex(readFileSync(saved)), hex(folder['model.safetensors']!), 'the download is the upload');
 
+      await open(page, 'Datasets');
+      await page.getByRole('heading', { level: 2, name: 'Datasets in consoles3' }).waitFor();
+      await assertAccessible(page, 'datasets');
+      await screenshots(page, 'datasets');
+
       // Repositories and tags: what the model version is as an OCI artifact, and how to pull it.
       await open(page, 'Repositories');
       await page.getByRole('button', { name: 'Tags of consoles3/models/tiny-lm' }).click();
@@ -243,6 +249,15 @@ describe('web console', { timeout: 170_000 }, () => {
       // The catalog lists Arca's own registries; a check records a health result.
       await open(page, 'Catalog');
       await page.getByRole('table', { name: 'Catalog entries' }).waitFor();
+      await page
+        .getByRole('button', { name: /^Health of / })
+        .first()
+        .click();
+      await page.getByRole('button', { name: 'Check now' }).click();
+      await page
+        .getByRole('table', { name: /^Health checks of / })
+        .getByRole('cell', { name: 'up', exact: true })
+        .waitFor();
       await assertAccessible(page, 'catalog');
       await screenshots(page, 'catalog');
 

@@ -17,6 +17,14 @@ function relativePath(file: File): string {
   return parts.length > 1 ? parts.slice(1).join('/') : rel;
 }
 
+function parseSpec(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`spec: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 /** PUT the bytes to the presigned URL; XHR because fetch reports no upload progress. */
 function put(url: string, file: File, onProgress: (sent: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -62,6 +70,7 @@ export function Upload({ kind, registry, onDone }: { kind: string; registry: str
     setBusy(true);
     setError(undefined);
     try {
+      if (get('spec')) parseSpec(get('spec'));
       const files: { path: string; digest: string; size: number }[] = [];
       for (const [index, item] of items.entries()) {
         update(index, { state: 'hashing' });
@@ -87,6 +96,7 @@ export function Upload({ kind, registry, onDone }: { kind: string; registry: str
         version: get('version'),
         description: get('description'),
         ...(Object.keys(card).length > 0 ? { card } : {}),
+        ...(get('spec') ? { spec: parseSpec(get('spec')) } : {}),
         files,
       });
       setStatus(`Version ${get('version')} of ${name} published.`);
@@ -124,6 +134,14 @@ export function Upload({ kind, registry, onDone }: { kind: string; registry: str
       <label className="wide">
         Card
         <textarea name="card" rows={3} placeholder="What it is, how it was made, how to use it" />
+      </label>
+      <label className="wide">
+        Spec (JSON, the kind's Azure fields{kind === 'environments' ? ': image, build or conda_file' : ''})
+        <textarea
+          name="spec"
+          rows={kind === 'environments' || kind === 'components' ? 3 : 1}
+          className="mono"
+        />
       </label>
       <label>
         License

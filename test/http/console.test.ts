@@ -71,6 +71,10 @@ test('the console: its files under /ui/, any other /ui/ path its page, / sent th
       'the page is revalidated, so a new build is seen',
     );
     assert.equal(page.headers['x-frame-options'], 'DENY');
+    assert.match(
+      String(page.headers['content-security-policy']),
+      /script-src 'self';.*frame-ancestors 'none'/,
+    );
   }
 
   const script = await get('/ui/assets/index-abc123.js');

@@ -20,6 +20,22 @@ export function defaultConsoleRoot(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
 
+/**
+ * The page runs only its own scripts and styles; it may call any origin (presigned uploads and
+ * downloads go to the registry's bucket), and nothing may frame it.
+ */
+const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' https: http:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** A file of the build: relative, plain segments, no dot files, no `..`. */
 const assetPath = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -53,6 +69,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       .header('X-Content-Type-Options', 'nosniff')
       .header('X-Frame-Options', 'DENY')
       .header('Referrer-Policy', 'same-origin')
+      .header('Content-Security-Policy', contentSecurityPolicy)
       .sendFile('index.html', root, { cacheControl: false });
 
   app.get<{ Params: { '*': string } }>(

@@ -10,7 +10,6 @@ export default defineConfig({
   root: here,
   base: '/ui/',
   plugins: [react()],
-  logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

@@ -186,7 +186,9 @@ describe('web console', { timeout: 170_000 }, () => {
       await upload.getByLabel('Name', { exact: true }).fill('tiny-lm');
       await upload.getByLabel('Version').fill('1');
       await upload.getByLabel('Description', { exact: true }).fill('A tiny language model');
-      await upload.getByLabel('Card', { exact: true }).fill('Tiny LM, trained on three letters.');
+      await upload
+        .getByLabel('Card', { exact: true })
+        .fill('Tiny LM, trained on three letters. <img src=x onerror="window.pwned=1">');
       await upload.getByLabel('License').fill('apache-2.0');
       await upload.getByLabel('Folder').setInputFiles(join(work.path, 'tiny'));
       await upload.getByRole('progressbar', { name: 'All files' }).waitFor();
@@ -211,6 +213,10 @@ describe('web console', { timeout: 170_000 }, () => {
       await page.getByText('Tiny LM, trained on three letters.').waitFor();
       const card = await page.getByTestId('card').innerText();
       assert.match(card, /apache-2\.0/);
+      // A card is text: markup in it is shown, never run.
+      assert.match(card, /<img src=x onerror=/);
+      assert.equal(await page.getByTestId('card').locator('img').count(), 0);
+      assert.equal(await page.evaluate(() => 'pwned' in window), false);
       for (const path of Object.keys(folder))
         await page.getByRole('cell', { name: path, exact: true }).waitFor();
       await page.getByRole('cell', { name: '293 KiB' }).waitFor();
@@ -257,6 +263,7 @@ describe('web console', { timeout: 170_000 }, () => {
       await page
         .getByRole('table', { name: /^Health checks of / })
         .getByRole('cell', { name: 'up', exact: true })
+        .first()
         .waitFor();
       await assertAccessible(page, 'catalog');
       await screenshots(page, 'catalog');
@@ -341,6 +348,8 @@ describe('web console', { timeout: 170_000 }, () => {
       const page = await newPage(context);
       // By keyboard alone: the user name field has focus, Tab moves on, Enter submits.
       await page.goto(`${arca.url}/ui/`);
+      await page.getByLabel('Username').waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'username');
       await page.keyboard.type(reader.user);
       await page.keyboard.press('Tab');
       await page.keyboard.type(reader.pass);

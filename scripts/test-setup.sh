@@ -2,7 +2,7 @@
 # npm's `pretest`: make this Debian machine able to run the tests, or stop at once saying how.
 #
 # The integration tests drive real clients (skopeo, umoci, podman, docker-registry as a peer,
-# htpasswd), a Ceph RADOS Gateway for the S3 tests, and PostgreSQL for the postgres variants.
+# htpasswd, Chromium for the web console), a Ceph RADOS Gateway for the S3 tests, and PostgreSQL for the postgres variants.
 # Idempotent and quick when all is present: one dpkg query and one PostgreSQL connection.
 # As root it installs what is missing and starts PostgreSQL; otherwise it prints the one command
 # that would. ARCA_TEST_DIALECTS=sqlite skips everything about PostgreSQL (as the tests do).
@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 say() { echo "test-setup: $*" >&2; }
 
-packages=(docker-registry skopeo umoci podman apache2-utils postgresql-client ceph-mon ceph-osd radosgw ceph-common)
+packages=(docker-registry skopeo umoci podman apache2-utils postgresql-client ceph-mon ceph-osd radosgw ceph-common chromium)
 wants_postgres=true
 case ",${ARCA_TEST_DIALECTS:-sqlite,postgres}," in *,postgres,*) ;; *) wants_postgres=false ;; esac
 $wants_postgres && packages+=(postgresql)

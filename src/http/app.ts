@@ -19,6 +19,7 @@ import { accessGuard, auditTrail } from './access-guard.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { consoleRoutes, type ConsoleRoutesOptions } from './routes/console.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +63,8 @@ export interface AppOptions {
   jobs?: ApiRoutesOptions['jobs'];
   /** Webhooks per registry (/api/v1/registries/<r>/webhooks). */
   webhooks?: ApiRoutesOptions['webhooks'];
+  /** The web console at /ui/ (where its build is); served unless false. */
+  console?: ConsoleRoutesOptions | false;
 }
 
 /** Build the HTTP application. It never listens: the server does. */
@@ -174,5 +177,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   // The AIOS catalog paths; the access guard checks each route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });
+  if (options.console !== false) app.register(consoleRoutes, options.console ?? {});
   return app;
 }

@@ -5,15 +5,19 @@ import { httpServer, type HttpServer } from './http-server.js';
 export interface ForwardedRequest {
   method: string;
   path: string;
+  /** The target's status, once it answered (502 when it could not be reached). */
+  status?: number;
 }
 
 export interface CountingForwarder extends HttpServer {
   /** Every request seen, in order. */
   readonly seen: ForwardedRequest[];
-  /** How many requests matched `method` and `path` (a string is a suffix of the path). */
-  count(method: string, path: string | RegExp): number;
+  /** How many requests matched `method` and `path` (a string is a suffix of the path), and `status` if given. */
+  count(method: string, path: string | RegExp, status?: number): number;
   /** While down, every connection is closed at once (an upstream that stopped). */
   down: boolean;
+  /** Break every connection open now, mid-answer (an upstream that fails during a transfer). */
+  cut(): void;
 }
 
 /**
@@ -30,7 +34,11 @@ export async function countingForwarder(target: string): Promise<CountingForward
       req.socket.destroy();
       return;
     }
-    seen.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?', 1)[0]! });
+    const record: ForwardedRequest = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?', 1)[0]!,
+    };
+    seen.push(record);
     const upstream = httpRequest(
       {
         host: to.hostname,
@@ -41,6 +49,7 @@ export async function countingForwarder(target: string): Promise<CountingForward
         timeout: 60_000,
       },
       (answer) => {
+        record.status = answer.statusCode;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.on('error', () => res.destroy());
@@ -48,6 +57,7 @@ export async function countingForwarder(target: string): Promise<CountingForward
     );
     upstream.on('timeout', () => upstream.destroy());
     upstream.on('error', () => {
+      record.status ??= 502;
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();
     });
@@ -56,12 +66,16 @@ export async function countingForwarder(target: string): Promise<CountingForward
   });
   const forwarder = Object.assign(server, {
     seen,
-    count(method: string, path: string | RegExp) {
+    count(method: string, path: string | RegExp, status?: number) {
       return seen.filter(
-        (r) => r.method === method && (typeof path === 'string' ? r.path.endsWith(path) : path.test(r.path)),
+        (r) =>
+          r.method === method &&
+          (status === undefined || r.status === status) &&
+          (typeof path === 'string' ? r.path.endsWith(path) : path.test(r.path)),
       ).length;
     },
     down: false,
+    cut: () => server.server.closeAllConnections(),
   });
   // An accessor (Object.assign would copy a getter's value once).
   Object.defineProperty(forwarder, 'down', {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/index.js';
-import { isDigest, type Distribution } from '../oci/index.js';
+import { assertDigest, isDigest, isTag, type Distribution } from '../oci/index.js';
 import type { StoreRouter } from '../oci/index.js';
 import { BlobFill } from './blob-fill.js';
 import type { ProxyCache, ProxyCaches } from './proxy-caches.js';
@@ -45,6 +45,9 @@ export class PullThrough {
   async manifest(repository: string, reference: string): Promise<void> {
     const cache = this.caches.cacheOf(repository);
     if (!cache) return;
+    // Only a well-formed reference is ever put into an upstream URL.
+    if (isDigest(reference)) assertDigest(reference);
+    else if (!isTag(reference)) throw new AppError('MANIFEST_UNKNOWN', undefined, { reference });
     const local = await this.distribution.manifests.get(repository, reference).catch(() => undefined);
     if (isDigest(reference)) {
       if (local) return this.metrics.hit(cache.registry);
@@ -90,6 +93,7 @@ export class PullThrough {
   ): Promise<ProxiedBlob | undefined> {
     const cache = this.caches.cacheOf(repository);
     if (!cache) return undefined;
+    assertDigest(digest);
     if (await this.held(repository, digest)) {
       this.metrics.hit(cache.registry);
       return undefined;

@@ -84,8 +84,8 @@ describe(
     before(async () => {
       upstream = await startRegistry2({ htpasswd: upstreamUser });
       blobs.big = await pushBlob(upstream.url, 'lib/big', seededBytes('proxy-big', bigSize), upstreamUser);
-      blobs.left = await pushBlob(upstream.url, 'lib/big', seededBytes('proxy-left', 48 * MiB), upstreamUser);
-      blobs.cut = await pushBlob(upstream.url, 'lib/big', seededBytes('proxy-cut', 48 * MiB), upstreamUser);
+      blobs.left = await pushBlob(upstream.url, 'lib/big', seededBytes('proxy-left', 24 * MiB), upstreamUser);
+      blobs.cut = await pushBlob(upstream.url, 'lib/big', seededBytes('proxy-cut', 24 * MiB), upstreamUser);
       fwd = await countingForwarder(upstream.url);
       arca = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: adminPassword } });
       const api = apiClient(arca.url, admin);

@@ -26,6 +26,6 @@ export async function sendProxiedBlob(
   if (!blob.stream) return reply.send();
   const stream = blob.stream;
   // A client that leaves drops its own stream only; the fill goes on for the others.
-  request.raw.once('close', () => stream.destroy());
+  reply.raw.once('close', () => stream.destroy());
   return reply.send(stream);
 }

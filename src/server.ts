@@ -20,6 +20,7 @@ import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './c
 import { Outbound } from './net/index.js';
 import { openBackgroundWork } from './background-work.js';
 import { registerGc } from './gc-schedule.js';
+import { openProxy } from './proxy/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -138,6 +139,7 @@ export async function assembleServer(
     locator: registryLocator(registries),
     log,
   });
+  const proxy = openProxy({ config, registries, credentials, outbound, distribution, log });
   const gcMetrics = new GcMetrics();
   const gc = registerGc({
     config,
@@ -151,6 +153,7 @@ export async function assembleServer(
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     assets: assets.assets,
     forget: (registry) => background.webhooks.removeRegistry(registry),
+    proxyStats: (registry) => ({ ...proxy.metrics.stats(registry) }),
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,
@@ -207,7 +210,8 @@ export async function assembleServer(
       },
     },
     uploadsInProgress: () => distribution.uploadsInProgress(),
-    metrics: [...core.storageMetrics.metrics, ...gcMetrics.metrics],
+    metrics: [...core.storageMetrics.metrics, ...gcMetrics.metrics, ...proxy.metrics.metrics],
+    proxy: proxy.pullThrough,
     https: tls ? { cert: readFileSync(tls.certificate), key: readFileSync(tls.key) } : undefined,
     clientLimits: {
       headerTimeoutMs: config.http.timeouts.header,

@@ -37,6 +37,15 @@ export function registryCommand(): Command {
     .option('--tag <key=value...>')
     .option('--anonymous-pull', 'anyone may pull without signing in')
     .option('--default', 'make it the default of its namespace')
+    .option(
+      '--proxy <url>',
+      'a pull-through cache of this registry (https://host, or http:// for plain HTTP)',
+    )
+    .option('--credential <name>', 'with --proxy: the REGISTRY credential presented to the upstream')
+    .option(
+      '--ttl <duration>',
+      'with --proxy: how long a tag is served before the upstream is asked again (e.g. 5m)',
+    )
     .action(
       async (
         name: string | undefined,
@@ -49,6 +58,9 @@ export function registryCommand(): Command {
           tag?: string[];
           anonymousPull?: boolean;
           default?: boolean;
+          proxy?: string;
+          credential?: string;
+          ttl?: string;
         },
       ) => {
         const body: Row = opts.file ? { ...(readDocument(opts.file) as Row) } : {};
@@ -62,6 +74,15 @@ export function registryCommand(): Command {
         if (opts.tag !== undefined) body.tags = tags(opts.tag);
         if (opts.anonymousPull) body.anonymous_pull = true;
         if (opts.default) body.default = true;
+        if ((opts.credential !== undefined || opts.ttl !== undefined) && opts.proxy === undefined)
+          throw new Error('--credential and --ttl go with --proxy');
+        if (opts.proxy !== undefined) {
+          body.proxy = {
+            url: opts.proxy,
+            ...(opts.credential !== undefined ? { credential: opts.credential } : {}),
+            ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+          };
+        }
         const created = (await apiCall(opts, 'POST', '/api/v1/registries', body)) as Row;
         if (opts.output === 'json') return print(created);
         process.stdout.write(`registry ${String(created.name)} created: ${String(created.state)}`);
@@ -76,7 +97,7 @@ export function registryCommand(): Command {
       await listResources(
         opts,
         `/api/v1/registries${query}`,
-        ['STATE', 'NAME', 'ENDPOINT', 'BUCKET', 'DEFAULT', 'NAMESPACE', 'LOCATION'],
+        ['STATE', 'NAME', 'ENDPOINT', 'BUCKET', 'DEFAULT', 'NAMESPACE', 'LOCATION', 'PROXY'],
         (r) => [
           r.state,
           r.name,
@@ -85,6 +106,7 @@ export function registryCommand(): Command {
           r.default ? 'yes' : '',
           r.namespace,
           r.primary_location,
+          (r.proxy as Row | null)?.url ?? '',
         ],
       );
     });
@@ -105,6 +127,9 @@ export function registryCommand(): Command {
     .option('--tag <key=value...>', 'the tags (replaces them)')
     .option('--anonymous-pull <yes|no>')
     .option('--credential <name>', "a new DATA credential for the registry's own S3 backend")
+    .option('--proxy <url>', "a proxy registry's new upstream")
+    .option('--proxy-credential <name>', "a proxy registry's REGISTRY credential ('' for none)")
+    .option('--ttl <duration>', "a proxy registry's tag TTL (e.g. 5m)")
     .action(
       async (
         name: string,
@@ -114,9 +139,17 @@ export function registryCommand(): Command {
           tag?: string[];
           anonymousPull?: string;
           credential?: string;
+          proxy?: string;
+          proxyCredential?: string;
+          ttl?: string;
         },
       ) => {
         const body: Row = {};
+        const proxy: Row = {};
+        if (opts.proxy !== undefined) proxy.url = opts.proxy;
+        if (opts.proxyCredential !== undefined) proxy.credential = opts.proxyCredential || null;
+        if (opts.ttl !== undefined) proxy.ttl = opts.ttl;
+        if (Object.keys(proxy).length > 0) body.proxy = proxy;
         if (opts.description !== undefined) body.description = opts.description;
         if (opts.location !== undefined) body.locations = opts.location;
         if (opts.tag !== undefined) body.tags = tags(opts.tag);

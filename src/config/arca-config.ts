@@ -107,6 +107,8 @@ export interface ArcaConfig {
     events: { includereferences: boolean };
     endpoints: NotificationEndpoint[];
   };
+  /** registry:2's `proxy`: the default registry caches `remoteurl`; `ttl` in ms. */
+  proxy?: { remoteurl: string; username?: string; password?: string; ttl: number };
 }
 
 /** One of registry:2's notification endpoints. */
@@ -157,6 +159,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     jobs: file.jobs,
     gc: file.gc,
     notifications: file.notifications,
+    proxy: file.proxy,
   };
 }
 

@@ -5,7 +5,6 @@ import { labelPath, type Origins } from './issues.js';
 export const ignoredSections = [
   'redis',
   'health',
-  'proxy',
   'validation',
   'compatibility',
   'middleware',

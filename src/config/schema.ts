@@ -237,6 +237,22 @@ const outboundSchema = z
   })
   .prefault({});
 
+/** registry:2's `proxy`: the default registry as a pull-through cache of `remoteurl`. */
+const proxySchema = z
+  .strictObject({
+    remoteurl: z
+      .url({ protocol: /^https?$/ })
+      .describe('the upstream registry, e.g. https://registry-1.docker.io'),
+    username: str.optional(),
+    password: str.optional(),
+    ttl: positiveDuration
+      .prefault('5m')
+      .describe("how long a tag's upstream answer is served before a HEAD asks again"),
+  })
+  .refine((p) => (p.username === undefined) === (p.password === undefined), {
+    message: 'give both username and password, or neither',
+  });
+
 /** The durable job table's workers (background work: notifications, replication, GC). */
 const jobsSchema = z
   .strictObject({
@@ -459,6 +475,7 @@ export const fileSchema = z.strictObject({
   jobs: jobsSchema,
   gc: gcSchema,
   notifications: notificationsSchema,
+  proxy: proxySchema.optional(),
   ...ignored,
 });
 

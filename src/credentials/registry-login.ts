@@ -1,6 +1,7 @@
 import {
   mayPresent,
   OutboundError,
+  parseChallenge,
   registryBase,
   type Outbound,
   type OutboundResponse,
@@ -24,14 +25,6 @@ export interface RegistryLogin {
   auth: string;
   /** `realm=`: a token service on another origin the owner of the credential trusts with it. */
   realm?: string;
-}
-
-function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const scheme = header.split(' ', 1)[0]!.toLowerCase();
-  const params: Record<string, string> = {};
-  for (const m of header.slice(scheme.length).matchAll(/([a-zA-Z_]+)="([^"]*)"/g))
-    params[m[1]!.toLowerCase()] = m[2]!;
-  return { scheme, params };
 }
 
 const maxRedirects = 3;

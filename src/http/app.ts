@@ -13,7 +13,7 @@ import { registerJobGauges } from '../jobs/index.js';
 import { runInRequestContext } from '../notifications/index.js';
 import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
 import { parseJsonBodies } from './json-body.js';
-import { v2Routes } from './routes/v2.js';
+import { v2Routes, type V2Options } from './routes/v2.js';
 import { opsRoutes } from './routes/ops.js';
 import { accessGuard, auditTrail } from './access-guard.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/api.js';
@@ -61,6 +61,8 @@ export interface AppOptions {
   assets?: ApiRoutesOptions['assets'];
   /** The job table (/api/v1/jobs) and its gauges on /metrics. */
   jobs?: ApiRoutesOptions['jobs'];
+  /** Pull-through caches (proxy registries) on the /v2 read path. */
+  proxy?: V2Options['proxy'];
   /** Webhooks per registry (/api/v1/registries/<r>/webhooks). */
   webhooks?: ApiRoutesOptions['webhooks'];
   /** The web console at /ui/ (where its build is); served unless false. */
@@ -174,6 +176,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     readOnly: options.readOnly,
     manifestLimit: options.manifestLimit,
     redirect: options.redirect ?? false,
+    proxy: options.proxy,
   });
   // The AIOS catalog paths; the access guard checks each route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });

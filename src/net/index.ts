@@ -6,6 +6,7 @@ export {
   type OutboundRequest,
   type OutboundResponse,
   type OutboundSettings,
+  type OutboundStream,
 } from './outbound.js';
 export { OutboundError, classifyOutboundError, type OutboundFailure } from './outbound-error.js';
 export {
@@ -15,3 +16,4 @@ export {
   type DestinationRules,
 } from './policy.js';
 export { registryBase, sameOrigin, mayPresent } from './registry-origin.js';
+export { parseChallenge, type Challenge } from './challenge.js';

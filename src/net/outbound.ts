@@ -51,6 +51,16 @@ export interface OutboundResponse {
   tlsValidTo: string | null;
 }
 
+/** An answer whose body is read by the caller, as a stream (a blob of any size). */
+export interface OutboundStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body; it fails when no byte comes for the configured timeout. */
+  body: IncomingMessage;
+  /** Release the connection (whether or not the body was read). */
+  close(): void;
+}
+
 /** Where a failed request's detail goes (the server log). */
 export interface OutboundLog {
   info(obj: object, msg: string): void;
@@ -201,6 +211,69 @@ export class Outbound {
         res.on('aborted', () => fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
       });
       req.end(init.body);
+    });
+  }
+
+  /**
+   * Send one GET or HEAD and hand over the answer's body as a stream: the same policy and fresh
+   * connection as `request`; connecting is bounded by `connecttimeout`, the headers by `timeout`
+   * (or `timeoutMs`), and the body by `timeout` without a byte (not in total: a blob takes as long
+   * as it takes). Redirects are not followed.
+   */
+  stream(target: URL, init: Omit<OutboundRequest, 'body' | 'maxBodyBytes'> = {}): Promise<OutboundStream> {
+    const url = target;
+    const refusal = this.refusal(url);
+    if (refusal) return Promise.reject(this.failed(url, new OutboundError('denied', refusal), false));
+    const total = Math.min(init.timeoutMs ?? this.settings.timeout, this.settings.timeout);
+    const idle = this.settings.timeout;
+    const https = url.protocol === 'https:';
+    return new Promise<OutboundStream>((resolve, reject) => {
+      let connected = false;
+      let answered = false;
+      const req = (https ? httpsRequest : httpRequest)(url, {
+        method: init.method ?? 'GET',
+        headers: { ...init.headers, Connection: 'close' },
+        agent: false,
+        lookup: this.lookup,
+        ...(https && init.ca ? { ca: init.ca } : {}),
+      });
+      const close = () => {
+        clearTimeout(headersTimer);
+        clearTimeout(connectTimer);
+        init.signal?.removeEventListener('abort', onAbort);
+        req.destroy();
+      };
+      const fail = (err: unknown) => {
+        close();
+        if (!answered) reject(this.failed(url, classifyOutboundError(err, connected), connected));
+      };
+      const onAbort = () => fail(new OutboundError('cancelled', 'cancelled'));
+      const headersTimer = setTimeout(
+        () => fail(new OutboundError('timeout', `no answer within ${total} ms`)),
+        total,
+      );
+      const connectTimer = setTimeout(
+        () => {
+          if (!connected)
+            fail(new OutboundError('timeout', `could not connect within ${this.settings.connecttimeout} ms`));
+        },
+        Math.min(this.settings.connecttimeout, total),
+      );
+      if (init.signal?.aborted) return fail(new OutboundError('cancelled', 'cancelled'));
+      init.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('socket', (s) => {
+        s.once('connect', () => (connected = true));
+        s.setTimeout(idle, () => req.destroy(new OutboundError('timeout', `no data for ${idle} ms`)));
+      });
+      req.on('error', fail);
+      req.on('response', (res: IncomingMessage) => {
+        answered = true;
+        clearTimeout(headersTimer);
+        clearTimeout(connectTimer);
+        res.on('error', () => req.destroy());
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, close });
+      });
+      req.end();
     });
   }
 

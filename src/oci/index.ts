@@ -4,7 +4,15 @@ import type { UploadService } from './uploads.js';
 import type { PresignedUploads } from './presigned-uploads.js';
 
 export { assertRepositoryName, isRepositoryName, isTag } from './names.js';
-export { assertDigest, parseDigest, blobPath, newHash, type DigestAlgorithm } from './digest.js';
+export {
+  assertDigest,
+  parseDigest,
+  blobPath,
+  newHash,
+  digestOf,
+  isDigest,
+  type DigestAlgorithm,
+} from './digest.js';
 export { rangeHeader, type ChunkRange } from './uploads.js';
 export { defaultUploadLimits, type UploadLimits } from './upload-limits.js';
 export { mediaTypes, manifestMediaTypes } from './media-types.js';

@@ -75,6 +75,12 @@ export interface ManifestObserver {
 export interface PutOptions {
   /** More rows written in the put's own transaction (after the manifest and its tag): all or nothing. */
   within?: (tx: Executor, put: ManifestPut) => Promise<void>;
+  /**
+   * A pull-through cache's copy of an upstream manifest: the blobs and child manifests it names
+   * come later (when a client pulls them), so their presence is not required; the references are
+   * recorded all the same (GC keeps what the manifest names once it is there).
+   */
+  partial?: boolean;
 }
 
 /** Room for a descriptor's fields beside what its manifest's bytes already bound. */
@@ -152,7 +158,7 @@ export class ManifestService {
     }
     if (!byDigest) assertTag(reference);
     const manifest = parseManifest(body, contentType);
-    await this.checkReferences(repository, manifest);
+    if (!options.partial) await this.checkReferences(repository, manifest);
     const put: ManifestPut = {
       repository,
       tag: byDigest ? null : reference,
@@ -186,7 +192,7 @@ export class ManifestService {
           now,
         );
       await write();
-      await guardPut(tx, repository, digest, manifest, write);
+      await guardPut(tx, repository, digest, manifest, write, options.partial);
       if (!byDigest) await setTag(tx, repository, reference, digest, now);
       await options.within?.(tx, put);
       for (const o of this.observers) await o.inPut?.(tx, put);

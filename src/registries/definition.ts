@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.js';
+import { parseDuration } from '../config/index.js';
+import { registryBase } from '../net/index.js';
 
 /** An S3 bucket a registry brings itself: HTTPS only, keys from a DATA credential by name. */
 const s3Backend = z.strictObject({
@@ -22,6 +24,27 @@ const backendSchema = z
   });
 
 export type RegistryBackend = z.infer<typeof backendSchema>;
+
+/** A Go duration (`5m`, `1h`) or seconds, in milliseconds; at least 1 s. */
+const ttlSchema = z.union([z.string(), z.number().int().min(1)]).transform((value, ctx) => {
+  try {
+    const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+    if (ms >= 1000) return ms;
+    ctx.addIssue({ code: 'custom', message: 'at least 1s' });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+  return z.NEVER;
+});
+
+/** A pull-through cache of another registry: its address, the REGISTRY credential, the tag TTL. */
+const proxySchema = z.strictObject({
+  url: z.string().min(1).max(500).describe('https://host[:port] (http:// for a plain-HTTP registry)'),
+  credential: z.string().min(1).max(64).nullable().optional().describe('a REGISTRY credential'),
+  ttl: ttlSchema.optional().describe('how long a tag is served before the upstream is asked again'),
+});
+
+export type ProxyDefinition = z.infer<typeof proxySchema>;
 
 /** Azure's `replication_locations` entries: a name, or `{location: name, …}`. */
 const locationRef = z.union([z.string(), z.looseObject({ location: z.string() })]);
@@ -55,6 +78,7 @@ const createSchema = z.strictObject({
   backend: backendSchema.optional(),
   anonymous_pull: z.boolean().default(false),
   default: z.boolean().default(false),
+  proxy: proxySchema.optional(),
   ...Object.fromEntries(azureIgnored.map((k) => [k, z.unknown().optional()])),
 });
 
@@ -69,6 +93,8 @@ export interface RegistryDefinition {
   backend?: RegistryBackend;
   anonymousPull: boolean;
   makeDefault: boolean;
+  /** A pull-through cache: its upstream (normalised to `scheme://host[:port][/prefix]`). */
+  proxy?: { url: string; credential: string | null; ttl: number | null };
 }
 
 const updateSchema = z.strictObject({
@@ -77,6 +103,7 @@ const updateSchema = z.strictObject({
   locations: z.array(z.string()).optional(),
   anonymous_pull: z.boolean().optional(),
   backend: z.strictObject({ s3: z.strictObject({ credential: z.string().min(1).max(64) }) }).optional(),
+  proxy: proxySchema.partial().optional(),
 });
 
 export type RegistryUpdate = z.infer<typeof updateSchema>;
@@ -118,6 +145,12 @@ export function parseRegistryDefinition(input: unknown): RegistryDefinition {
       'registry: backend.s3.endpoint: only HTTPS endpoints are supported',
     );
   }
+  if (r.proxy && r.default) {
+    throw new AppError(
+      'REGISTRY_INVALID',
+      'registry: a proxy registry cannot be the default of its namespace',
+    );
+  }
   return {
     name: r.name,
     description: r.description,
@@ -128,7 +161,26 @@ export function parseRegistryDefinition(input: unknown): RegistryDefinition {
     backend: r.backend,
     anonymousPull: r.anonymous_pull,
     makeDefault: r.default,
+    proxy: r.proxy && {
+      url: proxyUrl(r.proxy.url),
+      credential: r.proxy.credential ?? null,
+      ttl: r.proxy.ttl ?? null,
+    },
   };
+}
+
+/** An upstream's address as stored: scheme, host, port and path prefix, without a trailing `/`. */
+export function proxyUrl(text: string): string {
+  let base: URL;
+  try {
+    base = registryBase(text);
+  } catch (err) {
+    throw new AppError('REGISTRY_INVALID', `proxy.url: ${(err as Error).message}`);
+  }
+  if (base.username || base.password || base.search || base.hash) {
+    throw new AppError('REGISTRY_INVALID', 'proxy.url: no user, password, query or fragment in the address');
+  }
+  return base.href.replace(/\/$/, '');
 }
 
 export function parseRegistryUpdate(input: unknown): RegistryUpdate {

@@ -4,6 +4,8 @@ import { AppError } from '../errors/index.js';
 import type { CredentialService, CredentialUser } from '../credentials/index.js';
 import type { Distribution } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
+import { checkDataCredential, checkProxyCredential } from './credential-checks.js';
+import { proxyUpdate } from './proxy-settings.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, ownLocation, type RegistryDirectory } from './registry-directory.js';
 import { registryView, type LocationInfo, type RegistryView } from './registry-view.js';
@@ -29,6 +31,8 @@ export interface RegistryServiceOptions {
   assets?: { countIn(registry: string): Promise<number>; removeRegistry(registry: string): Promise<void> };
   /** What other rooms keep about a registry (its webhooks), removed with it. */
   forget?: (registry: string) => Promise<void>;
+  /** A pull-through cache's counters since this process started (hits, misses, bytes, errors). */
+  proxyStats?: (registry: string) => Record<string, number> | undefined;
 }
 
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
@@ -41,7 +45,7 @@ export class RegistryService {
   ) {}
 
   view(row: RegistryRow): RegistryView {
-    return registryView(row, this.options.locations, this.options.defaultLocation);
+    return registryView(row, this.options.locations, this.options.defaultLocation, this.options.proxyStats);
   }
 
   private knownLocation(name: string, what: string): void {
@@ -51,22 +55,6 @@ export class RegistryService {
       'REGISTRY_INVALID',
       `${what}: no location named '${name}' in the server's configuration (known: ${known})`,
     );
-  }
-
-  private async checkCredential(namespace: string, name: string): Promise<void> {
-    const credential = await this.options.credentials.open(namespace, name);
-    if (!credential) {
-      throw new AppError(
-        'REGISTRY_INVALID',
-        `backend.s3.credential: no credential '${name}' in namespace ${namespace}`,
-      );
-    }
-    if (credential.type !== 'DATA') {
-      throw new AppError(
-        'REGISTRY_INVALID',
-        `backend.s3.credential: '${name}' is a ${credential.type} credential; a DATA one is needed`,
-      );
-    }
   }
 
   /** Allowed by the operator, and overlapping no other registry's backend (one's delete would remove the other's bytes). */
@@ -87,8 +75,16 @@ export class RegistryService {
     const primary = def.backend ? ownLocation(key) : (def.primaryLocation ?? DEFAULT_LOCATION);
     if (!def.backend) this.knownLocation(primary, 'primary_location');
     for (const l of def.additionalLocations) this.knownLocation(l, 'locations');
-    if (def.backend?.s3) await this.checkCredential(def.namespace, def.backend.s3.credential);
+    if (def.backend?.s3)
+      await checkDataCredential(this.options.credentials, def.namespace, def.backend.s3.credential);
     if (def.backend?.filesystem) await this.checkFilesystemRoot(def.backend.filesystem.rootdirectory);
+    if (def.proxy?.credential)
+      await checkProxyCredential(
+        this.options.credentials,
+        def.namespace,
+        def.proxy.credential,
+        def.proxy.url,
+      );
     const existing = await store.getRegistry(this.db, key);
     if (existing) {
       throw new AppError(
@@ -115,6 +111,9 @@ export class RegistryService {
         locations: JSON.stringify(def.additionalLocations),
         backend: def.backend ? JSON.stringify(def.backend) : null,
         anonymous_pull: def.anonymousPull ? 1 : 0,
+        proxy_url: def.proxy?.url ?? null,
+        proxy_credential: def.proxy?.credential ?? null,
+        proxy_ttl: def.proxy?.ttl ?? null,
         is_default: 0,
         state: 'Pending',
         state_reason: null,
@@ -176,9 +175,10 @@ export class RegistryService {
       const backend = row.backend === null ? undefined : (JSON.parse(row.backend) as RegistryBackend);
       if (!backend?.s3)
         throw new AppError('REGISTRY_INVALID', 'backend: only an S3 backend has a credential to change');
-      await this.checkCredential(row.namespace, update.backend.s3.credential);
+      await checkDataCredential(this.options.credentials, row.namespace, update.backend.s3.credential);
       set.backend = JSON.stringify({ s3: { ...backend.s3, credential: update.backend.s3.credential } });
     }
+    if (update.proxy) Object.assign(set, await proxyUpdate(this.options.credentials, row, update.proxy));
     await store.updateRegistry(this.db, row.name_key, set);
     return this.afterChange(row.name_key);
   }
@@ -239,7 +239,8 @@ export class RegistryService {
     const rows = await store.listRegistries(this.db, namespace);
     return rows.filter((row) => {
       const s3 = row.backend === null ? undefined : (JSON.parse(row.backend) as RegistryBackend).s3;
-      return s3?.credential.toLowerCase() === name.toLowerCase();
+      const proxy = row.proxy_credential?.toLowerCase() === name.toLowerCase();
+      return proxy || s3?.credential.toLowerCase() === name.toLowerCase();
     });
   }
 

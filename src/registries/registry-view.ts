@@ -17,6 +17,13 @@ export interface RegistryView {
   bucket: string | null;
   anonymous_pull: boolean;
   default: boolean;
+  /** A pull-through cache: its upstream, credential, tag TTL (seconds, null: the default) and counters. */
+  proxy: {
+    url: string;
+    credential: string | null;
+    ttl_seconds: number | null;
+    stats?: Record<string, number>;
+  } | null;
   state: string;
   state_reason: string | null;
   probed_at: string | null;
@@ -41,6 +48,7 @@ export function registryView(
   row: RegistryRow,
   locations: ReadonlyMap<string, LocationInfo>,
   defaultLocation: LocationInfo,
+  proxyStats?: (registry: string) => Record<string, number> | undefined,
 ): RegistryView {
   const backend = row.backend === null ? null : (JSON.parse(row.backend) as RegistryBackend);
   const where: LocationInfo = backend?.s3
@@ -63,6 +71,15 @@ export function registryView(
     bucket: where.bucket,
     anonymous_pull: row.anonymous_pull === 1,
     default: row.is_default === 1,
+    proxy:
+      row.proxy_url === null
+        ? null
+        : {
+            url: row.proxy_url,
+            credential: row.proxy_credential,
+            ttl_seconds: row.proxy_ttl === null ? null : Number(row.proxy_ttl) / 1000,
+            stats: proxyStats?.(row.name_key),
+          },
     state: row.state,
     state_reason: row.state_reason,
     probed_at: iso(row.probed_at),

@@ -15,6 +15,12 @@ export interface RegistriesTable {
   /** JSON of the registry's own backend (`{s3: {...}}` or `{filesystem: {...}}`), or null. */
   backend: string | null;
   anonymous_pull: number;
+  /** A pull-through cache's upstream (`https://registry-1.docker.io`), or null for a registry of its own. */
+  proxy_url: string | null;
+  /** The REGISTRY credential presented to the upstream (its name in the namespace), or null: anonymous. */
+  proxy_credential: string | null;
+  /** Milliseconds a tag's upstream answer is trusted before it is asked again (HEAD); null: the default. */
+  proxy_ttl: number | null;
   /** 1 for the default of its namespace; at most one per namespace (a partial unique index). */
   is_default: number;
   /** 'Active' | 'Error' | 'Pending' */

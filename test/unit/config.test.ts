@@ -406,14 +406,42 @@ health:
     ),
     env: { REGISTRY_VALIDATION_DISABLED: 'true' },
   });
-  // notifications is a section Arca acts on (issue 16): loaded, not warned about.
+  // notifications and proxy are sections Arca acts on (issues 16, 17): loaded, not warned about.
   assert.deepEqual(more.warnings.map((w) => /'(\w+)'/.exec(w)?.[1]).sort(), [
     'middleware',
-    'proxy',
     'redis',
     'validation',
   ]);
   assert.deepEqual(more.config.notifications.endpoints, []);
+  assert.deepEqual(more.config.proxy, { remoteurl: 'https://registry-1.docker.io', ttl: 300_000 });
+  // REGISTRY_PROXY_* overrides, as registry:2 reads them; a username needs its password.
+  const fromEnv = loadConfigWithWarnings({
+    file: file('proxy: {remoteurl: "https://a.example"}\n'),
+    env: {
+      REGISTRY_PROXY_REMOTEURL: 'http://127.0.0.1:5000',
+      REGISTRY_PROXY_USERNAME: 'u',
+      REGISTRY_PROXY_PASSWORD: 'p',
+      REGISTRY_PROXY_TTL: '90s',
+    },
+  });
+  assert.deepEqual(fromEnv.config.proxy, {
+    remoteurl: 'http://127.0.0.1:5000',
+    username: 'u',
+    password: 'p',
+    ttl: 90_000,
+  });
+  assert.throws(
+    () =>
+      loadConfigWithWarnings({
+        file: file('proxy: {remoteurl: "https://a.example", username: u}\n'),
+        env: {},
+      }),
+    /both username and password/,
+  );
+  assert.throws(
+    () => loadConfigWithWarnings({ file: file('proxy: {remoteurl: "ftp://a.example"}\n'), env: {} }),
+    /proxy\.remoteurl/,
+  );
 });
 
 interface Run {

@@ -7,6 +7,7 @@ import { handleBlob } from './v2/blobs.js';
 import { handleManifest } from './v2/manifests.js';
 import { handleUpload, handleUploadStart } from './v2/uploads.js';
 import { handleCatalog, handleReferrers, handleTags } from './v2/listings.js';
+import type { PullThrough } from '../../proxy/index.js';
 
 export interface V2Options {
   distribution: Distribution;
@@ -15,6 +16,8 @@ export interface V2Options {
   manifestLimit: number;
   /** GET of a blob answers 307 to the backend's short-lived URL when it has one (registry:2's default). */
   redirect: boolean;
+  /** Pull-through caches: a read miss of a proxy registry asks its upstream; writes are refused. */
+  proxy?: PullThrough;
 }
 
 const apiVersion = 'registry/2.0';
@@ -50,6 +53,13 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       throw new AppError('UNSUPPORTED', `method ${request.method} not allowed here`);
     }
     if ('name' in target) assertRepositoryName(target.name);
+    const reading = request.method === 'GET' || request.method === 'HEAD';
+    if ('name' in target && !reading && options.proxy?.covers(target.name)) {
+      throw new AppError(
+        'UNSUPPORTED',
+        'a proxy registry is a pull-through cache of its upstream: no pushes or deletes',
+      );
+    }
     if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
       throw new AppError('UNSUPPORTED', 'the registry is in read-only mode');
     }
@@ -75,9 +85,11 @@ export async function v2Routes(app: FastifyInstance, options: V2Options): Promis
       case 'catalog':
         return handleCatalog(distribution, request, reply);
       case 'manifest':
+        if (options.proxy && (request.method === 'GET' || request.method === 'HEAD'))
+          await options.proxy.manifest(target.name, target.reference);
         return handleManifest(distribution, options.manifestLimit, target, request, reply);
       case 'blob':
-        return handleBlob(distribution, options.redirect, target, request, reply);
+        return handleBlob(distribution, options.redirect, target, request, reply, options.proxy);
       case 'uploads':
         return handleUploadStart(distribution, target, request, reply);
       case 'upload':

@@ -44,11 +44,14 @@ export async function guardPut(
   digest: string,
   manifest: ParsedManifest,
   reinsert: () => Promise<void>,
+  /** A pull-through cache's copy: what it names may arrive later (nothing to check yet). */
+  partial = false,
 ): Promise<void> {
   if (!(await lockManifests(tx, repository, [digest], 'share')).has(digest)) {
     await reinsert();
     await lockManifests(tx, repository, [digest], 'share');
   }
+  if (partial) return;
   const children = [...new Set(manifest.manifests.map((d) => d.digest))];
   const present = await lockManifests(tx, repository, children, 'share');
   for (const child of children) {

@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Distribution } from '../../../oci/index.js';
 import type { OciTarget } from '../../oci-router.js';
 import { sendBlob } from '../../send-blob.js';
+import type { PullThrough } from '../../../proxy/index.js';
+import { sendProxiedBlob } from './proxied-blob.js';
 
 /**
  * GET or HEAD of a blob (whole, a range, or a 307 to the backend's short-lived URL when `redirect`),
@@ -13,7 +15,12 @@ export async function handleBlob(
   { name, digest }: Extract<OciTarget, { kind: 'blob' }>,
   request: FastifyRequest,
   reply: FastifyReply,
+  proxy?: PullThrough,
 ) {
+  if (proxy && request.method !== 'DELETE') {
+    const sent = await sendProxiedBlob(proxy, { kind: 'blob', name, digest }, request, reply);
+    if (sent) return sent;
+  }
   if (request.method === 'DELETE') {
     await distribution.blobs.delete(name, digest);
     return reply.code(202).header('Docker-Content-Digest', digest).header('Content-Length', 0).send();

@@ -19,6 +19,7 @@ import { accessGuard, auditTrail } from './access-guard.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { hfRoutes, type HubRoutesOptions } from './routes/hf/hub.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +59,8 @@ export interface AppOptions {
   registries?: ApiRoutesOptions['registries'];
   /** Versioned assets (/api/v1/registries/<r>/models, …). */
   assets?: ApiRoutesOptions['assets'];
+  /** The Hugging Face Hub-compatible API (/hf) over the assets. */
+  hf?: HubRoutesOptions;
   /** The job table (/api/v1/jobs) and its gauges on /metrics. */
   jobs?: ApiRoutesOptions['jobs'];
   /** Webhooks per registry (/api/v1/registries/<r>/webhooks). */
@@ -172,6 +175,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     manifestLimit: options.manifestLimit,
     redirect: options.redirect ?? false,
   });
+  if (options.hf) app.register(hfRoutes, { ...options.hf, prefix: '/hf' });
   // The AIOS catalog paths; the access guard checks each route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });
   return app;

@@ -30,12 +30,15 @@ export interface HubRevision {
 /** Revisions that name the head: `main` is the `latest` label, JavaScript's default is `HEAD`. */
 const headNames = new Set(['main', 'HEAD']);
 
-const notFound = (caller: Caller | undefined, id: HubRepoId) => {
+/**
+ * RepoNotFound as the Hub says it: 401 to a caller who may not read the repository (or to anyone
+ * not signed in), so a private repository and a missing one look alike; 404 to a reader.
+ */
+const notFound = (caller: Caller | undefined, id: HubRepoId, reader = false) => {
   const text = `Repository not found: ${repoIdText(id).slice(0, 200)}`;
-  // The Hub answers 401 for missing and private repositories alike when nobody signed in.
-  return !caller || caller.kind === 'anonymous'
-    ? new AppError('UNAUTHORIZED', text, undefined, { headers: { 'X-Error-Code': 'RepoNotFound' } })
-    : new AppError('ASSET_UNKNOWN', text);
+  return reader && caller && caller.kind !== 'anonymous'
+    ? new AppError('ASSET_UNKNOWN', text)
+    : new AppError('UNAUTHORIZED', text, undefined, { headers: { 'X-Error-Code': 'RepoNotFound' } });
 };
 
 /**
@@ -81,14 +84,14 @@ export class HubRepos {
     try {
       key = this.assets.assets.key(location.registry, kindOf(id.type), id.name);
     } catch (err) {
-      if (err instanceof AppError && err.status === 400) throw notFound(caller, id);
+      if (err instanceof AppError && err.status === 400) throw notFound(caller, id, true);
       throw err;
     }
     let asset: AssetView;
     try {
       asset = await this.assets.assets.get(key);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'ASSET_UNKNOWN') throw notFound(caller, id);
+      if (err instanceof AppError && err.code === 'ASSET_UNKNOWN') throw notFound(caller, id, true);
       throw err;
     }
     const repository = assetRepository(key.registry, key.kind, key.name);

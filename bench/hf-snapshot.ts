@@ -62,6 +62,7 @@ try {
   console.log(
     `| snapshotDownload, ${fileCount + 1} files, ${(bytes / MiB).toFixed(0)} MiB (median of ${rounds}) | ${median.toFixed(0)} MiB/s |`,
   );
+  console.log(`| the same files, GET /hf/…/resolve with curl | ${curlRate.toFixed(0)} MiB/s |`);
   console.log(
     `| loopback HTTP (bare Node server → curl, 1 GiB) | ${machine.loopbackMiBps.toFixed(0)} MiB/s |`,
   );

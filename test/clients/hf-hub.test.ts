@@ -28,7 +28,14 @@ const readme = '---\nlicense: apache-2.0\ntags: [tiny]\n---\n# tiny\n';
 /** One file over 100 MiB (LFS multipart), one LFS file in one PUT, small files inline. */
 const sizes = { 'weights/model.bin': 110 * MiB, 'weights/extra.bin': 3 * MiB, 'config.json': 900 };
 
-after(stopSharedCephRgw);
+// The model folder is written once for every dialect and storage.
+const data = makeTempDir('arca-hf-data-');
+const folder = join(data.path, 'tiny');
+let digests: Record<string, string> = {};
+after(async () => {
+  await stopSharedCephRgw();
+  await data.cleanup();
+});
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -42,9 +49,8 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
       let hubUrl: string;
       let caFile: string | undefined;
       const tmp = makeTempDir('arca-hf-');
-      const folder = join(tmp.path, 'tiny');
-      let digests: Record<string, string>;
       let commit = '';
+      let datasetCommit = '';
       // The server runs without authentication; the client insists on a token spelled hf_….
       const client = () => ({ hubUrl, fetch: hub.fetch, accessToken: 'hf_no-auth' });
 
@@ -251,7 +257,8 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
           ],
         });
         const info = await datasetInfo({ name: 'default/reviews', ...client(), additionalFields: ['sha'] });
-        assert.match((info as unknown as { sha: string }).sha, /^[0-9a-f]{40}$/);
+        datasetCommit = (info as unknown as { sha: string }).sha;
+        assert.match(datasetCommit, /^[0-9a-f]{40}$/);
         const csv = await downloadFile({ repo, ...client(), path: 'train.csv' });
         assert.equal(await csv?.text(), 'a,b\n1,2\n');
         const head = await fetch(`${hubUrl}/datasets/default/reviews/resolve/main/data/big.parquet`, {
@@ -280,12 +287,12 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         for (const [path, digest] of Object.entries(pushedDigests))
           assert.equal(digestOf(join(snap, path)), digest, path);
 
-        // The Hub upload of the first test is version 1 of default/tiny.
+        // The dataset uploaded through the Hub API above is version 1 of default/reviews.
         const out = join(tmp.path, 'pulled');
-        const pull = await runArca(['model', 'pull', 'tiny:1', out, '-r', 'default'], { env });
+        const pull = await runArca(['dataset', 'pull', 'reviews:1', out, '-r', 'default'], { env });
         assert.equal(pull.code, 0, pull.stderr);
-        for (const [path, digest] of Object.entries(digests))
-          assert.equal(digestOf(join(out, path)), digest, path);
+        assert.equal(readFileSync(join(out, 'train.csv'), 'utf8'), 'a,b\n1,2\n');
+        assert.equal(digestOf(join(out, 'data/big.parquet')), digests['weights/extra.bin']);
         // A commit on top of version 3 is version 4, with the files of 3 and the change.
         await uploadFiles({ repo, ...client(), files: [{ path: 'c.txt', content: new Blob(['c']) }] });
         const versions = await runArca(['model', 'versions', 'cli', '-r', 'default', '-o', 'json'], { env });
@@ -295,8 +302,8 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
             'copy',
             '--quiet',
             '--src-tls-verify=false',
-            `docker://${arca.host}/default/models/tiny:1`,
-            `oci:${join(tmp.path, 'oci')}:tiny`,
+            `docker://${arca.host}/default/datasets/reviews:1`,
+            `oci:${join(tmp.path, 'oci')}:reviews`,
           ],
           { check: false, timeoutMs: 120_000, env: caFile ? { SSL_CERT_FILE: caFile } : {} },
         );
@@ -304,7 +311,11 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         const index = JSON.parse(readFileSync(join(tmp.path, 'oci', 'index.json'), 'utf8')) as {
           manifests: { digest: string }[];
         };
-        assert.equal(index.manifests[0]!.digest.slice(7, 47), commit, 'the commit id is the manifest digest');
+        assert.equal(
+          index.manifests[0]!.digest.slice(7, 47),
+          datasetCommit,
+          'the commit id is the manifest digest',
+        );
       });
     },
   );

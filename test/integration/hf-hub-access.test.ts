@@ -129,6 +129,20 @@ for (const dialect of dialects()) {
         body: JSON.stringify({ name: 'other', organization: 'team' }),
       });
       assert.equal(create.status, 403);
+      // What a browser could send to another site without asking: refused, whatever the credentials.
+      const form = await call('/api/repos/create', {
+        method: 'POST',
+        token: keys.writer,
+        body: new URLSearchParams({ name: 'other', organization: 'team' }),
+      });
+      assert.equal(form.status, 415);
+      const plain = await call('/api/models/team/m/commit/main', {
+        method: 'POST',
+        token: keys.writer,
+        headers: { 'Content-Type': 'text/plain' },
+        body: ndjson([header()]),
+      });
+      assert.equal(plain.status, 415);
       assert.equal(await headNow(), head);
     });
 

@@ -59,6 +59,10 @@ export async function hubTransferRoutes(app: FastifyInstance, options: HubRoutes
     app.post(`${api}/:owner/:name/commit/:rev`, anyCaller, async (request: HubRequest) => {
       checkBranch(request);
       const repo = await hub.repos.open(callerOf(request), repoId(type, request.params), true);
+      // NDJSON only: a browser cannot send that type to another site without asking first.
+      const mediaType = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+      if (mediaType !== 'application/x-ndjson')
+        throw new AppError('MEDIA_TYPE_UNSUPPORTED', 'Content-Type must be application/x-ndjson');
       const { commit } = await hub.commits.commit(repo, request.raw, byOf(request));
       return {
         success: true,

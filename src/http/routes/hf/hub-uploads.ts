@@ -20,6 +20,17 @@ const lfsType = 'application/vnd.git-lfs+json';
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Writes take JSON only, never a form: a browser may post a form to any site without asking, with
+ * Basic credentials it holds for this one.
+ */
+function jsonBody(request: FastifyRequest): Record<string, unknown> {
+  const type = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (!type.endsWith('json'))
+    throw new AppError('MEDIA_TYPE_UNSUPPORTED', 'Content-Type must be application/json');
+  return isObject(request.body) ? request.body : {};
+}
+
 function openedBy(request: FastifyRequest): string {
   return request.user !== undefined ? `user:${request.user}` : `address:${request.ip}`;
 }
@@ -72,7 +83,7 @@ export async function hubUploadRoutes(app: FastifyInstance, options: HubRoutesOp
   const { hub } = options;
 
   app.post('/api/repos/create', anyCaller, async (request) => {
-    const body = isObject(request.body) ? request.body : {};
+    const body = jsonBody(request);
     const type = (body.type ?? 'model') as string;
     if (type === 'space') throw new AppError('REQUEST_INVALID', 'Spaces are not supported by Arca');
     if (type !== 'model' && type !== 'dataset')
@@ -105,7 +116,7 @@ export async function hubUploadRoutes(app: FastifyInstance, options: HubRoutesOp
 
     app.post(`${api}/:owner/:name/preupload/:rev`, anyCaller, async (request: HubRequest) => {
       await open(request);
-      const body = isObject(request.body) ? request.body : {};
+      const body = jsonBody(request);
       if (!Array.isArray(body.files))
         throw new AppError('REQUEST_INVALID', 'files: a list of { path, size, sample }');
       return {
@@ -124,7 +135,7 @@ export async function hubUploadRoutes(app: FastifyInstance, options: HubRoutesOp
         if (!request.params.name.endsWith('.git')) throw new AppError('NOT_FOUND', 'not found');
         const params = { ...request.params, name: request.params.name.slice(0, -4) };
         const repo = await hub.repos.open(callerOf(request), repoId(type, params), true);
-        const body = isObject(request.body) ? request.body : {};
+        const body = jsonBody(request);
         if (body.operation !== 'upload')
           throw new AppError('REQUEST_INVALID', 'only the upload operation is supported');
         const plans = await hub.lfs.plan(repo.repository, body.objects, openedBy(request));

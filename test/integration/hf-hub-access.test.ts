@@ -244,5 +244,29 @@ for (const dialect of dialects()) {
       assert.equal(good.status, 200);
       assert.equal((await commit(lfs)).status, 200);
     });
+
+    test('tree listings come in pages linked by an absolute Link', async () => {
+      const content = Buffer.from('same').toString('base64');
+      const lines: unknown[] = [header()];
+      for (let i = 0; i < 1001; i++)
+        lines.push({
+          key: 'file',
+          value: { path: `many/f${String(i).padStart(4, '0')}`, content, encoding: 'base64' },
+        });
+      assert.equal((await commit(ndjson(lines))).status, 200);
+      const first = await call('/api/models/team/m/tree/main/many', { token: keys.reader });
+      const page = (await first.json()) as { path: string }[];
+      assert.equal(page.length, 1000);
+      const next = /^<(http:\/\/[^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '')?.[1];
+      assert.ok(next, 'a Link to the next page');
+      const second = (await (
+        await fetch(next, { headers: { Authorization: `Bearer ${keys.reader}` } })
+      ).json()) as { path: string }[];
+      assert.deepEqual(
+        second.map((e) => e.path),
+        ['many/f1000'],
+      );
+      head = await headNow();
+    });
   });
 }

@@ -16,6 +16,7 @@ import {
   registryProber,
 } from './registries/index.js';
 import { openAssets } from './assets/index.js';
+import { openHub } from './hf/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
 import { openBackgroundWork } from './background-work.js';
@@ -228,6 +229,7 @@ export async function assembleServer(
     },
     registries: { service: registryService, transfers: new BrowserTransfers(registries, distribution) },
     assets: { assets, distribution, redirect: !config.storage.redirect.disable },
+    hf: { hub: openHub(assets, distribution, access), redirect: !config.storage.redirect.disable },
     jobs: { queue: background.queue },
     webhooks: { webhooks: background.webhooks, registries: registryService },
   });

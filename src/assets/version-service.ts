@@ -21,6 +21,7 @@ import {
   filesOf,
   getVersion,
   listVersions,
+  versionWithDigestPrefix,
   type FileRow,
   type VersionRow,
 } from './store/versions.js';
@@ -157,6 +158,16 @@ export class VersionService {
     if (version === undefined)
       throw new AppError('ASSET_VERSION_UNKNOWN', `no label '${label}' on ${key.kind} '${key.name}'`);
     return this.get(key, version);
+  }
+
+  /**
+   * The published version whose manifest digest begins with `prefix` (`sha256:` and at least 40 hex
+   * digits, so one version at most in practice), or undefined.
+   */
+  async byDigestPrefix(key: AssetKey, prefix: string): Promise<VersionView | undefined> {
+    if (!/^sha256:[0-9a-f]{40,64}$/.test(prefix)) return undefined;
+    const version = await versionWithDigestPrefix(this.meta.db, key, prefix);
+    return version === undefined ? undefined : this.get(key, version);
   }
 
   async lineage(

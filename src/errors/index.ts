@@ -60,6 +60,7 @@ export const errorCodes = {
   REQUEST_INVALID: { status: 400, message: 'invalid request' },
   NOT_FOUND: { status: 404, message: 'not found' },
   CONFLICT: { status: 409, message: 'conflict' },
+  PRECONDITION_FAILED: { status: 412, message: 'precondition failed', oci: 'DENIED' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'payload too large', oci: 'SIZE_INVALID' },
   BLOB_UPLOAD_RANGE_INVALID: { status: 416, message: 'upload range invalid', oci: 'BLOB_UPLOAD_INVALID' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable', oci: 'BLOB_UNKNOWN' },

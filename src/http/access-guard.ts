@@ -101,8 +101,10 @@ export function accessGuard(access: AccessControl) {
       }
     }
     if (/^basic(\s|$)/i.test(header)) throw unauthorized(request, need, 'malformed Basic credentials');
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    let bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     if (bearer === undefined) throw unauthorized(request, need, 'unsupported authorization scheme');
+    // The Hub's JavaScript client sends only tokens spelled `hf_…`: on /hf, `hf_<key or token>` is the key or token.
+    if (bearer.startsWith('hf_') && request.url.startsWith('/hf/')) bearer = bearer.slice(3);
     if (secretId('api-key', bearer) !== null) {
       try {
         return await access.authenticator.apiKey(bearer, request.ip);
@@ -154,6 +156,8 @@ export function accessGuard(access: AccessControl) {
     const signedIn = caller.kind !== 'anonymous';
 
     switch (need.kind) {
+      case 'caller':
+        return;
       case 'authenticated':
         if (!signedIn) throw unauthorized(request, need, 'authentication required');
         return;

@@ -4,8 +4,12 @@ import { ociTargetOf } from './oci-router.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What a route needs, declared where the route is: a permission, any signed-in caller, or nothing. */
-    access?: Permission | 'authenticated' | 'public';
+    /**
+     * What a route needs, declared where the route is: a permission, any signed-in caller, nothing,
+     * or `caller`: anyone, identified when the request carries credentials (the route then asks
+     * `AccessControl` about the resource it addresses, anonymous callers included).
+     */
+    access?: Permission | 'authenticated' | 'public' | 'caller';
   }
 }
 
@@ -13,6 +17,7 @@ declare module 'fastify' {
 export type AccessNeed =
   | { kind: 'public' }
   | { kind: 'authenticated' }
+  | { kind: 'caller' }
   | { kind: 'permission'; permission: Permission }
   | { kind: 'repository'; name: string; action: RepositoryAction; mountFrom?: string }
   | { kind: 'catalog' };
@@ -30,7 +35,8 @@ export function requiredAccess(request: FastifyRequest): AccessNeed {
   const path = request.url.split('?', 1)[0]!;
   if (path === '/v2' || path.startsWith('/v2/')) return ociNeed(path, request);
   const config = request.routeOptions.config;
-  if (config.access === 'public' || config.access === 'authenticated') return { kind: config.access };
+  if (config.access === 'public' || config.access === 'authenticated' || config.access === 'caller')
+    return { kind: config.access };
   if (config.access !== undefined) return { kind: 'permission', permission: config.access };
   if (config.permission !== undefined) return { kind: 'permission', permission: config.permission };
   // No route matched: the answer is a 404 that reveals nothing.

@@ -20,6 +20,7 @@ import { apiRoutes, type ApiRoutesOptions } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes, type ConsoleRoutesOptions } from './routes/console.js';
+import { hfRoutes, type HubRoutesOptions } from './routes/hf/hub.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +60,8 @@ export interface AppOptions {
   registries?: ApiRoutesOptions['registries'];
   /** Versioned assets (/api/v1/registries/<r>/models, …). */
   assets?: ApiRoutesOptions['assets'];
+  /** The Hugging Face Hub-compatible API (/hf) over the assets. */
+  hf?: HubRoutesOptions;
   /** The job table (/api/v1/jobs) and its gauges on /metrics. */
   jobs?: ApiRoutesOptions['jobs'];
   /** Pull-through caches (proxy registries) on the /v2 read path. */
@@ -178,6 +181,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     redirect: options.redirect ?? false,
     proxy: options.proxy,
   });
+  if (options.hf) app.register(hfRoutes, { ...options.hf, prefix: '/hf' });
   // The AIOS catalog paths; the access guard checks each route's declared catalog/read or catalog/write.
   if (options.catalog) app.register(catalogRoutes, { ...options.catalog, access: options.access });
   if (options.console !== false) app.register(consoleRoutes, options.console ?? {});

@@ -13,7 +13,15 @@ export async function sendBlob(
   distribution: Distribution,
   request: FastifyRequest,
   reply: FastifyReply,
-  blob: { repository: string; digest: string; size: number; redirect: boolean; contentType?: string },
+  blob: {
+    repository: string;
+    digest: string;
+    size: number;
+    redirect: boolean;
+    contentType?: string;
+    /** The ETag to send instead of the quoted digest (the Hub API's quoted sha256 hex). */
+    etag?: string;
+  },
 ): Promise<unknown> {
   const { repository: name, digest, size } = blob;
   if (request.method === 'GET' && blob.redirect) {
@@ -33,7 +41,7 @@ export async function sendBlob(
   reply
     .header('Docker-Content-Digest', digest)
     .header('Accept-Ranges', 'bytes')
-    .header('ETag', `"${digest}"`)
+    .header('ETag', blob.etag ?? `"${digest}"`)
     .header('Cache-Control', 'max-age=31536000')
     .type(blob.contentType ?? 'application/octet-stream');
   if (range) {

@@ -110,6 +110,24 @@ export async function versionsWithDigest(db: Executor, key: AssetKey, digest: st
   return rows.map((r) => r.version);
 }
 
+/** The published version whose manifest digest starts with `prefix` (a Hub commit id names one so). */
+export async function versionWithDigestPrefix(
+  db: Executor,
+  key: AssetKey,
+  prefix: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('asset_versions')
+    .select('version')
+    .where((eb) => eb.and(assetColumns(key)))
+    .where('digest', 'like', `${prefix}%`)
+    .where('state', '=', 'published')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.version;
+}
+
 /** Turn a version into a tombstone: its number stays taken, its files and labels go. */
 export async function tombstone(db: Executor, key: AssetKey, version: string, now: number): Promise<boolean> {
   const result = await db

@@ -5,7 +5,13 @@ import type { MetadataDb } from './db/index.js';
 import { JobHandlers, JobQueue, JobWorker, markJobHandler, markKind } from './jobs/index.js';
 import type { Outbound } from './net/index.js';
 import { Notifier, WebhookService, deliveryHandler, deliveryKind, sourceOf } from './notifications/index.js';
-import type { Distribution } from './oci/index.js';
+import {
+  Replicator,
+  replicateKind,
+  type Distribution,
+  type ReplicationJob,
+  type StoreRouter,
+} from './oci/index.js';
 import type { RegistryLocator } from './registries/index.js';
 
 /** The job table, the kinds of jobs this server runs, and the rooms that enqueue them. */
@@ -14,6 +20,8 @@ export interface BackgroundWork {
   /** Where rooms with background work (replication, GC) register their kinds before `start`. */
   handlers: JobHandlers;
   webhooks: WebhookService;
+  /** Copies to registries' additional locations (queued with each link; back-fills, status). */
+  replicator: Replicator;
   /** Start the worker (unless `jobs.workers` is false); `url` is the address bound. */
   start(url: string): Promise<void>;
   stop(): Promise<void>;
@@ -30,6 +38,8 @@ export function openBackgroundWork(deps: {
   credentials: CredentialService;
   outbound: Outbound;
   locator: RegistryLocator;
+  /** Where each repository's blobs are and should be (replication copies between them). */
+  stores: StoreRouter;
   log: Logger;
 }): BackgroundWork {
   const { config, meta, distribution, credentials, outbound, log } = deps;
@@ -55,6 +65,14 @@ export function openBackgroundWork(deps: {
   });
   distribution.manifests.observe(notifier);
   distribution.blobs.observe(notifier.blobObserver());
+  // Replication: a copy owed to every additional location, queued in the linking transaction.
+  const replicator = new Replicator(meta, deps.stores, queue);
+  distribution.blobs.observe(replicator);
+  replicator.observe(notifier.replicationObserver());
+  handlers.register<ReplicationJob>(replicateKind, async (job, signal) => {
+    const method = await replicator.run(job.payload, job.attempt >= job.maxAttempts, signal);
+    if (method) log.debug({ ...job.payload, method }, 'replication: copied');
+  });
   handlers.register(
     deliveryKind,
     deliveryHandler({ outbound, endpoints, webhooks, maxBackoff: jobs.backoff.max }),
@@ -78,6 +96,7 @@ export function openBackgroundWork(deps: {
     queue,
     handlers,
     webhooks,
+    replicator,
     async start(url) {
       baseUrl = config.http.host ?? url;
       port = Number(new URL(url).port) || undefined;

@@ -69,7 +69,13 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
         throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
       });
     }
-    const distribution = new Distribution(meta, opened.registries, options.uploadLimits);
+    const here = config.location;
+    if (here !== undefined && here !== 'default' && !(here in config.locations)) {
+      throw new Error(
+        `location: '${here}' is not one of the configured locations (default, ${Object.keys(config.locations).join(', ')})`,
+      );
+    }
+    const distribution = new Distribution(meta, opened.registries, options.uploadLimits, here);
     return { meta, credentials, opened, distribution, storageMetrics, close: () => meta.close() };
   } catch (err) {
     await meta.close();

@@ -136,6 +136,7 @@ export async function assembleServer(
     credentials,
     outbound,
     locator: registryLocator(registries),
+    stores: registries,
     log,
   });
   const gcMetrics = new GcMetrics();
@@ -151,6 +152,7 @@ export async function assembleServer(
   const registryService: RegistryService = new RegistryService(meta.db, registries, distribution, {
     assets: assets.assets,
     forget: (registry) => background.webhooks.removeRegistry(registry),
+    replication: background.replicator,
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,

@@ -2,12 +2,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { CredentialService, CredentialUser } from '../credentials/index.js';
-import type { Distribution } from '../oci/index.js';
+import type { Distribution, Replicator } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, ownLocation, type RegistryDirectory } from './registry-directory.js';
 import { registryView, type LocationInfo, type RegistryView } from './registry-view.js';
-import { resolveDirectory, type FilesystemRoots } from './filesystem-roots.js';
+import type { FilesystemRoots } from './filesystem-roots.js';
+import { checkCredential, checkFilesystemRoot } from './registry-checks.js';
 import { checkNamespace, registryKey } from './names.js';
 import * as store from './store.js';
 import type { RegistryRow } from './store.js';
@@ -29,6 +30,8 @@ export interface RegistryServiceOptions {
   assets?: { countIn(registry: string): Promise<number>; removeRegistry(registry: string): Promise<void> };
   /** What other rooms keep about a registry (its webhooks), removed with it. */
   forget?: (registry: string) => Promise<void>;
+  /** Replication: its per-location status, back-fills of added locations, copies dropped for removed ones. */
+  replication?: Pick<Replicator, 'status' | 'backfill' | 'forget'>;
 }
 
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
@@ -53,33 +56,6 @@ export class RegistryService {
     );
   }
 
-  private async checkCredential(namespace: string, name: string): Promise<void> {
-    const credential = await this.options.credentials.open(namespace, name);
-    if (!credential) {
-      throw new AppError(
-        'REGISTRY_INVALID',
-        `backend.s3.credential: no credential '${name}' in namespace ${namespace}`,
-      );
-    }
-    if (credential.type !== 'DATA') {
-      throw new AppError(
-        'REGISTRY_INVALID',
-        `backend.s3.credential: '${name}' is a ${credential.type} credential; a DATA one is needed`,
-      );
-    }
-  }
-
-  /** Allowed by the operator, and overlapping no other registry's backend (one's delete would remove the other's bytes). */
-  private async checkFilesystemRoot(rootdirectory: string): Promise<void> {
-    const others: string[] = [];
-    for (const row of await store.listRegistries(this.db)) {
-      const root = row.backend && (JSON.parse(row.backend) as RegistryBackend).filesystem?.rootdirectory;
-      const resolved = root ? resolveDirectory(root) : undefined;
-      if (resolved) others.push(resolved);
-    }
-    this.options.filesystemRoots.check(rootdirectory, others);
-  }
-
   async create(input: unknown, by: string | null): Promise<RegistryView> {
     const def = parseRegistryDefinition(input);
     const key = registryKey(def.name);
@@ -87,8 +63,10 @@ export class RegistryService {
     const primary = def.backend ? ownLocation(key) : (def.primaryLocation ?? DEFAULT_LOCATION);
     if (!def.backend) this.knownLocation(primary, 'primary_location');
     for (const l of def.additionalLocations) this.knownLocation(l, 'locations');
-    if (def.backend?.s3) await this.checkCredential(def.namespace, def.backend.s3.credential);
-    if (def.backend?.filesystem) await this.checkFilesystemRoot(def.backend.filesystem.rootdirectory);
+    if (def.backend?.s3)
+      await checkCredential(this.options.credentials, def.namespace, def.backend.s3.credential);
+    if (def.backend?.filesystem)
+      await checkFilesystemRoot(this.db, this.options.filesystemRoots, def.backend.filesystem.rootdirectory);
     const existing = await store.getRegistry(this.db, key);
     if (existing) {
       throw new AppError(
@@ -145,8 +123,14 @@ export class RegistryService {
     return row;
   }
 
+  /** A registry, with each of its locations' replication status (what it holds, owes, how late). */
   async get(name: string): Promise<RegistryView> {
-    return this.view(await this.row(name));
+    const row = await this.row(name);
+    const view = this.view(row);
+    const replication = this.options.replication;
+    if (!replication || row.backend !== null) return view;
+    const additional = JSON.parse(row.locations) as string[];
+    return { ...view, replication: await replication.status(row.name_key, row.primary_location, additional) };
   }
 
   async list(namespace?: string): Promise<RegistryView[]> {
@@ -176,10 +160,23 @@ export class RegistryService {
       const backend = row.backend === null ? undefined : (JSON.parse(row.backend) as RegistryBackend);
       if (!backend?.s3)
         throw new AppError('REGISTRY_INVALID', 'backend: only an S3 backend has a credential to change');
-      await this.checkCredential(row.namespace, update.backend.s3.credential);
+      await checkCredential(this.options.credentials, row.namespace, update.backend.s3.credential);
       set.backend = JSON.stringify({ s3: { ...backend.s3, credential: update.backend.s3.credential } });
     }
-    await store.updateRegistry(this.db, row.name_key, set);
+    const before = JSON.parse(row.locations) as string[];
+    const after = set.locations === undefined ? before : (JSON.parse(set.locations) as string[]);
+    await this.db.transaction().execute(async (tx) => {
+      await store.updateRegistry(tx, row.name_key, set);
+      // An added location is owed every blob already there; a removed one is copied to no more.
+      const replication = this.options.replication;
+      await replication?.forget(
+        tx,
+        row.name_key,
+        before.filter((l) => !after.includes(l)),
+      );
+      const added = after.filter((l) => !before.includes(l));
+      if (added.length > 0) await replication?.backfill(tx, row.name_key, row.primary_location, added);
+    });
     return this.afterChange(row.name_key);
   }
 
@@ -216,6 +213,7 @@ export class RegistryService {
     await this.distribution.deleteRepositories(repositories);
     await this.options.assets?.removeRegistry(row.name_key);
     await this.options.forget?.(row.name_key);
+    await this.options.replication?.forget(this.db, row.name_key);
     if (row.backend !== null) await this.removeOwnBytes(row);
     await store.deleteRegistry(this.db, row.name_key);
     await this.registries.refresh();

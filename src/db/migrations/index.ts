@@ -11,6 +11,7 @@ import { assets } from './0007_assets.js';
 import { jobs } from './0008_jobs.js';
 import { webhooks } from './0009_webhooks.js';
 import { gcReviews } from './0010_gc_reviews.js';
+import { replication } from './0012_replication.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -24,6 +25,7 @@ const migrations: [string, MigrationDefinition][] = [
   ['0008_jobs', jobs],
   ['0009_webhooks', webhooks],
   ['0010_gc_reviews', gcReviews],
+  ['0012_replication', replication],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

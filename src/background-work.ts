@@ -71,7 +71,7 @@ export function openBackgroundWork(deps: {
   replicator.observe(notifier.replicationObserver());
   handlers.register<ReplicationJob>(replicateKind, async (job, signal) => {
     const method = await replicator.run(job.payload, job.attempt >= job.maxAttempts, signal);
-    if (method) log.debug({ ...job.payload, method }, 'replication: copied');
+    if (method) log.info({ ...job.payload, method }, 'replication: copied');
   });
   handlers.register(
     deliveryKind,

@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/wait-for.js';
 
 after(() => stopSharedCephRgw());
 
-export interface LocationStatus {
+interface LocationStatus {
   location: string;
   role: string;
   blobs: number;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AssetObserver } from './assets/index.js';
 import type { ArcaConfig } from './config/index.js';
 import type { CredentialService } from './credentials/index.js';
 import type { MetadataDb } from './db/index.js';
@@ -40,6 +41,8 @@ export function openBackgroundWork(deps: {
   locator: RegistryLocator;
   /** Where each repository's blobs are and should be (replication copies between them). */
   stores: StoreRouter;
+  /** The assets room's observers (versions published become events). */
+  assets?: { add(observer: AssetObserver): void };
   log: Logger;
 }): BackgroundWork {
   const { config, meta, distribution, credentials, outbound, log } = deps;
@@ -65,6 +68,7 @@ export function openBackgroundWork(deps: {
   });
   distribution.manifests.observe(notifier);
   distribution.blobs.observe(notifier.blobObserver());
+  deps.assets?.add(notifier.assetObserver());
   // Replication: a copy owed to every additional location, queued in the linking transaction.
   const replicator = new Replicator(meta, deps.stores, queue);
   distribution.blobs.observe(replicator);

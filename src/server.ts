@@ -137,6 +137,7 @@ export async function assembleServer(
     outbound,
     locator: registryLocator(registries),
     stores: registries,
+    assets: assets.observers,
     log,
   });
   const gcMetrics = new GcMetrics();

@@ -1,3 +1,4 @@
+import type { AssetObserver } from '../assets/index.js';
 import type { NotificationEndpoint } from '../config/index.js';
 import type { Executor, MetadataDb } from '../db/index.js';
 import type { JobQueue } from '../jobs/index.js';
@@ -159,6 +160,27 @@ export class Notifier implements ManifestObserver {
         await this.emit(this.options.meta.db, 'replication.failed', target(e), true, false);
         this.options.queue.wake();
       },
+    };
+  }
+
+  /** Asset versions published (through the API or recognized in a push), in the recording transaction: webhooks only. */
+  assetObserver(): AssetObserver {
+    return {
+      inPublished: (tx, v) =>
+        this.emit(
+          tx,
+          'asset.published',
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: v.digest,
+            repository: v.repository,
+            tag: v.version,
+            url: this.url(v.repository, v.digest),
+            asset: { kind: v.kind, name: v.name, version: v.version, format: v.format },
+          },
+          true,
+          false,
+        ),
     };
   }
 

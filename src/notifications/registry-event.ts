@@ -43,6 +43,8 @@ export interface RegistryEvent {
     location?: string;
     source?: string;
     error?: string;
+    /** An asset version published: its kind, name, version and format. */
+    asset?: { kind: string; name: string; version: string; format: string };
     url?: string;
     tag?: string;
     references?: Descriptor[];

@@ -39,7 +39,7 @@ async function pushImage(base: string, repository: string, tag: string, contents
 }
 
 for (const dialect of dialects()) {
-  test(`gc on S3: unreferenced blobs go from every location (two buckets and a directory), abandoned browser-upload staging objects and expired upload sessions too; live content stays (${dialect})`, async () => {
+  test(`gc on S3: unreferenced blobs go from every location (two buckets and a directory), abandoned browser-upload staging objects and expired upload sessions too; live content stays; a location removed from the registry is released (${dialect})`, async () => {
     const gw = await sharedCephRgw();
     const other = bucketName('gc-b');
     await gw.createBucket(other);
@@ -163,6 +163,17 @@ for (const dialect of dialects()) {
           intervalMs: 500,
         },
       );
+
+      // A location removed from the registry: its copies are released by GC, the others stay.
+      await api.ok('PATCH', '/api/v1/registries/gcr', { locations: ['other'] });
+      await eventually(
+        () => live.blobs.every((d) => !existsSync(join(disk.path, storePath(d)))),
+        "the removed location's copies released",
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      for (const digest of live.blobs) {
+        assert.ok((await inBucket(mainBucket, digest)) && (await inBucket(other, digest)), `${digest} stays`);
+      }
     } finally {
       await arca?.stop();
       await gw.deleteBucket(other).catch(() => {});

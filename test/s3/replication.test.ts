@@ -119,7 +119,14 @@ for (const dialect of dialects()) {
     const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
     const databaseUrl = db?.url ?? `sqlite:${join(data.path, 'arca.db')}`;
     const start = (env: Record<string, string> = {}) =>
-      startArca({ dialect, config, dataDir: data.path, databaseUrl, env: { ...gw.serverEnv(), ...env } });
+      startArca({
+        dialect,
+        config,
+        dataDir: data.path,
+        databaseUrl,
+        env: { ...gw.serverEnv(), ...env },
+        startTimeoutMs: 60_000,
+      });
     let arca: RunningArca | undefined;
     let local: RunningArca | undefined;
     try {

@@ -3,10 +3,12 @@ import type { StorageDriver } from '../../storage/index.js';
 import type { BlobLink, BlobObserver } from '../blob-observers.js';
 import { blobPath } from '../digest.js';
 import { lockBlobs } from '../gc/locks.js';
+import { queueBlobReviews } from '../gc/review-queue.js';
 import { recordBlobLocation } from '../store/blob-locations.js';
 import {
   dropCopies,
   finishCopy,
+  heldFor,
   locationFigures,
   missingIn,
   noteCopyError,
@@ -109,9 +111,17 @@ export class Replicator implements BlobObserver {
     return owed;
   }
 
-  /** Stop copying to a registry's `locations` (removed from it), or to all of them (the registry is gone). */
-  forget(db: Executor, registry: string, locations?: string[]): Promise<void> {
-    return dropCopies(db, registry, locations);
+  /**
+   * Stop copying to a registry's `locations` (removed from it), or to all of them (the registry is
+   * gone). The copies a removed location holds are queued for GC review: the next run releases
+   * those no repository stored there needs.
+   */
+  async forget(db: Executor, registry: string, locations?: string[]): Promise<void> {
+    await dropCopies(db, registry, locations);
+    for (const location of locations ?? []) {
+      const held = await heldFor(db, registry, location);
+      if (held.length > 0) await queueBlobReviews(db, held, Date.now());
+    }
   }
 
   private async owe(

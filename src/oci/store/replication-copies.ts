@@ -160,3 +160,21 @@ export async function locationFigures(
     lastErrorAt: failed?.last_error_at == null ? null : Number(failed.last_error_at),
   };
 }
+
+/** Blobs linked into a registry's repositories that `location` holds. */
+export async function heldFor(db: Executor, registry: string, location: string): Promise<string[]> {
+  const [from, to] = ofRegistry(registry);
+  const rows = await db
+    .selectFrom('blob_locations as l')
+    .select('l.digest')
+    .where('l.location', '=', location)
+    .where('l.digest', 'in', (eb) =>
+      eb
+        .selectFrom('repository_blobs')
+        .select('digest')
+        .where('repository', '>=', from)
+        .where('repository', '<', to),
+    )
+    .execute();
+  return rows.map((r) => r.digest);
+}

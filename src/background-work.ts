@@ -6,13 +6,7 @@ import type { MetadataDb } from './db/index.js';
 import { JobHandlers, JobQueue, JobWorker, markJobHandler, markKind } from './jobs/index.js';
 import type { Outbound } from './net/index.js';
 import { Notifier, WebhookService, deliveryHandler, deliveryKind, sourceOf } from './notifications/index.js';
-import {
-  Replicator,
-  replicateKind,
-  type Distribution,
-  type ReplicationJob,
-  type StoreRouter,
-} from './oci/index.js';
+import { replicateKind, type Distribution, type ReplicationJob, type Replicator } from './oci/index.js';
 import type { RegistryLocator } from './registries/index.js';
 
 /** The job table, the kinds of jobs this server runs, and the rooms that enqueue them. */
@@ -39,15 +33,16 @@ export function openBackgroundWork(deps: {
   credentials: CredentialService;
   outbound: Outbound;
   locator: RegistryLocator;
-  /** Where each repository's blobs are and should be (replication copies between them). */
-  stores: StoreRouter;
+  /** The core's job queue and replicator (copies owed by every link, queued through that queue). */
+  queue: JobQueue;
+  replicator: Replicator;
   /** The assets room's observers (versions published become events). */
   assets?: { add(observer: AssetObserver): void };
   log: Logger;
 }): BackgroundWork {
   const { config, meta, distribution, credentials, outbound, log } = deps;
   const jobs = config.jobs;
-  const queue = new JobQueue(meta, { maxAttempts: jobs.maxattempts });
+  const queue = deps.queue;
   const handlers = new JobHandlers();
   const webhooks = new WebhookService(meta.db, credentials, outbound);
   credentials.addResealer((keyId) => webhooks.resealAll(keyId));
@@ -69,9 +64,8 @@ export function openBackgroundWork(deps: {
   distribution.manifests.observe(notifier);
   distribution.blobs.observe(notifier.blobObserver());
   deps.assets?.add(notifier.assetObserver());
-  // Replication: a copy owed to every additional location, queued in the linking transaction.
-  const replicator = new Replicator(meta, deps.stores, queue);
-  distribution.blobs.observe(replicator);
+  // Replication (the core's replicator, observing every link): its copy jobs run here.
+  const replicator = deps.replicator;
   replicator.observe(notifier.replicationObserver());
   handlers.register<ReplicationJob>(replicateKind, async (job, signal) => {
     const method = await replicator.run(job.payload, job.attempt >= job.maxAttempts, signal);

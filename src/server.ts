@@ -136,7 +136,8 @@ export async function assembleServer(
     credentials,
     outbound,
     locator: registryLocator(registries),
-    stores: registries,
+    queue: core.queue,
+    replicator: core.replicator,
     assets: assets.observers,
     log,
   });

@@ -48,6 +48,8 @@ export async function copyBlob(
       await target.uploads.append(key, 0, body.pipe(tap), size);
     } finally {
       signal?.removeEventListener('abort', stop);
+      // An append that failed midway leaves the source open: release it (a no-op once it ended).
+      body.destroy();
     }
     signal?.throwIfAborted();
     const actual = `${algorithm}:${hash.digest('hex')}`;

@@ -109,8 +109,10 @@ describe(
     before(async () => {
       east = makeTempDir('arca-jobs-east-');
       west = makeTempDir('arca-jobs-west-');
-      a = await startArca({ dialect: 'postgres', config: config() });
-      b = await startArca({ dialect: 'postgres', databaseUrl: a.databaseUrl, config: config() });
+      // A busy machine starts servers slowly: a minute each.
+      const slow = { startTimeoutMs: 60_000 };
+      a = await startArca({ dialect: 'postgres', config: config(), ...slow });
+      b = await startArca({ dialect: 'postgres', databaseUrl: a.databaseUrl, config: config(), ...slow });
     });
 
     after(async () => {

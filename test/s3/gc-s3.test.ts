@@ -49,6 +49,7 @@ for (const dialect of dialects()) {
       arca = await startArca({
         dialect,
         storage: 's3',
+        startTimeoutMs: 60_000,
         config: {
           storage: {
             delete: { enabled: true },

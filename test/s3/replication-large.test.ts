@@ -57,6 +57,7 @@ test(`replication of a ${chunks * 16} MiB blob to a directory and a bucket; a se
     arca = await startArca({
       dialect,
       env: gw.serverEnv(),
+      startTimeoutMs: 60_000,
       config: {
         locations: {
           east: { storage: { filesystem: { rootdirectory: east.path } } },

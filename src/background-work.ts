@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
+import type { AssetObserver } from './assets/index.js';
 import type { ArcaConfig } from './config/index.js';
 import type { CredentialService } from './credentials/index.js';
 import type { MetadataDb } from './db/index.js';
 import { JobHandlers, JobQueue, JobWorker, markJobHandler, markKind } from './jobs/index.js';
 import type { Outbound } from './net/index.js';
 import { Notifier, WebhookService, deliveryHandler, deliveryKind, sourceOf } from './notifications/index.js';
-import type { Distribution } from './oci/index.js';
+import { replicateKind, type Distribution, type ReplicationJob, type Replicator } from './oci/index.js';
 import type { RegistryLocator } from './registries/index.js';
 
 /** The job table, the kinds of jobs this server runs, and the rooms that enqueue them. */
@@ -14,6 +15,8 @@ export interface BackgroundWork {
   /** Where rooms with background work (replication, GC) register their kinds before `start`. */
   handlers: JobHandlers;
   webhooks: WebhookService;
+  /** Copies to registries' additional locations (queued with each link; back-fills, status). */
+  replicator: Replicator;
   /** Start the worker (unless `jobs.workers` is false); `url` is the address bound. */
   start(url: string): Promise<void>;
   stop(): Promise<void>;
@@ -30,11 +33,16 @@ export function openBackgroundWork(deps: {
   credentials: CredentialService;
   outbound: Outbound;
   locator: RegistryLocator;
+  /** The core's job queue and replicator (copies owed by every link, queued through that queue). */
+  queue: JobQueue;
+  replicator: Replicator;
+  /** The assets room's observers (versions published become events). */
+  assets?: { add(observer: AssetObserver): void };
   log: Logger;
 }): BackgroundWork {
   const { config, meta, distribution, credentials, outbound, log } = deps;
   const jobs = config.jobs;
-  const queue = new JobQueue(meta, { maxAttempts: jobs.maxattempts });
+  const queue = deps.queue;
   const handlers = new JobHandlers();
   const webhooks = new WebhookService(meta.db, credentials, outbound);
   credentials.addResealer((keyId) => webhooks.resealAll(keyId));
@@ -55,6 +63,14 @@ export function openBackgroundWork(deps: {
   });
   distribution.manifests.observe(notifier);
   distribution.blobs.observe(notifier.blobObserver());
+  deps.assets?.add(notifier.assetObserver());
+  // Replication (the core's replicator, observing every link): its copy jobs run here.
+  const replicator = deps.replicator;
+  replicator.observe(notifier.replicationObserver());
+  handlers.register<ReplicationJob>(replicateKind, async (job, signal) => {
+    const method = await replicator.run(job.payload, job.attempt >= job.maxAttempts, signal);
+    if (method) log.info({ ...job.payload, method }, 'replication: copied');
+  });
   handlers.register(
     deliveryKind,
     deliveryHandler({ outbound, endpoints, webhooks, maxBackoff: jobs.backoff.max }),
@@ -78,6 +94,7 @@ export function openBackgroundWork(deps: {
     queue,
     handlers,
     webhooks,
+    replicator,
     async start(url) {
       baseUrl = config.http.host ?? url;
       port = Number(new URL(url).port) || undefined;

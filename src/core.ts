@@ -4,7 +4,8 @@ import type { ArcaConfig } from './config/index.js';
 import { CredentialService, MasterKeys } from './credentials/index.js';
 import { openDatabase, type MetadataDb } from './db/index.js';
 import type { DestinationGuard } from './net/index.js';
-import { Distribution, type UploadLimits } from './oci/index.js';
+import { JobQueue } from './jobs/index.js';
+import { Distribution, Replicator, type UploadLimits } from './oci/index.js';
 import { openRegistries, type OpenedRegistries } from './registries/index.js';
 import { StorageMetrics } from './storage/index.js';
 
@@ -30,6 +31,10 @@ export interface Core {
   readonly distribution: Distribution;
   /** What every store of this core counts (the server's /metrics shows it). */
   readonly storageMetrics: StorageMetrics;
+  /** The job table's front: jobs are queued through it by any process (a server's worker runs them). */
+  readonly queue: JobQueue;
+  /** Replication: every blob link of this core (a push, an import) owes its additional locations a copy. */
+  readonly replicator: Replicator;
   close(): Promise<void>;
 }
 
@@ -69,8 +74,26 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
         throw new Error(`storage (${opened.defaultStorage.kind}) is not usable: ${(err as Error).message}`);
       });
     }
-    const distribution = new Distribution(meta, opened.registries, options.uploadLimits);
-    return { meta, credentials, opened, distribution, storageMetrics, close: () => meta.close() };
+    const here = config.location;
+    if (here !== undefined && here !== 'default' && !(here in config.locations)) {
+      throw new Error(
+        `location: '${here}' is not one of the configured locations (default, ${Object.keys(config.locations).join(', ')})`,
+      );
+    }
+    const distribution = new Distribution(meta, opened.registries, options.uploadLimits, here);
+    const queue = new JobQueue(meta, { maxAttempts: config.jobs.maxattempts });
+    const replicator = new Replicator(meta, opened.registries, queue);
+    distribution.blobs.observe(replicator);
+    return {
+      meta,
+      credentials,
+      opened,
+      distribution,
+      storageMetrics,
+      queue,
+      replicator,
+      close: () => meta.close(),
+    };
   } catch (err) {
     await meta.close();
     throw err;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logger.js';
 import { parseListenAddress, type ArcaConfig } from './config/index.js';
 import { openCore } from './core.js';
 import { GcMetrics, purgeStaleUploads } from './oci/index.js';
@@ -29,14 +30,6 @@ export interface RunningServer {
   url: string;
   /** Stop accepting, let in-flight requests end (up to the drain timeout), release everything. */
   close(): Promise<void>;
-}
-
-export function createLogger(config: ArcaConfig): Logger {
-  return pino({
-    level: config.log.level,
-    base: { service: 'arca' },
-    redact: { paths: ['req.headers.authorization', '*.password', '*.secret'], censor: '[redacted]' },
-  });
 }
 
 /**
@@ -138,6 +131,9 @@ export async function assembleServer(
     credentials,
     outbound,
     locator: registryLocator(registries),
+    queue: core.queue,
+    replicator: core.replicator,
+    assets: assets.observers,
     log,
   });
   const proxy = openProxy({ config, registries, credentials, outbound, distribution, log });
@@ -155,6 +151,7 @@ export async function assembleServer(
     assets: assets.assets,
     forget: (registry) => background.webhooks.removeRegistry(registry),
     proxyStats: (registry) => ({ ...proxy.metrics.stats(registry) }),
+    replication: background.replicator,
     locations: opened.locationInfo,
     defaultLocation: opened.defaultLocationInfo,
     credentials,

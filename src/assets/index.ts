@@ -6,6 +6,7 @@ import { AssetService } from './asset-service.js';
 import { AssetIndexer } from './indexer.js';
 import { Publisher } from './publisher.js';
 import { VersionService } from './version-service.js';
+import { AssetObservers } from './asset-observers.js';
 
 export type { AssetsTables } from './tables.js';
 export type { AssetRegistries } from './asset-registries.js';
@@ -13,6 +14,7 @@ export { AssetService } from './asset-service.js';
 export { VersionService } from './version-service.js';
 export { Publisher, type MayRead } from './publisher.js';
 export { AssetIndexer } from './indexer.js';
+export { AssetObservers, type AssetObserver, type PublishedVersion } from './asset-observers.js';
 export { parseAssetAddress, type AssetAddress } from './addresses.js';
 export { parseAssetListQuery, parseLimit } from './asset-list.js';
 export { archiveLength, archiveStream } from './archive.js';
@@ -46,6 +48,8 @@ export interface Assets {
   publisher: Publisher;
   /** Set as the manifest observer at start-up: pushes of any client become versions. */
   indexer: AssetIndexer;
+  /** Other rooms (notifications) observe versions published here. */
+  observers: AssetObservers;
 }
 
 export function openAssets(
@@ -55,10 +59,12 @@ export function openAssets(
   log: Pick<Logger, 'error'>,
 ): Assets {
   const versions = new VersionService(meta, distribution, registries);
+  const observers = new AssetObservers();
   return {
     assets: new AssetService(meta, registries),
     versions,
-    publisher: new Publisher(meta, distribution, versions),
-    indexer: new AssetIndexer(meta, distribution, registries, log),
+    publisher: new Publisher(meta, distribution, versions, observers),
+    indexer: new AssetIndexer(meta, distribution, registries, log, observers),
+    observers,
   };
 }

@@ -7,6 +7,7 @@ import { readSmallBlob } from './small-blob.js';
 import { parseAssetRepository, type AssetKey } from './kinds.js';
 import { describedBy, formatOf, recognizeVersion } from './recognize.js';
 import { recordVersion, removeVersion } from './recorder.js';
+import type { AssetObservers } from './asset-observers.js';
 import { getVersion, versionsWithDigest } from './store/versions.js';
 
 /** Largest config blob read to describe a version (a Kitfile, a ModelPack config). */
@@ -24,6 +25,7 @@ export class AssetIndexer implements ManifestObserver {
     private readonly distribution: Distribution,
     private readonly registries: AssetRegistries,
     private readonly log: Pick<Logger, 'error'>,
+    private readonly observers?: AssetObservers,
   ) {}
 
   private keyOf(repository: string): AssetKey | undefined {
@@ -54,23 +56,27 @@ export class AssetIndexer implements ManifestObserver {
       const recognized = recognizeVersion(put.repository, put.tag, put.manifest, config);
       if (!recognized) return;
       await this.meta.db.transaction().execute((tx) =>
-        recordVersion(tx, {
-          key,
-          version: recognized.version,
-          digest: put.digest,
-          format: recognized.format,
-          description: describedBy(recognized.format, config),
-          tags: {},
-          properties: {},
-          type: null,
-          card: null,
-          spec: null,
-          flags: recognized.flags,
-          files: recognized.files,
-          lineage: [],
-          by: null,
-          now: Date.now(),
-        }),
+        recordVersion(
+          tx,
+          {
+            key,
+            version: recognized.version,
+            digest: put.digest,
+            format: recognized.format,
+            description: describedBy(recognized.format, config),
+            tags: {},
+            properties: {},
+            type: null,
+            card: null,
+            spec: null,
+            flags: recognized.flags,
+            files: recognized.files,
+            lineage: [],
+            by: null,
+            now: Date.now(),
+          },
+          this.observers,
+        ),
       );
     } catch (err) {
       // The push has succeeded; a version not recorded is logged, never a failed push.

@@ -7,6 +7,7 @@ import { buildArtifact } from './artifact-builder.js';
 import { assetRepository, type AssetKey } from './kinds.js';
 import { parsePublishInput, type PublishInput } from './publish-input.js';
 import { recordVersion } from './recorder.js';
+import type { AssetObservers } from './asset-observers.js';
 import type { VersionKey } from './store/lineage.js';
 import { getVersion } from './store/versions.js';
 import type { VersionService } from './version-service.js';
@@ -33,6 +34,7 @@ export class Publisher {
     private readonly meta: MetadataDb,
     private readonly distribution: Distribution,
     private readonly versions: VersionService,
+    private readonly observers?: AssetObservers,
   ) {}
 
   async publish(key: AssetKey, body: unknown, by: string | null, mayRead: MayRead): Promise<void> {
@@ -46,23 +48,27 @@ export class Publisher {
     await this.storeConfig(repository, built.config);
     await this.distribution.manifests.put(repository, input.version, built.manifest, ociManifest, {
       within: async (tx, put) => {
-        const recorded = await recordVersion(tx, {
-          key,
-          version: input.version,
-          digest: put.digest,
-          format: 'arca',
-          description: input.description,
-          tags: input.tags,
-          properties: input.properties,
-          type: input.type,
-          card: input.card,
-          spec: input.spec,
-          flags: [],
-          files: input.files.map((f, i) => ({ ...f, mediaType: built.mediaTypes[i]! })),
-          lineage,
-          by,
-          now: createdAt.getTime(),
-        });
+        const recorded = await recordVersion(
+          tx,
+          {
+            key,
+            version: input.version,
+            digest: put.digest,
+            format: 'arca',
+            description: input.description,
+            tags: input.tags,
+            properties: input.properties,
+            type: input.type,
+            card: input.card,
+            spec: input.spec,
+            flags: [],
+            files: input.files.map((f, i) => ({ ...f, mediaType: built.mediaTypes[i]! })),
+            lineage,
+            by,
+            now: createdAt.getTime(),
+          },
+          this.observers,
+        );
         // A concurrent publish of the same version won: roll the manifest and tag back too.
         if (!recorded) throw exists(key, input.version);
       },

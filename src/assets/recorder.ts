@@ -1,5 +1,6 @@
+import type { AssetObservers } from './asset-observers.js';
 import type { Executor } from '../db/index.js';
-import { LATEST, type AssetKey } from './kinds.js';
+import { LATEST, assetRepository, type AssetKey } from './kinds.js';
 import type { AssetMetadata } from './metadata.js';
 import type { AssetFormat, RecognizedFile } from './recognize.js';
 import { insertAsset, updateAsset } from './store/assets.js';
@@ -29,7 +30,12 @@ export interface VersionRecord extends AssetMetadata {
  * it, on the executor given (the manifest put's transaction). False when the version exists or
  * existed: nothing is written then, and the caller rolls back.
  */
-export async function recordVersion(db: Executor, r: VersionRecord): Promise<boolean> {
+export async function recordVersion(
+  db: Executor,
+  r: VersionRecord,
+  /** Told of the version in the same transaction (an `asset.published` event commits with it). */
+  observers?: AssetObservers,
+): Promise<boolean> {
   const { key, now } = r;
   const createdAsset = await insertAsset(db, {
     ...key,
@@ -80,6 +86,13 @@ export async function recordVersion(db: Executor, r: VersionRecord): Promise<boo
   await updateAsset(db, key, { latest_version: r.version, updated_at: now });
   await setLabel(db, key, LATEST, r.version, now);
   if (r.card) await replaceTerms(db, key, 'card', cardTerms(r.card));
+  await observers?.inPublished(db, {
+    ...key,
+    version: r.version,
+    repository: assetRepository(key.registry, key.kind, key.name),
+    digest: r.digest,
+    format: r.format,
+  });
   return true;
 }
 

@@ -75,7 +75,7 @@ export function fsckCommand(): Command {
               `${p.repository}@${p.manifest}: blob ${p.digest} in ${p.location}: ${p.problem}\n`,
             );
           process.stdout.write(
-            `checked ${report.manifests} manifests, ${report.blobsChecked} blob copies: ${report.problems.length} problems\n`,
+            `checked ${report.manifests} manifests, ${report.blobsChecked} blob copies: ${report.problems.length} problems, ${report.pendingCopies.length} copies pending replication\n`,
           );
         }
         if (report.problems.length > 0) process.exitCode = 2;

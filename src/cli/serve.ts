@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { configFileFromEnv, loadConfigWithWarnings } from '../config/index.js';
-import { createLogger, startServer } from '../server.js';
+import { createLogger } from '../logger.js';
+import { startServer } from '../server.js';
 
 /** `arca serve`: run the registry until SIGTERM or SIGINT, then drain and stop. */
 export function serveCommand(): Command {

@@ -77,6 +77,8 @@ export interface ArcaConfig {
   limits: { manifestsize: number; uploadsperrepository: number; uploadspercaller: number };
   /** Places registries keep their content, each with its own backend. */
   locations: Record<string, { storage: { filesystem?: { rootdirectory: string }; s3?: S3StorageConfig } }>;
+  /** The location this server runs in (`default` or one of `locations`), when it is told. */
+  location?: string;
   registries: {
     probeinterval: number;
     /** Directories a registry's own filesystem backend may lie under (resolved from datadir by default). */
@@ -149,6 +151,7 @@ export function toArcaConfig(file: ConfigFile): ArcaConfig {
     limits: file.limits,
     catalog: { healthcheck: file.catalog.healthcheck, query: file.catalog.query },
     locations: file.locations,
+    ...(file.location !== undefined ? { location: file.location } : {}),
     registries: {
       probeinterval: file.registries.probeinterval,
       filesystem: {

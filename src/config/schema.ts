@@ -470,6 +470,10 @@ export const fileSchema = z.strictObject({
     .prefault({}),
   catalog: catalogSchema,
   locations: locationsSchema,
+  location: z
+    .string()
+    .optional()
+    .describe('the location this server runs in: blob reads prefer it (ARCA_LOCATION)'),
   registries: registriesSchema,
   outbound: outboundSchema,
   jobs: jobsSchema,

@@ -1,8 +1,10 @@
+import type { AssetObserver } from '../assets/index.js';
 import type { NotificationEndpoint } from '../config/index.js';
 import type { Executor, MetadataDb } from '../db/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import type {
   BlobObserver,
+  ReplicationObserver,
   ManifestObserver,
   ManifestPull,
   ManifestPut,
@@ -140,14 +142,58 @@ export class Notifier implements ManifestObserver {
     };
   }
 
+  /** Copies to additional locations, finished (in the recording transaction) or given up: webhooks only. */
+  replicationObserver(): ReplicationObserver {
+    const target = (e: Parameters<NonNullable<ReplicationObserver['inFinished']>>[1]) => ({
+      mediaType: blobMediaType,
+      size: e.size,
+      length: e.size,
+      digest: e.digest,
+      repository: e.repository,
+      location: e.location,
+      source: e.source,
+      ...(e.error !== undefined ? { error: e.error } : {}),
+    });
+    return {
+      inFinished: (tx, e) => this.emit(tx, 'replication.finished', target(e), true, false),
+      afterFailed: async (e) => {
+        await this.emit(this.options.meta.db, 'replication.failed', target(e), true, false);
+        this.options.queue.wake();
+      },
+    };
+  }
+
+  /** Asset versions published (through the API or recognized in a push), in the recording transaction: webhooks only. */
+  assetObserver(): AssetObserver {
+    return {
+      inPublished: (tx, v) =>
+        this.emit(
+          tx,
+          'asset.published',
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: v.digest,
+            repository: v.repository,
+            tag: v.version,
+            url: this.url(v.repository, v.digest),
+            asset: { kind: v.kind, name: v.name, version: v.version, format: v.format },
+          },
+          true,
+          false,
+        ),
+    };
+  }
+
   private async emit(
     db: Executor,
     action: RegistryEvent['action'],
     target: RegistryEvent['target'],
     webhooks = true,
+    /** registry:2's endpoints: not for Arca's own actions, which registry:2 never sends. */
+    toEndpoints = true,
   ) {
     const { endpoints, queue } = this.options;
-    const wanted: DeliveryTarget[] = endpoints
+    const wanted: DeliveryTarget[] = (toEndpoints ? endpoints : [])
       .filter((e) => endpointWants(e, { action, target }))
       .map((e) => ({ endpoint: e.name }));
     if (webhooks) {

@@ -4,8 +4,9 @@ import { hostname } from 'node:os';
 /** registry:2's media type for its event envelopes (`{"events":[...]}`), which receivers check. */
 export const eventsMediaType = 'application/vnd.docker.distribution.events.v1+json';
 
-/** What happened: registry:2's actions. */
-export type EventAction = 'push' | 'pull' | 'mount' | 'delete';
+/** What happened: registry:2's actions, and Arca's own (sent to webhooks only). */
+export type EventAction =
+  'push' | 'pull' | 'mount' | 'delete' | 'replication.finished' | 'replication.failed' | 'asset.published';
 
 /** registry:2's media type for blobs in events (its receivers' configs ignore it by this name). */
 export const blobMediaType = 'application/octet-stream';
@@ -38,6 +39,12 @@ export interface RegistryEvent {
     repository: string;
     /** The repository a blob was mounted from. */
     fromRepository?: string;
+    /** Replication: the location copied to, the one copied from, and why a copy failed. */
+    location?: string;
+    source?: string;
+    error?: string;
+    /** An asset version published: its kind, name, version and format. */
+    asset?: { kind: string; name: string; version: string; format: string };
     url?: string;
     tag?: string;
     references?: Descriptor[];

@@ -7,7 +7,14 @@ import type { Outbound } from '../net/index.js';
 import * as store from './webhook-store.js';
 
 /** Events a webhook may ask for; more come as rooms emit them (assets, replication). */
-export const webhookEvents = ['push', 'pull', 'delete'] as const;
+export const webhookEvents = [
+  'push',
+  'pull',
+  'delete',
+  'replication.finished',
+  'replication.failed',
+  'asset.published',
+] as const;
 
 /** A webhook as the API shows it: never its secret. */
 export interface WebhookView {
@@ -131,7 +138,8 @@ export class WebhookService {
 }
 
 function checkEvents(value: unknown): string[] {
-  if (value === undefined) return [...webhookEvents];
+  // Arca's own events are asked for by name: a webhook made without a list gets registry:2's.
+  if (value === undefined) return ['push', 'pull', 'delete'];
   if (!Array.isArray(value) || value.length === 0) {
     throw new AppError('REQUEST_INVALID', `events must be a non-empty list of ${webhookEvents.join(', ')}`);
   }

@@ -25,7 +25,7 @@ export interface BlobPull {
 }
 
 /**
- * What other rooms learn of blob links, removals and pulls (notifications; replication will copy
+ * What other rooms learn of blob links, removals and pulls (notifications; replication owes copies
  * from `inLink`). `inLink` runs inside the linking transaction: rows it writes commit with the link.
  */
 export interface BlobObserver {

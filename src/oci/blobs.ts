@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/index.js';
-import { StorageNotFound, type ByteRange } from '../storage/index.js';
+import { StorageNotFound, type ByteRange, type StorageDriver } from '../storage/index.js';
 import type { MetadataDb } from '../db/index.js';
 import { assertDigest, blobPath } from './digest.js';
 import { linkedBlobSize, unlinkBlob } from './store/blobs.js';
-import { blobSizeIn } from './store/blob-locations.js';
+import { blobSizeIn, locationsOf } from './store/blob-locations.js';
 import { heldByRow, linkBlobInto } from './link-blob.js';
 import { queueBlobReviews } from './gc/review-queue.js';
 import type { StoreRouter } from './stores.js';
@@ -22,6 +22,8 @@ export class BlobService {
     private readonly stores: StoreRouter,
     /** Shared with the upload services of the same `Distribution`. */
     readonly observers: BlobObservers = new BlobObservers(),
+    /** The location this server runs in (`location`): blobs are read from there when it holds them. */
+    private readonly here?: string,
   ) {}
 
   /** Add an observer of blob links, removals and pulls (start-up wiring). */
@@ -42,22 +44,52 @@ export class BlobService {
     return size;
   }
 
-  /** Open a blob's bytes, or a range of them; BLOB_UNKNOWN when the storage does not have them. */
+  /**
+   * Open a blob's bytes, or a range of them: from this server's location when it is one of the
+   * repository's and holds them, else from the primary, else from any location recorded as holding
+   * them (never a 404 for bytes that exist somewhere); BLOB_UNKNOWN when none has them.
+   */
   async read(repository: string, digest: string, range?: ByteRange): Promise<BlobBody> {
-    const driver = this.stores.storeFor(repository).driver;
-    try {
-      if (driver.open) return { fd: await driver.open(blobPath(digest)) };
-      return { stream: await driver.read(blobPath(digest), range) };
-    } catch (err) {
-      if (err instanceof StorageNotFound) throw new AppError('BLOB_UNKNOWN', undefined, { digest });
-      throw err;
+    const path = blobPath(digest);
+    const primary = this.stores.storeFor(repository);
+    const tried = new Set<string>();
+    const attempt = async (location: string, driver: StorageDriver | undefined) => {
+      if (!driver || tried.has(location)) return undefined;
+      tried.add(location);
+      try {
+        if (driver.open) return { fd: await driver.open(path) };
+        return { stream: await driver.read(path, range) };
+      } catch (err) {
+        if (err instanceof StorageNotFound) return undefined;
+        throw err;
+      }
+    };
+    const local = this.localLocation(repository, primary.location);
+    const body =
+      (local && (await attempt(local, this.stores.driverOf?.(local)))) ??
+      (await attempt(primary.location, primary.driver));
+    if (body) return body;
+    for (const location of await locationsOf(this.meta.db, digest)) {
+      const other = await attempt(location, this.stores.driverOf?.(location));
+      if (other) return other;
     }
+    throw new AppError('BLOB_UNKNOWN', undefined, { digest });
   }
 
-  /** A presigned URL for the blob when the backend can give one. */
+  /** A presigned URL for the blob when the backend can give one (this server's location's, when it holds the blob). */
   async redirectURL(repository: string, digest: string): Promise<string | null> {
-    const driver = this.stores.storeFor(repository).driver;
+    const primary = this.stores.storeFor(repository);
+    const local = this.localLocation(repository, primary.location);
+    const held = local !== undefined && (await blobSizeIn(this.meta.db, local, digest)) !== undefined;
+    const driver = (held && this.stores.driverOf?.(local)) || primary.driver;
     return driver.redirectURL ? driver.redirectURL(blobPath(digest)) : null;
+  }
+
+  /** This server's location when it is an additional location of the repository's registry. */
+  private localLocation(repository: string, primary: string): string | undefined {
+    const here = this.here;
+    if (here === undefined || here === primary) return undefined;
+    return this.stores.locationsFor?.(repository).includes(here) ? here : undefined;
   }
 
   /**

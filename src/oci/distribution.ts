@@ -26,9 +26,11 @@ export class Distribution {
     private readonly meta: MetadataDb,
     stores: StoreRouter,
     uploadLimits: UploadLimits = defaultUploadLimits,
+    /** The location this server runs in (the configuration's `location`), which blob reads prefer. */
+    here?: string,
   ) {
     // One set of blob observers for every way a blob comes in, goes or is read.
-    this.blobs = new BlobService(meta, stores);
+    this.blobs = new BlobService(meta, stores, undefined, here);
     this.uploads = new UploadService(meta, stores, uploadLimits, this.blobs.observers);
     this.presignedUploads = new PresignedUploads(meta, stores, this.blobs.observers);
     this.manifests = new ManifestService(meta);

@@ -37,3 +37,13 @@ export { GcMetrics } from './gc/gc-metrics.js';
 export type { ManifestHold } from './gc/decide.js';
 export { fsck, type FsckReport, type FsckProblem } from './gc/fsck.js';
 export type { BlobObserver, BlobLink, BlobPull, BlobRemoval } from './blob-observers.js';
+export {
+  Replicator,
+  replicateKind,
+  type ReplicationJob,
+  type ReplicationEvent,
+  type ReplicationObserver,
+  type LocationReplication,
+  type CopyQueue,
+} from './replication/replicator.js';
+export { copyBlob, type CopyMethod } from './replication/copy-blob.js';

@@ -89,6 +89,23 @@ export interface GcStagingSeenTable {
   first_seen: number;
 }
 
+/**
+ * A copy replication still owes: `location` (an additional location of the repository's registry)
+ * lacks the blob `source` holds. Written with the link (or the location's addition) that needs it,
+ * removed when the copy is recorded in `blob_locations`; `last_error` is the latest failed attempt's.
+ */
+export interface ReplicationCopiesTable {
+  location: string;
+  digest: string;
+  repository: string;
+  source: string;
+  size: number;
+  created_at: number;
+  attempts: number;
+  last_error: string | null;
+  last_error_at: number | null;
+}
+
 /** This room's tables, by name: its part of the metadata database. */
 export interface OciTables {
   repositories: RepositoriesTable;
@@ -102,4 +119,5 @@ export interface OciTables {
   gc_blob_reviews: GcBlobReviewsTable;
   gc_manifest_reviews: GcManifestReviewsTable;
   gc_staging_seen: GcStagingSeenTable;
+  replication_copies: ReplicationCopiesTable;
 }

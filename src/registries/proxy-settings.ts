@@ -1,7 +1,7 @@
 import type { Updateable } from 'kysely';
 import { AppError } from '../errors/index.js';
 import type { CredentialService } from '../credentials/index.js';
-import { checkProxyCredential } from './credential-checks.js';
+import { checkProxyCredential } from './registry-checks.js';
 import { proxyUrl, type RegistryUpdate } from './definition.js';
 import type { RegistryRow } from './store.js';
 import type { RegistriesTable } from './tables.js';

@@ -2,14 +2,19 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { CredentialService, CredentialUser } from '../credentials/index.js';
-import type { Distribution } from '../oci/index.js';
+import type { Distribution, Replicator } from '../oci/index.js';
 import { blobPath } from '../oci/index.js';
-import { checkDataCredential, checkProxyCredential } from './credential-checks.js';
 import { proxyUpdate } from './proxy-settings.js';
 import { parseRegistryDefinition, parseRegistryUpdate, type RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION, ownLocation, type RegistryDirectory } from './registry-directory.js';
 import { registryView, type LocationInfo, type RegistryView } from './registry-view.js';
-import { resolveDirectory, type FilesystemRoots } from './filesystem-roots.js';
+import type { FilesystemRoots } from './filesystem-roots.js';
+import {
+  checkDataCredential,
+  checkFilesystemRoot,
+  checkKnownLocation,
+  checkProxyCredential,
+} from './registry-checks.js';
 import { checkNamespace, registryKey } from './names.js';
 import * as store from './store.js';
 import type { RegistryRow } from './store.js';
@@ -33,6 +38,8 @@ export interface RegistryServiceOptions {
   forget?: (registry: string) => Promise<void>;
   /** A pull-through cache's counters since this process started (hits, misses, bytes, errors). */
   proxyStats?: (registry: string) => Record<string, number> | undefined;
+  /** Replication: its per-location status, back-fills of added locations, copies dropped for removed ones. */
+  replication?: Pick<Replicator, 'status' | 'backfill' | 'forget'>;
 }
 
 /** Registries as resources: create, list, show, update, delete, set the default, probe. */
@@ -48,36 +55,17 @@ export class RegistryService {
     return registryView(row, this.options.locations, this.options.defaultLocation, this.options.proxyStats);
   }
 
-  private knownLocation(name: string, what: string): void {
-    if (name === DEFAULT_LOCATION || this.options.locations.has(name)) return;
-    const known = [DEFAULT_LOCATION, ...this.options.locations.keys()].join(', ');
-    throw new AppError(
-      'REGISTRY_INVALID',
-      `${what}: no location named '${name}' in the server's configuration (known: ${known})`,
-    );
-  }
-
-  /** Allowed by the operator, and overlapping no other registry's backend (one's delete would remove the other's bytes). */
-  private async checkFilesystemRoot(rootdirectory: string): Promise<void> {
-    const others: string[] = [];
-    for (const row of await store.listRegistries(this.db)) {
-      const root = row.backend && (JSON.parse(row.backend) as RegistryBackend).filesystem?.rootdirectory;
-      const resolved = root ? resolveDirectory(root) : undefined;
-      if (resolved) others.push(resolved);
-    }
-    this.options.filesystemRoots.check(rootdirectory, others);
-  }
-
   async create(input: unknown, by: string | null): Promise<RegistryView> {
     const def = parseRegistryDefinition(input);
     const key = registryKey(def.name);
     checkNamespace(def.namespace);
     const primary = def.backend ? ownLocation(key) : (def.primaryLocation ?? DEFAULT_LOCATION);
-    if (!def.backend) this.knownLocation(primary, 'primary_location');
-    for (const l of def.additionalLocations) this.knownLocation(l, 'locations');
+    if (!def.backend) checkKnownLocation(this.options.locations, primary, 'primary_location');
+    for (const l of def.additionalLocations) checkKnownLocation(this.options.locations, l, 'locations');
     if (def.backend?.s3)
       await checkDataCredential(this.options.credentials, def.namespace, def.backend.s3.credential);
-    if (def.backend?.filesystem) await this.checkFilesystemRoot(def.backend.filesystem.rootdirectory);
+    if (def.backend?.filesystem)
+      await checkFilesystemRoot(this.db, this.options.filesystemRoots, def.backend.filesystem.rootdirectory);
     if (def.proxy?.credential)
       await checkProxyCredential(
         this.options.credentials,
@@ -144,8 +132,14 @@ export class RegistryService {
     return row;
   }
 
+  /** A registry, with each of its locations' replication status (what it holds, owes, how late). */
   async get(name: string): Promise<RegistryView> {
-    return this.view(await this.row(name));
+    const row = await this.row(name);
+    const view = this.view(row);
+    const replication = this.options.replication;
+    if (!replication || row.backend !== null) return view;
+    const additional = JSON.parse(row.locations) as string[];
+    return { ...view, replication: await replication.status(row.name_key, row.primary_location, additional) };
   }
 
   async list(namespace?: string): Promise<RegistryView[]> {
@@ -166,7 +160,7 @@ export class RegistryService {
           'locations: a registry with its own backend has no additional locations',
         );
       }
-      for (const l of update.locations) this.knownLocation(l, 'locations');
+      for (const l of update.locations) checkKnownLocation(this.options.locations, l, 'locations');
       set.locations = JSON.stringify(
         [...new Set(update.locations)].filter((l) => l !== row.primary_location),
       );
@@ -179,7 +173,17 @@ export class RegistryService {
       set.backend = JSON.stringify({ s3: { ...backend.s3, credential: update.backend.s3.credential } });
     }
     if (update.proxy) Object.assign(set, await proxyUpdate(this.options.credentials, row, update.proxy));
-    await store.updateRegistry(this.db, row.name_key, set);
+    const before = JSON.parse(row.locations) as string[];
+    const after = set.locations === undefined ? before : (JSON.parse(set.locations) as string[]);
+    await this.db.transaction().execute(async (tx) => {
+      await store.updateRegistry(tx, row.name_key, set);
+      // An added location is owed every blob already there; a removed one is copied to no more.
+      const replication = this.options.replication;
+      const removed = before.filter((l) => !after.includes(l));
+      await replication?.forget(tx, row.name_key, removed);
+      const added = after.filter((l) => !before.includes(l));
+      if (added.length > 0) await replication?.backfill(tx, row.name_key, row.primary_location, added);
+    });
     return this.afterChange(row.name_key);
   }
 
@@ -216,6 +220,7 @@ export class RegistryService {
     await this.distribution.deleteRepositories(repositories);
     await this.options.assets?.removeRegistry(row.name_key);
     await this.options.forget?.(row.name_key);
+    await this.options.replication?.forget(this.db, row.name_key);
     if (row.backend !== null) await this.removeOwnBytes(row);
     await store.deleteRegistry(this.db, row.name_key);
     await this.registries.refresh();

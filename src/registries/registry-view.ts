@@ -1,3 +1,4 @@
+import type { LocationReplication } from '../oci/index.js';
 import type { RegistryBackend } from './definition.js';
 import { DEFAULT_LOCATION } from './registry-directory.js';
 import type { RegistryRow } from './store.js';
@@ -30,6 +31,8 @@ export interface RegistryView {
   created_at: string;
   updated_at: string;
   created_by: string | null;
+  /** Per location (a single registry's view): blobs and bytes held, pending copies, lag, last error. */
+  replication?: LocationReplication[];
 }
 
 /** A location's endpoint and bucket, for the list (S3 locations have them; directories do not). */

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Outbound } from '../net/index.js';
 import type {
   BucketAdmin,
+  ObjectAddress,
   ByteRange,
   StorageBackend,
   StorageDriver,
@@ -34,6 +35,8 @@ export class CheckedStorage implements StorageDriver {
   readonly bucket?: BucketAdmin;
   readonly open?: (path: string) => Promise<number>;
   readonly redirectURL?: (path: string) => Promise<string | null>;
+  readonly objectAddress?: (path: string) => ObjectAddress;
+  readonly copyFrom?: (source: ObjectAddress, to: string) => Promise<boolean>;
 
   constructor(
     private readonly backend: StorageBackend,
@@ -42,7 +45,12 @@ export class CheckedStorage implements StorageDriver {
     this.kind = backend.kind;
     this.uploads = checkedUploads(this, backend.uploads);
     if (backend.bucket) this.bucket = checkedBucket(this, backend.bucket);
-    const { open, redirectURL } = backend;
+    const { open, redirectURL, objectAddress, copyFrom } = backend;
+    if (objectAddress) this.objectAddress = (path) => objectAddress.call(backend, checkPath(path));
+    if (copyFrom) {
+      this.copyFrom = (source, to) =>
+        this.run('copy_from', to, () => copyFrom.call(backend, source, checkPath(to)));
+    }
     if (open) this.open = (path) => this.run('open', path, () => open.call(backend, checkPath(path)));
     if (redirectURL) {
       this.redirectURL = (path) =>

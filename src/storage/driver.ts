@@ -35,6 +35,20 @@ export interface ObjectStore {
   copy(from: string, to: string): Promise<void>;
   /** A short-lived URL a client may fetch the object from directly, if the backend has one. */
   redirectURL?(path: string): Promise<string | null>;
+  /** Object stores: where an object lives (endpoint, bucket, key), for a server-side copy by another driver. */
+  objectAddress?(path: string): ObjectAddress;
+  /**
+   * Object stores: copy another store's object to `to` server-side, when both are on this endpoint;
+   * false (nothing done) when they are not. StorageNotFound when the source is absent.
+   */
+  copyFrom?(source: ObjectAddress, to: string): Promise<boolean>;
+}
+
+/** An object of an object store, as another driver of the same endpoint can name it. */
+export interface ObjectAddress {
+  endpoint: string;
+  bucket: string;
+  key: string;
 }
 
 /**

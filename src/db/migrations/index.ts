@@ -12,6 +12,7 @@ import { jobs } from './0008_jobs.js';
 import { webhooks } from './0009_webhooks.js';
 import { gcReviews } from './0010_gc_reviews.js';
 import { proxyRegistries } from './0011_proxy_registries.js';
+import { replication } from './0012_replication.js';
 
 /** Every migration, in order. Names are never changed once released; add new ones at the end. */
 const migrations: [string, MigrationDefinition][] = [
@@ -26,6 +27,7 @@ const migrations: [string, MigrationDefinition][] = [
   ['0009_webhooks', webhooks],
   ['0010_gc_reviews', gcReviews],
   ['0011_proxy_registries', proxyRegistries],
+  ['0012_replication', replication],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

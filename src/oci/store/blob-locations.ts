@@ -44,3 +44,13 @@ export async function blobsIn(db: Executor, location: string): Promise<string[]>
 export async function forgetLocation(db: Executor, location: string): Promise<void> {
   await db.deleteFrom('blob_locations').where('location', '=', location).execute();
 }
+
+/** The locations recorded as holding a blob. */
+export async function locationsOf(db: Executor, digest: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('blob_locations')
+    .select('location')
+    .where('digest', '=', digest)
+    .execute();
+  return rows.map((r) => r.location);
+}

@@ -16,20 +16,22 @@ const MAX_SINGLE_COPY = 5 * 1024 * 1024 * 1024;
 /**
  * Copy an object of `size` bytes inside the bucket, server-side: one CopyObject up to
  * `multipartcopythresholdsize`, above it a multipart copy in `multipartcopychunksize` ranges
- * with `multipartcopymaxconcurrency` in flight (as registry:2 does).
+ * with `multipartcopymaxconcurrency` in flight (as registry:2 does). The source may be in another
+ * bucket of the same endpoint (`sourceBucket`).
  */
 export async function copyObject(
   ctx: S3Context,
   source: string,
   target: string,
   size: number,
+  sourceBucket = ctx.bucket,
 ): Promise<void> {
   if (size <= Math.min(ctx.copy.threshold, MAX_SINGLE_COPY)) {
     await ctx.client.send(
       new CopyObjectCommand({
         Bucket: ctx.bucket,
         Key: target,
-        CopySource: copySource(ctx.bucket, source),
+        CopySource: copySource(sourceBucket, source),
         ...ctx.write,
       }),
     );
@@ -44,7 +46,7 @@ export async function copyObject(
   const uploadId = await createMultipart(ctx, target);
   try {
     const parts = await mapLimit(ranges, ctx.copy.concurrency, (r) =>
-      uploadPartCopy(ctx, target, uploadId, r.number, source, r.start, r.size),
+      uploadPartCopy(ctx, target, uploadId, r.number, source, r.start, r.size, sourceBucket),
     );
     await completeMultipart(ctx, target, uploadId, parts);
   } catch (err) {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3StorageConfig } from '../../config/index.js';
-import type { ByteRange, StorageBackend } from '../driver.js';
+import type { ByteRange, ObjectAddress, StorageBackend } from '../driver.js';
 import { StorageNotFound } from '../errors.js';
 import {
   createHttpsAgent,
@@ -95,6 +95,19 @@ export class S3Driver implements StorageBackend {
     const size = await headSize(this.ctx, this.key(from));
     if (size === null) throw new StorageNotFound(from);
     await copyObject(this.ctx, this.key(from), this.key(to), size);
+  }
+
+  objectAddress(path: string): ObjectAddress {
+    return { endpoint: this.endpoint, bucket: this.ctx.bucket, key: this.key(path) };
+  }
+
+  /** Server-side copy from another bucket (or root directory) of this endpoint; false for another endpoint. */
+  async copyFrom(source: ObjectAddress, to: string): Promise<boolean> {
+    if (source.endpoint !== this.endpoint) return false;
+    const size = await headSize(this.ctx, source.key, source.bucket);
+    if (size === null) throw new StorageNotFound(source.key);
+    await copyObject(this.ctx, source.key, this.key(to), size, source.bucket);
+    return true;
   }
 
   /** A presigned GET, valid for 20 minutes unless told otherwise. */

@@ -105,6 +105,7 @@ export async function uploadPartCopy(
   source: string,
   start: number,
   size: number,
+  sourceBucket = ctx.bucket,
 ): Promise<Part> {
   const res = await ctx.client.send(
     new UploadPartCopyCommand({
@@ -112,7 +113,7 @@ export async function uploadPartCopy(
       Key: key,
       UploadId: uploadId,
       PartNumber: number,
-      CopySource: copySource(ctx.bucket, source),
+      CopySource: copySource(sourceBucket, source),
       CopySourceRange: `bytes=${start}-${start + size - 1}`,
     }),
   );

@@ -49,9 +49,9 @@ export async function* listPrefixes(ctx: S3Context, prefix: string): AsyncGenera
 }
 
 /** Size of an object, or null when absent. */
-export async function headSize(ctx: S3Context, key: string): Promise<number | null> {
+export async function headSize(ctx: S3Context, key: string, bucket = ctx.bucket): Promise<number | null> {
   try {
-    const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }));
+    const head = await ctx.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength ?? 0;
   } catch (err) {
     if (isNotFound(err)) return null;

@@ -6,6 +6,7 @@ export type {
   UploadStore,
   BucketAdmin,
   ByteRange,
+  UploadedPart,
 } from './driver.js';
 export { StorageNotFound, StorageConflict, InvalidStoragePath } from './errors.js';
 export { CheckedStorage } from './checked-storage.js';

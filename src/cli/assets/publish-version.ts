@@ -4,6 +4,7 @@ import type { LocalFile } from '../transfer/local-files.js';
 import { pushFiles } from '../transfer/push-files.js';
 import { PushState } from '../transfer/push-state.js';
 import { progressMode, TransferProgress } from '../transfer/transfer-progress.js';
+import { DirectBlobSink } from '../transfer/direct-blob-sink.js';
 import { V2BlobSink } from '../transfer/v2-blob-sink.js';
 import { assetRepository, checkName, checkRegistry, checkVersion, type AssetKind } from './asset-rules.js';
 import {
@@ -74,7 +75,16 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
   }
   const repository = assetRepository(p.registry, p.kind, p.name);
   const state = PushState.open([server, repository, p.version, resolve(p.sourceKey)]);
-  const sink = new V2BlobSink(transferHttp(flags), repository, chunkSize);
+  const http = transferHttp(flags);
+  // Straight to the registry's bucket when it offers it, else through /v2.
+  const inRegistry = repository.slice(p.registry.length + 1);
+  const sink = new DirectBlobSink(
+    http,
+    p.registry,
+    inRegistry,
+    new V2BlobSink(http, repository, chunkSize),
+    Math.max(chunkSize, 5 * 1024 * 1024),
+  );
   const progress = new TransferProgress(progressMode(flags.output), `pushing ${p.name}:${p.version}`);
   const started = Date.now();
   const pushed = await interruptible(

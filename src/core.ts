@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { openAssets, type Assets } from './assets/index.js';
 import type { ArcaConfig } from './config/index.js';
 import { CredentialService, MasterKeys } from './credentials/index.js';
 import { openDatabase, type MetadataDb } from './db/index.js';
 import type { DestinationGuard } from './net/index.js';
 import { Distribution, type UploadLimits } from './oci/index.js';
-import { openRegistries, type OpenedRegistries } from './registries/index.js';
+import { openRegistries, registryLocator, type OpenedRegistries } from './registries/index.js';
 import { StorageMetrics } from './storage/index.js';
 
 export interface CoreOptions {
@@ -20,6 +21,8 @@ export interface CoreOptions {
   /** Write-probe the default storage before going on (skipped by a dry run, which writes nothing). */
   pingStorage?: boolean;
   uploadLimits?: UploadLimits;
+  /** Where the asset indexer reports a manifest it could not record; default standard error. */
+  log?: Pick<Logger, 'error'>;
 }
 
 /** What `arca serve` and `arca import` both stand on: database, credentials, storage, OCI services. */
@@ -28,6 +31,8 @@ export interface Core {
   readonly credentials: CredentialService;
   readonly opened: OpenedRegistries;
   readonly distribution: Distribution;
+  /** Versioned assets; their indexer observes every manifest write, whoever writes (a push, an import). */
+  readonly assets: Assets;
   /** What every store of this core counts (the server's /metrics shows it). */
   readonly storageMetrics: StorageMetrics;
   close(): Promise<void>;
@@ -70,9 +75,24 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
       });
     }
     const distribution = new Distribution(meta, opened.registries, options.uploadLimits);
-    return { meta, credentials, opened, distribution, storageMetrics, close: () => meta.close() };
+    const assets = openAssets(
+      meta,
+      distribution,
+      registryLocator(opened.registries),
+      options.log ?? stderrLog,
+    );
+    distribution.manifests.observe(assets.indexer);
+    return { meta, credentials, opened, distribution, assets, storageMetrics, close: () => meta.close() };
   } catch (err) {
     await meta.close();
     throw err;
   }
 }
+
+/** The indexer's reports for a command without a logger (an import): one line each. */
+const stderrLog: Pick<Logger, 'error'> = {
+  error: ((obj: unknown, msg?: string) => {
+    const err = (obj as { err?: Error }).err;
+    process.stderr.write(`${msg ?? ''}${err ? `: ${err.message}` : ''}\n`);
+  }) as Logger['error'],
+};

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
-import { writeTree } from '../helpers/asset-files.js';
+import { receivedBytes, writeTree } from '../helpers/asset-files.js';
 import { dialects } from '../helpers/dialects.js';
 import { exec } from '../helpers/exec.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -46,6 +46,30 @@ for (const dialect of dialects()) {
     after(async () => {
       await arca?.stop();
       await tmp.cleanup();
+    });
+
+    test('a file the registry holds under another asset is mounted from there, not sent again', async () => {
+      const shared = join(tmp.path, 'shared');
+      writeTree(shared, { 'base.bin': 6 * MiB + 7 });
+      const first = await push(shared, 'base-model');
+      assert.equal(first.code, 0, first.stderr);
+      const tuned = join(tmp.path, 'tuned');
+      writeTree(tuned, { 'base.bin': 6 * MiB + 7, 'adapter.bin': 1000 });
+      const before = await receivedBytes(arca.url);
+      const second = await push(tuned, 'fine-tune');
+      assert.equal(second.code, 0, second.stderr);
+      const sent = (await receivedBytes(arca.url)) - before;
+      assert.ok(sent < MiB, `the second push sent ${sent} bytes`);
+      const transfer = (JSON.parse(second.stdout) as { transfer: { alreadyThere: number } }).transfer;
+      assert.equal(transfer.alreadyThere, 1);
+      const file = await fetch(
+        `${arca.url}/api/v1/registries/default/models/fine-tune/versions/1/files/base.bin`,
+      );
+      assert.equal(file.status, 200);
+      assert.equal(Buffer.from(await file.arrayBuffer()).length, 6 * MiB + 7);
+      // No upload left open by the mount.
+      const metrics = await (await fetch(`${arca.url}/metrics`)).text();
+      assert.match(metrics, /^arca_uploads_in_progress 0$/m);
     });
 
     test('the same files: success, nothing sent; other files: already exists, nothing changed', async () => {

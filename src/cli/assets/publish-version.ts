@@ -4,6 +4,7 @@ import type { LocalFile } from '../transfer/local-files.js';
 import { pushFiles, type StoredFile } from '../transfer/push-files.js';
 import { PushState } from '../transfer/push-state.js';
 import { progressMode, TransferProgress } from '../transfer/transfer-progress.js';
+import { BlobPlaces } from '../transfer/blob-places.js';
 import { DirectBlobSink } from '../transfer/direct-blob-sink.js';
 import { V2BlobSink } from '../transfer/v2-blob-sink.js';
 import { assetRepository, checkName, checkRegistry, checkVersion, type AssetKind } from './asset-rules.js';
@@ -83,14 +84,16 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
     });
   }
   const http = transferHttp(flags);
+  const places = BlobPlaces.forServer(server);
   // Straight to the registry's bucket when it offers it, else through /v2.
   const inRegistry = repository.slice(p.registry.length + 1);
   const sink = new DirectBlobSink(
     http,
     p.registry,
     inRegistry,
-    new V2BlobSink(http, repository, chunkSize),
+    new V2BlobSink(http, repository, chunkSize, places),
     Math.max(chunkSize, 5 * 1024 * 1024),
+    places,
   );
   const progress = new TransferProgress(progressMode(flags.output), `pushing ${p.name}:${p.version}`);
   const started = Date.now();

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobJob, BlobSink } from './blob-sink.js';
+import type { BlobPlaces } from './blob-places.js';
 import { readBufferSize } from './hash-file.js';
 import { TransferError, type TransferHttp } from './transfer-http.js';
 
@@ -38,7 +39,12 @@ export class DirectBlobSink implements BlobSink {
     private readonly repository: string,
     private readonly fallback: BlobSink,
     private readonly partSize: number,
+    private readonly places?: BlobPlaces,
   ) {}
+
+  private get fullRepository(): string {
+    return `${this.registry.toLowerCase()}/${this.repository}`;
+  }
 
   has(digest: string): Promise<boolean> {
     return this.fallback.has(digest);
@@ -46,6 +52,11 @@ export class DirectBlobSink implements BlobSink {
 
   async upload(job: BlobJob): Promise<void> {
     if (this.direct === false) return this.fallback.upload(job);
+    await this.send(job);
+    this.places?.seen(job.digest, this.fullRepository);
+  }
+
+  private async send(job: BlobJob): Promise<void> {
     const saved = sessionPattern.exec(job.session ?? '');
     let started: Started | undefined;
     let uploaded: Parts['uploaded'] = [];

@@ -74,7 +74,7 @@ async function countingRelay(port: number): Promise<TcpServer & { sent(): number
 /** The push state a run left: files not done but begun (hashed), i.e. the ones that may have a chunk in flight. */
 function unfinished(cache: string): number {
   const dir = join(cache, 'arca', 'transfers');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const files = readdirSync(dir).filter((f) => f.startsWith('push-') && f.endsWith('.json'));
   assert.equal(files.length, 1, `one resume state: ${files.join(', ')}`);
   const state = JSON.parse(readFileSync(join(dir, files[0] as string), 'utf8')) as {
     files: Record<string, { digest?: string; done?: boolean }>;

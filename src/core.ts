@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { openAssets, type Assets } from './assets/index.js';
 import type { ArcaConfig } from './config/index.js';
 import { CredentialService, MasterKeys } from './credentials/index.js';
 import { openDatabase, type MetadataDb } from './db/index.js';
 import type { DestinationGuard } from './net/index.js';
 import { JobQueue } from './jobs/index.js';
 import { Distribution, Replicator, type UploadLimits } from './oci/index.js';
-import { openRegistries, type OpenedRegistries } from './registries/index.js';
+import { openRegistries, registryLocator, type OpenedRegistries } from './registries/index.js';
 import { StorageMetrics } from './storage/index.js';
 
 export interface CoreOptions {
@@ -21,6 +22,8 @@ export interface CoreOptions {
   /** Write-probe the default storage before going on (skipped by a dry run, which writes nothing). */
   pingStorage?: boolean;
   uploadLimits?: UploadLimits;
+  /** Where the asset indexer reports a manifest it could not record; default standard error. */
+  log?: Pick<Logger, 'error'>;
 }
 
 /** What `arca serve` and `arca import` both stand on: database, credentials, storage, OCI services. */
@@ -29,6 +32,8 @@ export interface Core {
   readonly credentials: CredentialService;
   readonly opened: OpenedRegistries;
   readonly distribution: Distribution;
+  /** Versioned assets; their indexer observes every manifest write, whoever writes (a push, an import). */
+  readonly assets: Assets;
   /** What every store of this core counts (the server's /metrics shows it). */
   readonly storageMetrics: StorageMetrics;
   /** The job table's front: jobs are queued through it by any process (a server's worker runs them). */
@@ -84,11 +89,19 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
     const queue = new JobQueue(meta, { maxAttempts: config.jobs.maxattempts });
     const replicator = new Replicator(meta, opened.registries, queue);
     distribution.blobs.observe(replicator);
+    const assets = openAssets(
+      meta,
+      distribution,
+      registryLocator(opened.registries),
+      options.log ?? stderrLog,
+    );
+    distribution.manifests.observe(assets.indexer);
     return {
       meta,
       credentials,
       opened,
       distribution,
+      assets,
       storageMetrics,
       queue,
       replicator,
@@ -99,3 +112,11 @@ export async function openCore(config: ArcaConfig, options: CoreOptions = {}): P
     throw err;
   }
 }
+
+/** The indexer's reports for a command without a logger (an import): one line each. */
+const stderrLog: Pick<Logger, 'error'> = {
+  error: ((obj: unknown, msg?: string) => {
+    const err = (obj as { err?: Error }).err;
+    process.stderr.write(`${msg ?? ''}${err ? `: ${err.message}` : ''}\n`);
+  }) as Logger['error'],
+};

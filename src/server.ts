@@ -16,7 +16,6 @@ import {
   registryLocator,
   registryProber,
 } from './registries/index.js';
-import { openAssets } from './assets/index.js';
 import { openHub } from './hf/index.js';
 import { catalogCredentialUser, catalogCredentials, testBucketAccess } from './credentials/index.js';
 import { Outbound } from './net/index.js';
@@ -79,6 +78,7 @@ export async function assembleServer(
   const backendTimeout = Math.min(10_000, config.outbound.timeout);
   const core = await openCore(config, {
     reseal: log,
+    log,
     guard: outbound,
     pingStorage: true,
     uploadLimits: {
@@ -120,9 +120,8 @@ export async function assembleServer(
       authRequired: config.auth.kind !== 'none',
     })),
   ];
-  // Versions of models, datasets, environments, components; every manifest write passes its indexer.
-  const assets = openAssets(meta, distribution, registryLocator(registries), log);
-  distribution.manifests.observe(assets.indexer);
+  // Versions of models, datasets, environments, components (the core's indexer observes manifests).
+  const { assets } = core;
   // The job table and notifications (registry:2 endpoints, webhooks) delivered through it.
   const background = openBackgroundWork({
     config,

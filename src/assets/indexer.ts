@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors/index.js';
 import type { MetadataDb } from '../db/index.js';
-import type { Distribution, ManifestObserver, ManifestPut, ManifestRemoval } from '../oci/index.js';
+import {
+  parseManifest,
+  type Distribution,
+  type ManifestObserver,
+  type ManifestPut,
+  type ManifestRemoval,
+  type ParsedManifest,
+} from '../oci/index.js';
 import type { AssetRegistries } from './asset-registries.js';
 import { readSmallBlob } from './small-blob.js';
 import { parseAssetRepository, type AssetKey } from './kinds.js';
@@ -12,6 +19,8 @@ import { getVersion, versionsWithDigest } from './store/versions.js';
 
 /** Largest config blob read to describe a version (a Kitfile, a ModelPack config). */
 const maxConfigBytes = 1 << 20;
+/** Children of an index looked at for a wrapped model (a ModelKit index lists one). */
+const maxWrapped = 16;
 
 /**
  * The observer of every manifest write: a tagged put in `<registry>/<kind>s/<name>` that carries an
@@ -49,11 +58,14 @@ export class AssetIndexer implements ManifestObserver {
     try {
       const key = this.keyOf(put.repository);
       if (!key || put.tag === null) return;
-      const found = formatOf(put.manifest);
-      if (!found || found.kind !== key.kind) return;
+      // An index wrapping a model (KitOps pushes a ModelKit so) is the version; the files are the model's.
+      const manifest =
+        put.manifest.kind === 'index' ? await this.wrappedModel(put.repository, put.manifest) : put.manifest;
+      const found = manifest && formatOf(manifest);
+      if (!manifest || !found || found.kind !== key.kind) return;
       if (await getVersion(this.meta.db, key, put.tag)) return;
-      const config = found.format === 'image' ? undefined : await this.config(put);
-      const recognized = recognizeVersion(put.repository, put.tag, put.manifest, config);
+      const config = found.format === 'image' ? undefined : await this.config(put.repository, manifest);
+      const recognized = recognizeVersion(put.repository, put.tag, manifest, config);
       if (!recognized) return;
       await this.meta.db.transaction().execute((tx) =>
         recordVersion(
@@ -101,11 +113,26 @@ export class AssetIndexer implements ManifestObserver {
     }
   }
 
-  private async config(put: ManifestPut): Promise<unknown> {
-    const descriptor = put.manifest.blobs[0]!;
+  /** The one ModelPack or ModelKit manifest an index lists, or undefined (an image's platforms, …). */
+  private async wrappedModel(repository: string, index: ParsedManifest): Promise<ParsedManifest | undefined> {
+    const models: ParsedManifest[] = [];
+    for (const child of index.manifests.slice(0, maxWrapped)) {
+      try {
+        const stored = await this.distribution.manifests.get(repository, child.digest);
+        const parsed = parseManifest(stored.payload, stored.media_type);
+        if (formatOf(parsed)?.kind === 'model' && formatOf(parsed)?.format !== 'image') models.push(parsed);
+      } catch {
+        // A child that is not here or not parsable is no model.
+      }
+    }
+    return models.length === 1 ? models[0] : undefined;
+  }
+
+  private async config(repository: string, manifest: ParsedManifest): Promise<unknown> {
+    const descriptor = manifest.blobs[0]!;
     if (descriptor.size > maxConfigBytes) return undefined;
     try {
-      const text = await readSmallBlob(this.distribution, put.repository, descriptor.digest, descriptor.size);
+      const text = await readSmallBlob(this.distribution, repository, descriptor.digest, descriptor.size);
       return JSON.parse(text.toString('utf8')) as unknown;
     } catch {
       return undefined;

@@ -87,6 +87,8 @@ export class LfsTransfers {
     if (this.distribution.presignedUploads.available(repository) && size <= maxPresignedBytes) {
       const session = await this.distribution.uploads.start(repository, openedBy);
       const staged = await this.distribution.presignedUploads.start(repository);
+      // Without a size in the plan, one presigned PUT is always what comes back.
+      if (staged.url === undefined) throw new Error('expected one presigned PUT');
       return { oid, size, kind: 'staged', upload: staged.id, url: staged.url, session };
     }
     const upload = await this.distribution.uploads.start(repository, openedBy);

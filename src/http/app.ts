@@ -3,6 +3,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import type { Distribution } from '../oci/index.js';
@@ -112,17 +113,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
     for (const [name, value] of extraHeaders) reply.header(name, value);
   });
 
+  // Once per request: when it is answered, or when its client goes away first (a push cut off
+  // mid-body still brought bytes).
+  const countBytes = (request: FastifyRequest) => {
+    const before = socketBytes.get(request);
+    const socket = request.raw.socket;
+    if (!before || !socket) return;
+    socketBytes.delete(request);
+    metrics.bytesIn.inc(Math.max(socket.bytesRead - before.read, 0));
+    metrics.bytesOut.inc(Math.max(socket.bytesWritten - before.written, 0));
+  };
+  app.addHook('onRequestAbort', async (request) => countBytes(request));
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.ociTarget ?? request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, seconds);
-    const before = socketBytes.get(request);
-    const socket = request.raw.socket;
-    if (before && socket) {
-      metrics.bytesIn.inc(Math.max(socket.bytesRead - before.read, 0));
-      metrics.bytesOut.inc(Math.max(socket.bytesWritten - before.written, 0));
-    }
+    countBytes(request);
     if (options.accessLog) {
       request.log.info(
         {

@@ -26,7 +26,8 @@ export type {
   PutResult,
 } from './manifests.js';
 export type { ParsedManifest, Descriptor } from './manifest.js';
-export type { PresignedUpload } from './presigned-uploads.js';
+export { parseManifest } from './manifest.js';
+export type { Completion, PresignedParts, PresignedUpload, UploadPlan } from './presigned-uploads.js';
 export type { BlobBody } from './blobs.js';
 export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';

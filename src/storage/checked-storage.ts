@@ -167,6 +167,21 @@ function checkedBucket(layer: CheckedStorage, bucket: BucketAdmin): BucketAdmin 
   return {
     presignPut: (path, expiresInSeconds) =>
       layer.run('presign_put', path, () => bucket.presignPut(checkPath(path), expiresInSeconds)),
+    startMultipart: (path) =>
+      layer.run('multipart_start', path, () => bucket.startMultipart(checkPath(path))),
+    findMultipart: (path) => layer.run('multipart_find', path, () => bucket.findMultipart(checkPath(path))),
+    presignPart: (path, uploadId, part, expiresInSeconds) =>
+      layer.run('presign_part', path, () => {
+        if (!Number.isInteger(part) || part < 1 || part > 10_000)
+          throw new InvalidStoragePath(`storage: invalid part number ${part}`);
+        return bucket.presignPart(checkPath(path), uploadId, part, expiresInSeconds);
+      }),
+    listParts: (path, uploadId) =>
+      layer.run('multipart_list_parts', path, () => bucket.listParts(checkPath(path), uploadId)),
+    completeMultipart: (path, uploadId, parts) =>
+      layer.run('multipart_complete', path, () => bucket.completeMultipart(checkPath(path), uploadId, parts)),
+    abortMultipart: (path, uploadId) =>
+      layer.run('multipart_abort', path, () => bucket.abortMultipart(checkPath(path), uploadId)),
     ensureCors: (origin, signal) =>
       layer.run('ensure_cors', '', () => bucket.ensureCors(origin, signal), false),
     checkCors: (origin, outbound: Outbound, signal) =>

@@ -78,10 +78,30 @@ export interface UploadStore {
   list(): AsyncIterable<{ key: string; modified: Date }>;
 }
 
+/** A part of a multipart upload a client sent straight to the bucket. */
+export interface UploadedPart {
+  number: number;
+  /** Unknown (0) for parts named by a client at completion. */
+  size: number;
+  etag: string;
+}
+
 /** What an object store offers beyond objects and uploads: browsers talking to the bucket directly. */
 export interface BucketAdmin {
   /** A short-lived URL a client may PUT an object's bytes to, directly. */
   presignPut(path: string, expiresInSeconds: number): Promise<string>;
+  /** Open a multipart upload of the object at `path` (parts sent by a client); its upload id. */
+  startMultipart(path: string): Promise<string>;
+  /** The id of the multipart upload open at `path` (the newest if several), or null. */
+  findMultipart(path: string): Promise<string | null>;
+  /** A short-lived URL a client may PUT part `part` (1–10,000) of the upload to, directly. */
+  presignPart(path: string, uploadId: string, part: number, expiresInSeconds: number): Promise<string>;
+  /** The parts stored so far, in order, or null when the upload is gone. */
+  listParts(path: string, uploadId: string): Promise<UploadedPart[] | null>;
+  /** Join the parts (each with the ETag its PUT answered) into the object at `path`. */
+  completeMultipart(path: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  /** Drop an open multipart upload and its parts; one already gone is no error. */
+  abortMultipart(path: string, uploadId: string): Promise<void>;
   /** Let browsers at `origin` upload and download directly (write the bucket's CORS rules). */
   ensureCors(origin: string, signal?: AbortSignal): Promise<void>;
   /**

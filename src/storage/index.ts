@@ -7,6 +7,7 @@ export type {
   BucketAdmin,
   ByteRange,
   ObjectAddress,
+  UploadedPart,
 } from './driver.js';
 export { StorageNotFound, StorageConflict, InvalidStoragePath } from './errors.js';
 export { CheckedStorage } from './checked-storage.js';

@@ -255,5 +255,104 @@ for (const dialect of dialects()) {
       ]);
       assert.equal(moved.status, 409);
     });
+
+    test("an OCI index wrapping a ModelKit is a model version with the kit's files; an image index is not", async () => {
+      const model = randomBytes(5_000);
+      const kitfile = Buffer.from(
+        JSON.stringify({ package: { description: 'wrapped' }, model: { path: 'm.bin' } }),
+      );
+      for (const b of [model, kitfile]) await pushBlob('default/models/wrapped', b);
+      const kit = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: ociManifest,
+          artifactType: 'application/vnd.kitops.modelkit.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.kitops.modelkit.config.v1+json',
+            digest: sha(kitfile),
+            size: kitfile.length,
+          },
+          layers: [
+            {
+              mediaType: 'application/vnd.kitops.modelkit.model.v1.tar',
+              digest: sha(model),
+              size: model.length,
+            },
+          ],
+        }),
+      );
+      const putManifest = (reference: string, body: Buffer, type: string) =>
+        fetch(`${arca.url}/v2/default/models/wrapped/manifests/${reference}`, {
+          method: 'PUT',
+          headers: { 'content-type': type },
+          body: body.toString('utf8'),
+        });
+      assert.equal((await putManifest(sha(kit), kit, ociManifest)).status, 201);
+      const indexType = 'application/vnd.oci.image.index.v1+json';
+      const index = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: indexType,
+          manifests: [
+            {
+              mediaType: ociManifest,
+              digest: sha(kit),
+              size: kit.length,
+              artifactType: 'application/vnd.kitops.modelkit.manifest.v1+json',
+            },
+          ],
+        }),
+      );
+      const put = await putManifest('v1', index, indexType);
+      assert.equal(put.status, 201, await put.text());
+      const v1 = (await (await api('/registries/default/models/wrapped/versions/v1')).json()) as {
+        digest: string;
+        format: string;
+        description: string;
+        files: { path: string; digest: string }[];
+      };
+      assert.equal(v1.digest, sha(index), 'the version is the index');
+      assert.equal(v1.format, 'modelkit');
+      assert.equal(v1.description, 'wrapped');
+      assert.deepEqual(
+        v1.files.map((f) => [f.path, f.digest]),
+        [['m.bin', sha(model)]],
+      );
+      const got = await api('/registries/default/models/wrapped/versions/v1/files/m.bin');
+      assert.ok(Buffer.from(await got.arrayBuffer()).equals(model));
+
+      // An index of plain images (platforms) is no model.
+      const image = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: ociManifest,
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: sha(kitfile),
+            size: kitfile.length,
+          },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(model), size: model.length },
+          ],
+        }),
+      );
+      assert.equal((await putManifest(sha(image), image, ociManifest)).status, 201);
+      const platforms = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: indexType,
+          manifests: [
+            {
+              mediaType: ociManifest,
+              digest: sha(image),
+              size: image.length,
+              platform: { os: 'linux', architecture: 'amd64' },
+            },
+          ],
+        }),
+      );
+      assert.equal((await putManifest('v2', platforms, indexType)).status, 201);
+      assert.equal((await api('/registries/default/models/wrapped/versions/v2')).status, 404);
+    });
   });
 }

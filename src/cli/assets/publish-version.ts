@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { ApiError, print, serverUrl } from '../api-client.js';
 import type { LocalFile } from '../transfer/local-files.js';
-import { pushFiles } from '../transfer/push-files.js';
+import { pushFiles, type StoredFile } from '../transfer/push-files.js';
 import { PushState } from '../transfer/push-state.js';
 import { progressMode, TransferProgress } from '../transfer/transfer-progress.js';
+import { BlobPlaces } from '../transfer/blob-places.js';
+import { DirectBlobSink } from '../transfer/direct-blob-sink.js';
 import { V2BlobSink } from '../transfer/v2-blob-sink.js';
 import { assetRepository, checkName, checkRegistry, checkVersion, type AssetKind } from './asset-rules.js';
 import {
@@ -60,11 +62,20 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
   const chunkSize = positive(flags.chunkSize, '--chunk-size') * 1024 * 1024;
   const server = serverUrl(flags);
   const path = versionPath(p.registry, p.kind, p.name, p.version);
-  try {
-    await apiCall(flags, 'GET', path);
-    throw alreadyPublished(p);
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+  const repository = assetRepository(p.registry, p.kind, p.name);
+  const state = PushState.open([server, repository, p.version, resolve(p.sourceKey)]);
+  const existing = await publishedVersion(flags, path);
+  if (existing) {
+    // A run stopped after the publish but before forgetting its state: the same files, so done.
+    const sent = state.exists ? filesOf(p.files, state) : undefined;
+    if (!sent || !sameFiles(existing, sent)) throw alreadyPublished(p);
+    state.remove();
+    return report(flags, existing, {
+      files: sent.length,
+      bytesSent: 0,
+      alreadyThere: sent.length,
+      seconds: 0,
+    });
   }
   // A link to a version that does not exist (or that the caller cannot read) fails before any upload.
   for (const uri of (p.metadata.lineage as string[] | undefined) ?? []) {
@@ -72,9 +83,18 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
       throw new Error(`--lineage ${uri}: ${err.message}`);
     });
   }
-  const repository = assetRepository(p.registry, p.kind, p.name);
-  const state = PushState.open([server, repository, p.version, resolve(p.sourceKey)]);
-  const sink = new V2BlobSink(transferHttp(flags), repository, chunkSize);
+  const http = transferHttp(flags);
+  const places = BlobPlaces.forServer(server);
+  // Straight to the registry's bucket when it offers it, else through /v2.
+  const inRegistry = repository.slice(p.registry.length + 1);
+  const sink = new DirectBlobSink(
+    http,
+    p.registry,
+    inRegistry,
+    new V2BlobSink(http, repository, chunkSize, places),
+    Math.max(chunkSize, 5 * 1024 * 1024),
+    places,
+  );
   const progress = new TransferProgress(progressMode(flags.output), `pushing ${p.name}:${p.version}`);
   const started = Date.now();
   const pushed = await interruptible(
@@ -89,19 +109,65 @@ export async function publishVersion(p: Publication, flags: TransferFlags): Prom
       files: pushed.files,
     })) as VersionView;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409)
+    if (!(err instanceof ApiError) || err.status !== 409) throw err;
+    // Published meanwhile (a lost answer, a run beside this one): success only if with these files.
+    const now = await publishedVersion(flags, path);
+    if (!now || !sameFiles(now, pushed.files))
       throw new Error(`${err.message}: published versions never change; publish a new version`);
-    throw err;
+    view = now;
   }
   state.remove();
-  const transfer = {
+  report(flags, view, {
     files: pushed.files.length,
     bytesSent: pushed.bytesSent,
     alreadyThere: pushed.alreadyThere,
     seconds: (Date.now() - started) / 1000,
-  };
+  });
+}
+
+interface TransferSummary {
+  files: number;
+  bytesSent: number;
+  alreadyThere: number;
+  seconds: number;
+}
+
+function report(flags: TransferFlags, view: VersionView, transfer: TransferSummary): void {
   if (flags.output === 'json') return print({ ...view, transfer });
   process.stdout.write(
-    `published ${view.uri ?? `${p.name}:${p.version}`} (${transfer.files} files, ${pushed.alreadyThere} already in the registry)\n`,
+    `published ${view.uri} (${transfer.files} files, ${transfer.alreadyThere} already in the registry)\n`,
   );
+}
+
+/** The version, or undefined when it is not published. */
+async function publishedVersion(flags: TransferFlags, path: string): Promise<VersionView | undefined> {
+  try {
+    return (await apiCall(flags, 'GET', path)) as VersionView;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** The files as a previous run sent them (digests from its state), or undefined if one was not sent. */
+function filesOf(files: LocalFile[], state: PushState): StoredFile[] | undefined {
+  const sent: StoredFile[] = [];
+  for (const f of files) {
+    const known = state.get(f.path, f.size, f.mtimeMs);
+    if (!known.done || known.digest === undefined) return undefined;
+    sent.push({ path: f.path, size: f.size, digest: known.digest });
+  }
+  return sent;
+}
+
+/** Whether a published version holds exactly these files (paths, sizes, digests). */
+function sameFiles(view: VersionView, files: StoredFile[]): boolean {
+  const key = (f: { path: string | null; size: number | string; digest: string }) =>
+    `${f.path}\u0000${Number(f.size)}\u0000${f.digest}`;
+  const published = view.files
+    .filter((f) => f.path !== null)
+    .map(key)
+    .sort();
+  const ours = files.map(key).sort();
+  return published.length === ours.length && published.every((k, i) => k === ours[i]);
 }

@@ -33,16 +33,22 @@ export function transferStateDir(): string {
  */
 export class PushState {
   private readonly data: StateFile;
+  /** Whether a previous run of the same push left this state. */
+  readonly exists: boolean;
 
   private constructor(
     readonly file: string,
     key: string[],
   ) {
     this.data = { key, files: {} };
+    this.exists = false;
     if (!existsSync(file)) return;
     try {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as StateFile;
-      if (JSON.stringify(stored.key) === JSON.stringify(key)) this.data.files = stored.files ?? {};
+      if (JSON.stringify(stored.key) === JSON.stringify(key)) {
+        this.data.files = stored.files ?? {};
+        this.exists = true;
+      }
     } catch {
       // A state file cut short is only lost work: hashing and sending start over.
     }

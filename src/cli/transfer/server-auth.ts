@@ -24,14 +24,17 @@ export class ServerAuth {
     return this.header('');
   }
 
-  /** The header for `/v2/<repository>/…`, with pull and push on that repository. */
-  registry(repository: string): Promise<string | undefined> {
-    return this.header(`repository:${repository}:pull,push`);
+  /**
+   * The header for `/v2/<repository>/…`, with pull and push on that repository (and pull on
+   * `mountFrom`, the source of a cross-repository mount).
+   */
+  registry(repository: string, mountFrom?: string): Promise<string | undefined> {
+    return this.header(scopeOf(repository, mountFrom));
   }
 
   /** Drop what is cached for a scope ('' for the API), after the server answered 401. */
-  forget(repository?: string): void {
-    this.cache.delete(repository === undefined ? '' : `repository:${repository}:pull,push`);
+  forget(repository?: string, mountFrom?: string): void {
+    this.cache.delete(repository === undefined ? '' : scopeOf(repository, mountFrom));
   }
 
   private async header(scope: string): Promise<string | undefined> {
@@ -91,4 +94,9 @@ export class ServerAuth {
       throw new Error(`cannot reach ${this.server}: ${cause}`);
     }
   }
+}
+
+function scopeOf(repository: string, mountFrom?: string): string {
+  const own = `repository:${repository}:pull,push`;
+  return mountFrom === undefined ? own : `${own} repository:${mountFrom}:pull`;
 }

@@ -19,6 +19,8 @@ export interface TransferRequest {
   url: string;
   /** The repository whose /v2 token the request needs; none for the asset API. */
   repository?: string;
+  /** The source of a cross-repository mount: its pull is asked for as well. */
+  mountFrom?: string;
   headers?: Record<string, string>;
   /** Made anew for each attempt: a stream can be read once. */
   body?: () => RequestInit['body'];
@@ -63,7 +65,9 @@ export class TransferHttp {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...req.headers };
       const authorization =
-        req.repository === undefined ? await this.auth.api() : await this.auth.registry(req.repository);
+        req.repository === undefined
+          ? await this.auth.api()
+          : await this.auth.registry(req.repository, req.mountFrom);
       if (authorization) headers.Authorization = authorization;
       const body = req.body?.();
       let res: Response;
@@ -82,7 +86,7 @@ export class TransferHttp {
       }
       if (res.status !== 401 || attempt > 0 || !authorization?.startsWith('Bearer ')) return res;
       await res.body?.cancel();
-      this.auth.forget(req.repository);
+      this.auth.forget(req.repository, req.mountFrom);
     }
   }
 

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobJob, BlobSink } from './blob-sink.js';
+import type { BlobPlaces } from './blob-places.js';
 import { readBufferSize } from './hash-file.js';
 import { TransferError, type TransferHttp } from './transfer-http.js';
 
@@ -28,6 +29,8 @@ export class V2BlobSink implements BlobSink {
     private readonly http: TransferHttp,
     readonly repository: string,
     private readonly chunkSize = defaultChunkSize,
+    /** Where this machine saw blobs before: a blob held by another repository is mounted from it. */
+    private readonly places?: BlobPlaces,
   ) {}
 
   async has(digest: string): Promise<boolean> {
@@ -36,12 +39,45 @@ export class V2BlobSink implements BlobSink {
       url: `/v2/${this.repository}/blobs/${digest}`,
       repository: this.repository,
     });
-    if (res.status === 200) return true;
-    if (res.status === 404) return false;
-    throw await this.http.failure(res);
+    if (res.status === 200) {
+      this.places?.seen(digest, this.repository);
+      return true;
+    }
+    if (res.status !== 404) throw await this.http.failure(res);
+    const from = this.places?.elsewhere(digest, this.repository);
+    return from !== undefined && (await this.mount(digest, from));
+  }
+
+  /** A cross-repository mount: 201 when the server linked the blob, 202 (an upload it opened) when not. */
+  private async mount(digest: string, from: string): Promise<boolean> {
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const res = await this.http.send({
+      method: 'POST',
+      url: `/v2/${this.repository}/blobs/uploads/?${query}`,
+      repository: this.repository,
+      mountFrom: from,
+    });
+    await res.body?.cancel();
+    if (res.status === 201) {
+      this.places?.seen(digest, this.repository);
+      return true;
+    }
+    const opened = res.headers.get('location');
+    // The upload the server opened instead is not used: cancel it rather than leave it to expire.
+    if (res.status === 202 && opened)
+      await this.http
+        .send({ method: 'DELETE', url: opened, repository: this.repository })
+        .then((r) => r.body?.cancel())
+        .catch(() => undefined);
+    return false;
   }
 
   async upload(job: BlobJob): Promise<void> {
+    await this.send(job);
+    this.places?.seen(job.digest, this.repository);
+  }
+
+  private async send(job: BlobJob): Promise<void> {
     if (job.size <= this.chunkSize) return this.retrying(job, () => this.monolithic(job));
     let session = job.session;
     let offset = session === undefined ? undefined : await this.status(session, job.signal);

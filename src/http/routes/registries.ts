@@ -30,6 +30,17 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
   const by = (request: FastifyRequest) =>
     request.caller && request.caller.kind !== 'anonymous' ? request.caller.name : null;
 
+  const transfers = () => {
+    if (!options.transfers) throw new AppError('UNSUPPORTED', 'browser uploads are not available');
+    return options.transfers;
+  };
+  // Direct uploads go to any registry (the default and static ones too), for registries/assets/write.
+  const uploadsIn = async (request: FastifyRequest, name: string) => {
+    const where = transfers().locate(name);
+    await access.authorize(request.caller, 'registries/assets/write', where);
+    return { path: where.registry };
+  };
+
   app.get<{ Querystring: Record<string, string | undefined> }>('/registries', signedIn, async (request) => {
     const all = await service.list(request.query.namespace);
     const visible: RegistryView[] = [];
@@ -77,33 +88,68 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
 
   // A presigned PUT for a browser to send a blob straight to the registry's bucket, then completion.
   app.post<Params>('/registries/:name/browser-uploads', signedIn, async (request, reply) => {
-    const view = await service.get(request.params.name);
-    await require(request, 'registries/assets/write', view);
-    if (!options.transfers) throw new AppError('UNSUPPORTED', 'browser uploads are not available');
-    const body = (request.body ?? {}) as { repository?: unknown };
-    if (typeof body.repository !== 'string')
-      throw new AppError('REGISTRY_INVALID', 'body.repository: required');
-    const started = await options.transfers.start(view.path, body.repository);
+    const view = await uploadsIn(request, request.params.name);
+    const body = (request.body ?? {}) as { repository?: unknown; size?: unknown; part_size?: unknown };
+    const started = await transfers().start(view.path, repositoryOf(body), {
+      size: optionalCount(body.size, 'size'),
+      partSize: optionalCount(body.part_size, 'part_size'),
+    });
     return reply.code(201).header('Cache-Control', 'no-store').send(started);
   });
+
+  // URLs for parts of a multipart upload, with the parts stored already (a resumed upload skips them).
+  app.post<{ Params: { name: string; id: string } }>(
+    '/registries/:name/browser-uploads/:id/parts',
+    signedIn,
+    async (request, reply) => {
+      const view = await uploadsIn(request, request.params.name);
+      const body = (request.body ?? {}) as { repository?: unknown; numbers?: unknown };
+      const numbers = body.numbers ?? [];
+      if (!Array.isArray(numbers) || !numbers.every((n) => typeof n === 'number'))
+        throw new AppError('REGISTRY_INVALID', 'body.numbers: a list of part numbers');
+      const parts = await transfers().parts(view.path, request.params.id, repositoryOf(body), numbers);
+      return reply.header('Cache-Control', 'no-store').send(parts);
+    },
+  );
+
+  app.delete<{ Params: { name: string; id: string }; Querystring: { repository?: string } }>(
+    '/registries/:name/browser-uploads/:id',
+    signedIn,
+    async (request, reply) => {
+      const view = await uploadsIn(request, request.params.name);
+      await transfers().abort(view.path, request.params.id, repositoryOf(request.query));
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Params: { name: string; id: string } }>(
     '/registries/:name/browser-uploads/:id/complete',
     signedIn,
     async (request, reply) => {
-      const view = await service.get(request.params.name);
-      await require(request, 'registries/assets/write', view);
-      if (!options.transfers) throw new AppError('UNSUPPORTED', 'browser uploads are not available');
-      const body = (request.body ?? {}) as { repository?: unknown; digest?: unknown };
+      const view = await uploadsIn(request, request.params.name);
+      const body = (request.body ?? {}) as {
+        repository?: unknown;
+        digest?: unknown;
+        size?: unknown;
+        parts?: unknown;
+      };
       if (typeof body.repository !== 'string' || typeof body.digest !== 'string') {
         throw new AppError('REGISTRY_INVALID', 'body: repository and digest are required');
       }
-      const done = await options.transfers.complete(
-        view.path,
-        request.params.id,
-        body.repository,
-        body.digest,
-      );
+      const parts = body.parts;
+      if (
+        parts !== undefined &&
+        (!Array.isArray(parts) ||
+          !parts.every(
+            (p: { number?: unknown; etag?: unknown }) =>
+              typeof p?.number === 'number' && typeof p?.etag === 'string',
+          ))
+      )
+        throw new AppError('REGISTRY_INVALID', 'body.parts: a list of {number, etag}');
+      const done = await transfers().complete(view.path, request.params.id, body.repository, body.digest, {
+        size: optionalCount(body.size, 'size'),
+        parts: parts as { number: number; etag: string }[] | undefined,
+      });
       return reply.code(201).header('Location', done.location).send(done);
     },
   );
@@ -113,4 +159,16 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     const force = request.query.force === 'true' || request.query.force === '1';
     return service.delete(request.params.name, force);
   });
+}
+
+function repositoryOf(body: { repository?: unknown }): string {
+  if (typeof body.repository !== 'string') throw new AppError('REGISTRY_INVALID', 'repository: required');
+  return body.repository;
+}
+
+function optionalCount(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new AppError('REGISTRY_INVALID', `${field}: a number of bytes`);
+  return value;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
 import { bucketName, sharedCephRgw, type CephRgw } from './ceph-rgw.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './dialects.js';
@@ -66,6 +66,8 @@ export interface RunningArca extends RunningServer {
   readonly storage: StorageKind;
   /** Remove a stored object (e.g. `blobs/sha256/ab/ab…`) behind the server's back. */
   deleteStored(path: string): Promise<void>;
+  /** Bytes in the parts of the bucket's unfinished multipart uploads (direct transfers); 0 on the filesystem. */
+  bytesInOpenUploads(): Promise<number>;
   readonly databaseUrl: string;
   /** The config file; '' when the environment alone configures the server (`envOnly`). */
   readonly configPath: string;
@@ -153,6 +155,28 @@ class ArcaServer implements RunningArca {
 
   logs(): string {
     return readLog(this.logPath);
+  }
+
+  /**
+   * Bytes held in the parts of the bucket's unfinished multipart uploads: what direct transfers
+   * (presigned parts straight to the bucket) have sent so far. 0 on the filesystem.
+   */
+  async bytesInOpenUploads(): Promise<number> {
+    if (!this.bucket) return 0;
+    const client = this.bucket.gw.client();
+    try {
+      let held = 0;
+      const open = await client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket.name }));
+      for (const u of open.Uploads ?? []) {
+        const parts = await client
+          .send(new ListPartsCommand({ Bucket: this.bucket.name, Key: u.Key, UploadId: u.UploadId }))
+          .catch(() => ({ Parts: [] }));
+        held += (parts.Parts ?? []).reduce((sum, p) => sum + (p.Size ?? 0), 0);
+      }
+      return held;
+    } finally {
+      client.destroy();
+    }
   }
 
   async deleteStored(path: string): Promise<void> {

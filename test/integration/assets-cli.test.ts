@@ -150,7 +150,8 @@ describe('arca model|dataset|environment|component commands', () => {
       '1',
     ]);
     assert.equal(pushed.code, 1);
-    assert.match(pushed.stderr, /denied/i);
+    // Refused before any byte is stored, naming the permission that is missing.
+    assert.match(pushed.stderr, /registries\/assets\/write is required on registry team \(HTTP 403\)/);
     assert.notEqual(
       (await cli(['model', 'show', 'not-mine', '1', '-r', 'team'])).code,
       0,

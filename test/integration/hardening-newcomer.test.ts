@@ -46,10 +46,17 @@ describe('hardening: a newcomer never stumbles', () => {
     };
     assert.match(pkg.scripts.prepare ?? '', /npm run build/, 'npm ci runs prepare, which must build');
     assert.equal(pkg.bin.arca, 'dist/cli/main.js');
-    // --no: never fetch a package of that name from a registry; offline: no network at all.
+    // --no: never fetch a package of that name from a registry; offline: no network at all;
+    // ignore-scripts: the first npx in a checkout links the package and would run its `prepare`
+    // (a whole build, rewriting dist/ under the servers other test files are running).
     const r = await exec('npx', ['--no', 'arca', 'config', 'schema'], {
       cwd: REPO_ROOT,
-      env: { npm_config_offline: 'true', ARCA_CONFIG: undefined, REGISTRY_CONFIGURATION_PATH: undefined },
+      env: {
+        npm_config_offline: 'true',
+        npm_config_ignore_scripts: 'true',
+        ARCA_CONFIG: undefined,
+        REGISTRY_CONFIGURATION_PATH: undefined,
+      },
       timeoutMs: 60_000,
     });
     assert.equal(r.code, 0, r.stderr);

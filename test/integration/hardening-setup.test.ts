@@ -8,7 +8,7 @@ import { withTempDir } from '../helpers/tmp.js';
 
 const SETUP = join(REPO_ROOT, 'scripts', 'test-setup.sh');
 const PACKAGES =
-  'docker-registry skopeo umoci podman apache2-utils postgresql-client ceph-mon ceph-osd radosgw ceph-common';
+  'docker-registry skopeo umoci podman apache2-utils postgresql-client ceph-mon ceph-osd radosgw ceph-common chromium';
 
 /** Put stand-ins for system commands first on PATH (`name` → shell body). */
 function stubs(dir: string, commands: Record<string, string>): string {

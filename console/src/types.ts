@@ -18,6 +18,20 @@ export interface Registry {
   state_reason: string | null;
   probed_at: string | null;
   created_at: string;
+  /** Per location, in a single registry's view (not in lists). */
+  replication?: LocationReplication[];
+}
+
+/** What replication reports for one of a registry's locations. */
+export interface LocationReplication {
+  location: string;
+  role: 'primary' | 'additional';
+  blobs: number;
+  bytes: number;
+  pending_copies: number;
+  lag_seconds: number;
+  last_error: string | null;
+  last_error_at: string | null;
 }
 
 export interface Credential {

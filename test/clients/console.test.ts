@@ -12,7 +12,9 @@ import { startArca, type RunningArca } from '../helpers/arca.js';
 import { assertAccessible, launchChromium, screenshots } from '../helpers/browser.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
 import type { Credentials } from '../helpers/htpasswd.js';
+import { pushBlob } from '../helpers/oci-push.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
+import { eventually } from '../helpers/wait-for.js';
 
 const admin: Credentials = { user: 'admin', pass: 'console-admin-1' };
 const reader: Credentials = { user: 'reader', pass: 'console-reader-1' };
@@ -74,7 +76,13 @@ describe('web console', { timeout: 170_000 }, () => {
     work = makeTempDir('arca-console-');
     rgw = await sharedCephRgw();
     await rgw.createBucket(bucket);
-    arca = await startArca({ auth: 'arca', env: { ARCA_ADMIN_PASSWORD: admin.pass, ...rgw.serverEnv() } });
+    arca = await startArca({
+      auth: 'arca',
+      env: { ARCA_ADMIN_PASSWORD: admin.pass, ...rgw.serverEnv() },
+      config: {
+        locations: { west: { storage: { filesystem: { rootdirectory: join(work.path, 'west') } } } },
+      },
+    });
     assert.equal(
       (await api('POST', '/api/v1/users', { name: reader.user, password: reader.pass })).status,
       201,
@@ -323,6 +331,38 @@ describe('web console', { timeout: 170_000 }, () => {
     } finally {
       await context.close().catch(() => undefined);
     }
+  });
+
+  test('each location of a registry shows what replication holds there and what it still owes', async () => {
+    const created = await api('POST', '/api/v1/registries', { name: 'replicated', locations: ['west'] });
+    assert.equal(created.status, 201);
+    const layer = randomBytes(40_000);
+    await pushBlob(arca.url, 'replicated/app', layer, admin);
+    let seen = '';
+    await eventually(
+      async () => {
+        const view = (await api('GET', '/api/v1/registries/replicated')).body as {
+          replication?: { location: string; blobs: number; pending_copies: number }[];
+        };
+        seen = JSON.stringify(view.replication);
+        const west = view.replication?.find((l) => l.location === 'west');
+        return west?.blobs === 1 && west.pending_copies === 0;
+      },
+      `the blob copied to west (replication: ${seen})`,
+      { timeoutMs: 30_000 },
+    );
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await newPage(context);
+      await signIn(page, admin);
+      await open(page, 'Registries');
+      const west = registryRow(page, 'replicated').locator('[data-location="west"]');
+      await west.getByText('in sync').waitFor();
+      assert.match(await west.innerText(), /1 blobs, 39 KiB, in sync/);
+    } finally {
+      await context.close();
+    }
+    assert.equal((await api('DELETE', '/api/v1/registries/replicated?force=true')).status, 200);
   });
 
   test('a Reader is offered no create or delete, and a forced request is refused', async () => {

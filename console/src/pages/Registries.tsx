@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { can, canAnywhere, useMe } from '../permissions';
 import { api, ApiError } from '../session';
-import type { Registry } from '../types';
-import { ConfirmButton, ErrorNote, Loading, Section, Table, useAsync } from '../ui';
+import type { LocationReplication, Registry } from '../types';
+import { ConfirmButton, ErrorNote, formatBytes, Loading, Section, Table, useAsync } from '../ui';
 import { RegistryForm } from './RegistryForm';
 
 /** LLMOS's Registries page: State (with the probe's reason), Name, Endpoint, Bucket, Default. */
@@ -109,16 +109,7 @@ export default function Registries() {
                 <td className="mono">{r.bucket ?? '—'}</td>
                 <td>{r.default ? 'Yes' : 'No'}</td>
                 <td>
-                  <div>
-                    <span className="badge">primary</span>
-                    {r.backend ? 'its own bucket' : r.primary_location}
-                  </div>
-                  {r.locations.map((l) => (
-                    <div key={l}>
-                      <span className="badge">additional</span>
-                      {l} <span className="muted">(replication: not running in this version)</span>
-                    </div>
-                  ))}
+                  <Locations registry={r} />
                 </td>
                 <td>
                   <div className="row-actions">
@@ -175,4 +166,48 @@ export default function Registries() {
 
 function where(r: Registry) {
   return { registry: r.path, namespace: r.namespace };
+}
+
+/**
+ * A registry's primary and additional locations, each with what replication reports for it (blobs
+ * and bytes held, copies pending, lag, last error): the registry's own view carries it, the list
+ * does not, so a registry with additional locations is asked for it.
+ */
+function Locations({ registry: r }: { registry: Registry }) {
+  const status = useAsync(
+    () =>
+      r.locations.length === 0
+        ? Promise.resolve(undefined)
+        : api<Registry>('GET', `/registries/${encodeURIComponent(r.name)}`).then((v) => v.replication),
+    [r.name, r.locations.join(',')],
+  );
+  const of = (location: string) => status.data?.find((s) => s.location === location);
+  return (
+    <>
+      <div>
+        <span className="badge">primary</span>
+        {r.backend ? 'its own bucket' : r.primary_location}
+        <Replication state={of(r.primary_location)} />
+      </div>
+      {r.locations.map((l) => (
+        <div key={l} data-location={l}>
+          <span className="badge">additional</span>
+          {l}
+          <Replication state={of(l)} pending={status.loading} />
+        </div>
+      ))}
+    </>
+  );
+}
+
+function Replication({ state, pending }: { state?: LocationReplication; pending?: boolean }) {
+  if (!state) return pending ? <span className="muted"> (…)</span> : null;
+  const lag = state.pending_copies > 0 ? `, ${state.pending_copies} pending, lag ${state.lag_seconds} s` : '';
+  return (
+    <div className="muted">
+      {state.blobs} blobs, {formatBytes(state.bytes)}
+      {state.role === 'additional' && (state.pending_copies > 0 ? lag : ', in sync')}
+      {state.last_error && <div className="error">last error: {state.last_error}</div>}
+    </div>
+  );
 }

@@ -217,7 +217,9 @@ export class VersionService {
       throw new AppError('ASSET_ADDRESS_INVALID', 'no registry given and the namespace has no default');
     const location = this.registries.locate(registryName.toLowerCase());
     // A registry that does not exist is checked as an empty one would be: no more is told of it.
-    await authorize(location ?? { registry: registryName.toLowerCase(), namespace: DEFAULT_NAMESPACE });
+    await authorize(
+      location ?? { registry: registryName.toLowerCase().slice(0, 64), namespace: DEFAULT_NAMESPACE },
+    );
     if (!location) throw new AppError('REGISTRY_UNKNOWN', `no registry named '${registryName.slice(0, 64)}'`);
     const kind = a.kind ?? defaults.kind;
     if (!kind) throw new AppError('ASSET_ADDRESS_INVALID', 'the address names no kind: give one');

@@ -145,6 +145,9 @@ describe('the asset API read anonymously where the registry allows anonymous pul
       '/api/v1/assets/resolve?uri=azureml:missing@latest&registry=priv&kind=model',
     ])
       assertUnauthorized(await call('GET', url), url);
+    const long = await call('GET', `/api/v1/registries/${'x'.repeat(95)}/models`);
+    assertUnauthorized(long, 'a long registry name');
+    assert.ok((JSON.parse(long.body) as { detail: string }).detail.length < 150, 'the name is cut short');
     // A reader is told what does not exist.
     const missing = await call('GET', '/api/v1/registries/priv/models/missing', reader);
     assert.equal(missing.statusCode, 404, missing.body);

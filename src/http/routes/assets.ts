@@ -70,7 +70,7 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
     try {
       where = assets.assets.registry(request.params.name);
     } catch (err) {
-      const name = request.params.name.toLowerCase();
+      const name = request.params.name.toLowerCase().slice(0, 64);
       if (err instanceof AppError && err.code === 'REGISTRY_UNKNOWN')
         await authorize(request, permission, { registry: name, namespace: DEFAULT_NAMESPACE });
       throw err;

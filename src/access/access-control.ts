@@ -155,11 +155,17 @@ export class AccessControl {
     return grants.allowsInNamespace(permission, target.namespace);
   }
 
-  /** As `allows`, but a refusal is a 403 DENIED naming the permission and where it was needed. */
+  /**
+   * As `allows`, but a refusal throws, naming the permission and where it was needed: 401
+   * UNAUTHORIZED to an anonymous caller (signing in could help; the surface adds its challenge),
+   * 403 DENIED to a signed-in one.
+   */
   async authorize(caller: Caller | undefined, permission: Permission, target: AccessTarget): Promise<void> {
     if (await this.allows(caller, permission, target)) return;
     const where =
       'registry' in target ? `on registry ${target.registry}` : `in namespace ${target.namespace}`;
+    if (caller === undefined || caller.kind === 'anonymous')
+      throw new AppError('UNAUTHORIZED', `authentication required: ${permission} is required ${where}`);
     throw new AppError('DENIED', `${permission} is required ${where}`);
   }
 

@@ -1,9 +1,10 @@
 import { AppError } from '../errors/index.js';
 import type { MetadataDb } from '../db/index.js';
 import type { Distribution } from '../oci/index.js';
-import type { RegistryLocation } from '../access/index.js';
+import { DEFAULT_NAMESPACE, type RegistryLocation } from '../access/index.js';
 import { parseAssetAddress, type AssetAddress } from './addresses.js';
 import type { AssetRegistries } from './asset-registries.js';
+import type { MayRead } from './publisher.js';
 import { decodeCursor, encodeCursor } from './asset-list.js';
 import {
   assertLabel,
@@ -170,15 +171,31 @@ export class VersionService {
     return version === undefined ? undefined : this.get(key, version);
   }
 
+  /** Its links both ways, only to versions in registries the caller may read (`mayRead`). */
   async lineage(
     key: AssetKey,
     version: string,
+    mayRead: MayRead,
   ): Promise<{ upstream: VersionRef[]; downstream: VersionRef[] }> {
     await this.row(key, version);
     const v = { ...key, version };
+    const readable = new Map<string, boolean>();
+    const visible = async (links: VersionKey[]) => {
+      const out: VersionRef[] = [];
+      for (const link of links) {
+        let may = readable.get(link.registry);
+        if (may === undefined) {
+          const where = this.registries.locate(link.registry);
+          may = where !== undefined && (await mayRead(where));
+          readable.set(link.registry, may);
+        }
+        if (may) out.push(versionRef(link));
+      }
+      return out;
+    };
     return {
-      upstream: (await upstreamOf(this.meta.db, v)).map(versionRef),
-      downstream: (await downstreamOf(this.meta.db, v)).map(versionRef),
+      upstream: await visible(await upstreamOf(this.meta.db, v)),
+      downstream: await visible(await downstreamOf(this.meta.db, v)),
     };
   }
 
@@ -190,6 +207,8 @@ export class VersionService {
   async resolve(
     address: string | AssetAddress,
     defaults: { registry?: string; kind?: AssetKind; namespace?: string },
+    /** Asked once the registry is known, before anything about the asset is: may the caller read it? */
+    authorize: (where: RegistryLocation) => Promise<void> = async () => {},
   ): Promise<{ key: VersionKey; location: RegistryLocation }> {
     const a = typeof address === 'string' ? parseAssetAddress(address) : address;
     const registryName =
@@ -197,6 +216,10 @@ export class VersionService {
     if (!registryName)
       throw new AppError('ASSET_ADDRESS_INVALID', 'no registry given and the namespace has no default');
     const location = this.registries.locate(registryName.toLowerCase());
+    // A registry that does not exist is checked as an empty one would be: no more is told of it.
+    await authorize(
+      location ?? { registry: registryName.toLowerCase().slice(0, 64), namespace: DEFAULT_NAMESPACE },
+    );
     if (!location) throw new AppError('REGISTRY_UNKNOWN', `no registry named '${registryName.slice(0, 64)}'`);
     const kind = a.kind ?? defaults.kind;
     if (!kind) throw new AppError('ASSET_ADDRESS_INVALID', 'the address names no kind: give one');

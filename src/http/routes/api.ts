@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../../access/index.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, isAppError } from '../../errors/index.js';
+import { challenge } from '../access-guard.js';
 import { parseJsonBodies } from '../json-body.js';
 import { sendProblem } from '../problem.js';
 import { accessRoutes } from './access.js';
@@ -35,7 +36,12 @@ export interface ApiRoutesOptions {
 export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
   const { access } = options;
   parseJsonBodies(app);
-  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setErrorHandler((err, request, reply) => {
+    // Every 401 says how to sign in, a refusal decided after the guard (an anonymous caller of a
+    // route open to anyone, refused by AccessControl) too; a challenge of the error's own wins.
+    if (isAppError(err) && err.status === 401) reply.header('WWW-Authenticate', challenge(access, request));
+    return sendProblem(err, request, reply);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       new AppError('NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?', 1)[0]}`),

@@ -4,6 +4,8 @@ import { sendBlob } from '../send-blob.js';
 import type { AssetRequest, AssetRouteContext } from './assets.js';
 
 const signedIn = { config: { access: 'authenticated' as const } };
+/** Reads: anyone, identified when credentials are sent; AccessControl decides per registry (anonymous pulls). */
+const anyCaller = { config: { access: 'caller' as const } };
 
 /** A version's files (one, a range of one, or all as a tar), its labels and its lineage. */
 export async function assetVersionRoutes(
@@ -16,12 +18,12 @@ export async function assetVersionRoutes(
   const read = (request: AssetRequest) => ctx.keyFor(request, kind, 'registries/assets/read');
   const write = (request: AssetRequest) => ctx.keyFor(request, kind, 'registries/assets/write');
 
-  app.get(`${base}/versions/:version/files`, signedIn, async (request: AssetRequest) => ({
+  app.get(`${base}/versions/:version/files`, anyCaller, async (request: AssetRequest) => ({
     items: await assets.versions.files(await read(request), request.params.version),
   }));
 
   // GET and HEAD (Fastify answers HEAD from the GET route): the bytes, with Range, ETag = digest.
-  app.get(`${base}/versions/:version/files/*`, signedIn, async (request: AssetRequest, reply) => {
+  app.get(`${base}/versions/:version/files/*`, anyCaller, async (request: AssetRequest, reply) => {
     const key = await read(request);
     const { repository, file } = await assets.versions.file(key, request.params.version, request.params['*']);
     return sendBlob(ctx.distribution, request, reply, {
@@ -32,7 +34,7 @@ export async function assetVersionRoutes(
     });
   });
 
-  app.get(`${base}/versions/:version/archive`, signedIn, async (request: AssetRequest, reply) => {
+  app.get(`${base}/versions/:version/archive`, anyCaller, async (request: AssetRequest, reply) => {
     const key = await read(request);
     const { repository, files } = await assets.versions.archive(key, request.params.version);
     reply
@@ -43,17 +45,17 @@ export async function assetVersionRoutes(
     return reply.send(archiveStream(ctx.distribution, repository, files));
   });
 
-  app.get(`${base}/versions/:version/lineage`, signedIn, async (request: AssetRequest) =>
-    assets.versions.lineage(await read(request), request.params.version),
+  app.get(`${base}/versions/:version/lineage`, anyCaller, async (request: AssetRequest) =>
+    assets.versions.lineage(await read(request), request.params.version, ctx.mayRead(request)),
   );
 
-  app.get(`${base}/labels`, signedIn, async (request: AssetRequest) => {
+  app.get(`${base}/labels`, anyCaller, async (request: AssetRequest) => {
     const key = await read(request);
     await assets.assets.get(key);
     return { items: await assets.versions.labels(key) };
   });
 
-  app.get(`${base}/labels/:label`, signedIn, async (request: AssetRequest) =>
+  app.get(`${base}/labels/:label`, anyCaller, async (request: AssetRequest) =>
     assets.versions.byLabel(await read(request), request.params.label),
   );
 

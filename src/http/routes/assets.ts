@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccessControl, Permission, RegistryLocation } from '../../access/index.js';
+import {
+  DEFAULT_NAMESPACE,
+  type AccessControl,
+  type Permission,
+  type RegistryLocation,
+} from '../../access/index.js';
 import {
   assetKinds,
   collectionOf,
@@ -9,6 +14,7 @@ import {
   type AssetKey,
   type AssetKind,
   type Assets,
+  type MayRead,
 } from '../../assets/index.js';
 import { AppError } from '../../errors/index.js';
 import type { Distribution } from '../../oci/index.js';
@@ -33,10 +39,14 @@ export interface AssetRouteContext extends AssetRoutesOptions {
   /** The asset a request names, after `permission` was checked on its registry. */
   keyFor(request: AssetRequest, kind: AssetKind, permission: Permission): Promise<AssetKey>;
   authorize(request: FastifyRequest, permission: Permission, where: RegistryLocation): Promise<void>;
+  /** May the caller read assets in `where`? For what a response names in other registries. */
+  mayRead(request: FastifyRequest): MayRead;
   by(request: FastifyRequest): string | null;
 }
 
 const signedIn = { config: { access: 'authenticated' as const } };
+/** Reads: anyone, identified when credentials are sent; AccessControl decides per registry (anonymous pulls). */
+const anyCaller = { config: { access: 'caller' as const } };
 /** A publish names every file: room for thousands. */
 const publishBodyLimit = 8 << 20;
 
@@ -50,14 +60,32 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
   const { assets, access } = options;
   const authorize = (request: FastifyRequest, permission: Permission, where: RegistryLocation) =>
     access.authorize(request.caller, permission, where);
+  /**
+   * The registry a request names, after `permission` was checked on it. A registry that does not
+   * exist is checked as one would be that held nothing yet: a caller who could not read it (anyone
+   * not signed in, unless granted everywhere) learns no more than of a private one.
+   */
+  const located = async (request: AssetRequest, permission: Permission): Promise<RegistryLocation> => {
+    let where: RegistryLocation;
+    try {
+      where = assets.assets.registry(request.params.name);
+    } catch (err) {
+      const name = request.params.name.toLowerCase().slice(0, 64);
+      if (err instanceof AppError && err.code === 'REGISTRY_UNKNOWN')
+        await authorize(request, permission, { registry: name, namespace: DEFAULT_NAMESPACE });
+      throw err;
+    }
+    await authorize(request, permission, where);
+    return where;
+  };
   const ctx: AssetRouteContext = {
     ...options,
     authorize,
     async keyFor(request, kind, permission) {
-      const where = assets.assets.registry(request.params.name);
-      await authorize(request, permission, where);
+      const where = await located(request, permission);
       return assets.assets.key(where.registry, kind, request.params.asset);
     },
+    mayRead: (request) => (where) => access.allows(request.caller, 'registries/assets/read', where),
     by: (request) => (request.caller && request.caller.kind !== 'anonymous' ? request.caller.name : null),
   };
 
@@ -66,17 +94,15 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
 
     app.get<{ Params: AssetParams; Querystring: Record<string, string | string[] | undefined> }>(
       base,
-      signedIn,
+      anyCaller,
       async (request) => {
-        const where = assets.assets.registry(request.params.name);
-        await authorize(request, 'registries/assets/read', where);
+        const where = await located(request as AssetRequest, 'registries/assets/read');
         return assets.assets.list(where.registry, kind, parseAssetListQuery(request.query));
       },
     );
 
-    app.post<{ Params: AssetParams }>(base, signedIn, async (request, reply) => {
-      const where = assets.assets.registry(request.params.name);
-      await authorize(request, 'registries/assets/write', where);
+    app.post(base, signedIn, async (request: AssetRequest, reply) => {
+      const where = await located(request, 'registries/assets/write');
       const created = await assets.assets.create(where.registry, kind, request.body, ctx.by(request));
       return reply
         .code(201)
@@ -84,7 +110,7 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
         .send(created);
     });
 
-    app.get(`${base}/:asset`, signedIn, async (request: AssetRequest) =>
+    app.get(`${base}/:asset`, anyCaller, async (request: AssetRequest) =>
       assets.assets.get(await ctx.keyFor(request, kind, 'registries/assets/read')),
     );
 
@@ -92,7 +118,7 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
       assets.assets.update(await ctx.keyFor(request, kind, 'registries/assets/write'), request.body),
     );
 
-    app.get(`${base}/:asset/versions`, signedIn, async (request: AssetRequest) => {
+    app.get(`${base}/:asset/versions`, anyCaller, async (request: AssetRequest) => {
       const key = await ctx.keyFor(request, kind, 'registries/assets/read');
       await assets.assets.get(key);
       return assets.versions.list(key, parseLimit(request.query.limit), request.query.cursor || undefined);
@@ -103,9 +129,7 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
       { ...signedIn, bodyLimit: publishBodyLimit },
       async (request: AssetRequest, reply) => {
         const key = await ctx.keyFor(request, kind, 'registries/assets/write');
-        const mayRead = (where: RegistryLocation) =>
-          access.allows(request.caller, 'registries/assets/read', where);
-        await assets.publisher.publish(key, request.body, ctx.by(request), mayRead);
+        await assets.publisher.publish(key, request.body, ctx.by(request), ctx.mayRead(request));
         const version = await assets.versions.get(
           key,
           String((request.body as { version: unknown }).version),
@@ -120,7 +144,7 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
       },
     );
 
-    app.get(`${base}/:asset/versions/:version`, signedIn, async (request: AssetRequest) =>
+    app.get(`${base}/:asset/versions/:version`, anyCaller, async (request: AssetRequest) =>
       assets.versions.get(await ctx.keyFor(request, kind, 'registries/assets/read'), request.params.version),
     );
 
@@ -135,18 +159,21 @@ export async function assetRoutes(app: FastifyInstance, options: AssetRoutesOpti
 
   app.get<{ Querystring: Record<string, string | undefined> }>(
     '/assets/resolve',
-    signedIn,
+    anyCaller,
     async (request) => {
       const { uri, registry, kind, namespace } = request.query;
       if (kind !== undefined && !isAssetKind(kind)) {
         throw new AppError('ASSET_INVALID', `kind: one of ${assetKinds.join(', ')}`);
       }
-      const resolved = await assets.versions.resolve(uri ?? '', {
-        ...(registry ? { registry } : {}),
-        ...(kind ? { kind } : {}),
-        ...(namespace ? { namespace } : {}),
-      });
-      await authorize(request, 'registries/assets/read', resolved.location);
+      const resolved = await assets.versions.resolve(
+        uri ?? '',
+        {
+          ...(registry ? { registry } : {}),
+          ...(kind ? { kind } : {}),
+          ...(namespace ? { namespace } : {}),
+        },
+        (where) => authorize(request, 'registries/assets/read', where),
+      );
       return assets.versions.get(resolved.key, resolved.key.version);
     },
   );

@@ -8,10 +8,11 @@
  *
  *   npm run build && node --import tsx bench/asset-pull.ts
  */
-import { rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startArca } from '../test/helpers/arca.js';
 import { runArca } from '../test/helpers/arca-cli.js';
+import { exec } from '../test/helpers/exec.js';
 import { makeTempDir } from '../test/helpers/tmp.js';
 import { MiB } from './content.js';
 import { measureMachine } from './machine.js';
@@ -28,7 +29,7 @@ const work = makeTempDir('arca-bench-pull-');
 const arca = await startArca({});
 try {
   const pushStarted = performance.now();
-  const { files, bytes } = await pushBenchModel(arca, work.path, { totalMiB, shards, name: 'big' });
+  const { files, digests, bytes } = await pushBenchModel(arca, work.path, { totalMiB, shards, name: 'big' });
   const pushSeconds = (performance.now() - pushStarted) / 1000;
   console.log(`push: ${fmt(bytes / MiB)} MiB in ${fmt(pushSeconds)} s (data written first, then pushed)`);
 
@@ -60,6 +61,25 @@ try {
     if (got.bytes !== size) throw new Error(`${path}: curl got ${got.bytes} bytes`);
   }
   const curlRate = bytes / MiB / ((performance.now() - t1) / 1000);
+  // And into files on this disk, each then hashed by sha256sum: a verified download without Arca's client.
+  const saved = join(work.path, 'curl');
+  mkdirSync(saved);
+  const t2 = performance.now();
+  for (const [path, size] of Object.entries(files)) {
+    const url = `${arca.url}/api/v1/registries/default/models/big/versions/1/files/${path}`;
+    await exec(
+      'curl',
+      ['--silent', '--show-error', '--fail', '--http1.1', '--output', join(saved, path), url],
+      {
+        check: true,
+      },
+    );
+    const sum = await exec('sha256sum', [join(saved, path)], { check: true });
+    if (`sha256:${sum.stdout.split(' ')[0]}` !== digests[path] || statSync(join(saved, path)).size !== size)
+      throw new Error(`${path}: curl saved other bytes`);
+  }
+  const savedRate = bytes / MiB / ((performance.now() - t2) / 1000);
+  rmSync(saved, { recursive: true, force: true });
   const machine = await measureMachine(work.path, 1024 * MiB);
   const pullRate = median(rates);
   const loopback = machine.loopbackMiBps;
@@ -70,6 +90,9 @@ try {
   );
   console.log(
     `| the same files, GET …/files/<path> with curl | ${fmt(curlRate)} | ${fmt(curlRate / loopback)} |`,
+  );
+  console.log(
+    `| the same files with curl into files, each then hashed by sha256sum | ${fmt(savedRate)} | ${fmt(savedRate / loopback)} |`,
   );
   console.log(`| loopback HTTP (bare Node server → curl, 1 GiB) | ${fmt(loopback)} | 1 |`);
   console.log(`| sha256 in Node (1 GiB) | ${fmt(machine.sha256MiBps)} | |`);

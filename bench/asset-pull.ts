@@ -4,7 +4,7 @@
  * filesystem storage), then pulled with `arca model pull` into a fresh directory on the same disk
  * (BENCH_PULL_ROUNDS times), beside the same files fetched by curl from the asset API and the
  * machine's loopback limit (a bare Node server to curl, as the main bench measures it). Goal: the
- * pull at ≥ 80 % of the loopback limit.
+ * pull at ≥ 80 % of the loopback limit. BENCH_PULL_PROFILE=<dir> writes a CPU profile of each pull.
  *
  *   npm run build && node --import tsx bench/asset-pull.ts
  */
@@ -23,6 +23,8 @@ import { fmt } from './report.js';
 const totalMiB = Number(process.env.BENCH_PULL_MIB ?? 4096);
 const shards = Number(process.env.BENCH_PULL_SHARDS ?? 5);
 const rounds = Number(process.env.BENCH_PULL_ROUNDS ?? 3);
+/** A directory for a CPU profile of each `arca model pull` (the client's side). */
+const profileDir = process.env.BENCH_PULL_PROFILE;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const work = makeTempDir('arca-bench-pull-');
@@ -39,7 +41,14 @@ try {
     const t0 = performance.now();
     const pull = await runArca(
       ['model', 'pull', 'arca://registries/default/models/big/versions/1', target, '--output', 'json'],
-      { env: { ARCA_SERVER: arca.url, XDG_CACHE_HOME: join(work.path, 'xdg') }, timeoutMs: 600_000 },
+      {
+        env: {
+          ARCA_SERVER: arca.url,
+          XDG_CACHE_HOME: join(work.path, 'xdg'),
+          ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+        },
+        timeoutMs: 600_000,
+      },
     );
     const seconds = (performance.now() - t0) / 1000;
     if (pull.code !== 0) throw new Error(`pull failed: ${pull.stderr}`);

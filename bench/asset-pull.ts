@@ -33,7 +33,7 @@ try {
   const pushStarted = performance.now();
   const { files, digests, bytes } = await pushBenchModel(arca, work.path, { totalMiB, shards, name: 'big' });
   const pushSeconds = (performance.now() - pushStarted) / 1000;
-  console.log(`push: ${fmt(bytes / MiB)} MiB in ${fmt(pushSeconds)} s (data written first, then pushed)`);
+  console.log(`push: ${fmt(bytes / MiB)} MiB in ${fmt(pushSeconds)} s (writing the files included)`);
 
   const rates: number[] = [];
   for (let round = 1; round <= rounds; round++) {

@@ -18,10 +18,17 @@ for (const dialect of dialects()) {
     const started = performance.now();
     await fillAssets(meta, total);
     const loaded = performance.now() - started;
-    const times = await timeAssetLists(meta, rounds);
+    const byQuery = new Map<string, number[]>();
+    const times = await timeAssetLists(meta, rounds, byQuery);
     console.log(
       `${dialect}: ${total} versions (loaded in ${(loaded / 1000).toFixed(1)} s); ${times.length} lists: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`,
     );
+    for (const [q, own] of byQuery) {
+      const sorted = [...own].sort((a, b) => a - b);
+      console.log(
+        `  ${q}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms`,
+      );
+    }
   } finally {
     await drop();
   }

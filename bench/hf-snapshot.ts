@@ -10,10 +10,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshotDownload } from '@huggingface/hub';
 import { startArca } from '../test/helpers/arca.js';
-import { runArca } from '../test/helpers/arca-cli.js';
-import { writeTree } from '../test/helpers/asset-files.js';
 import { makeTempDir } from '../test/helpers/tmp.js';
 import { measureMachine } from './machine.js';
+import { pushBenchModel } from './model-fixture.js';
 import { countWithCurl } from './pull-client.js';
 
 const MiB = 1024 * 1024;
@@ -24,17 +23,11 @@ const rounds = Number(process.env.BENCH_HF_ROUNDS ?? 3);
 const work = makeTempDir('arca-bench-hf-');
 const arca = await startArca({});
 try {
-  const model = join(work.path, 'model');
-  const files: Record<string, number> = { 'config.json': 2000 };
-  for (let i = 1; i <= fileCount; i++)
-    files[`model-${String(i).padStart(5, '0')}-of-${fileCount}.safetensors`] = (totalMiB / fileCount) * MiB;
-  writeTree(model, files);
-  const bytes = Object.values(files).reduce((a, b) => a + b, 0);
-  const push = await runArca(['model', 'push', model, '-r', 'default', '--name', 'big', '--version', '1'], {
-    env: { ARCA_SERVER: arca.url, XDG_CACHE_HOME: join(work.path, 'xdg') },
-    timeoutMs: 600_000,
+  const { files, bytes } = await pushBenchModel(arca, work.path, {
+    totalMiB,
+    shards: fileCount,
+    name: 'big',
   });
-  if (push.code !== 0) throw new Error(`push failed: ${push.stderr}`);
 
   const rates: number[] = [];
   for (let round = 1; round <= rounds; round++) {

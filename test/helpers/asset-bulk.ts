@@ -85,15 +85,24 @@ export const assetListQueries = [
   'tag=team&sort=-created&limit=100',
 ];
 
-/** Each query `rounds` times; the times in ms, sorted. Every page must hold rows. */
-export async function timeAssetLists(meta: MetadataDb, rounds: number): Promise<number[]> {
+/**
+ * Each query `rounds` times; the times in ms, sorted. Every page must hold rows. `byQuery`, when
+ * given, receives each query's own times (in the order taken).
+ */
+export async function timeAssetLists(
+  meta: MetadataDb,
+  rounds: number,
+  byQuery?: Map<string, number[]>,
+): Promise<number[]> {
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const q of assetListQueries) {
       const query = parseAssetListQuery(Object.fromEntries(new URLSearchParams(q)));
       const started = performance.now();
       const page = await listAssets(meta.db, 'shared', 'model', query);
-      times.push(performance.now() - started);
+      const ms = performance.now() - started;
+      times.push(ms);
+      if (byQuery) byQuery.set(q, [...(byQuery.get(q) ?? []), ms]);
       if (page.rows.length === 0) throw new Error(`no rows for ${q}`);
     }
   }

@@ -91,3 +91,22 @@ export function putManifest(
     body,
   });
 }
+
+/** Push an image of `contents` (config first) to `repository:tag`; its blobs' digests and the manifest's. */
+export async function pushImage(base: string, repository: string, tag: string, contents: Buffer[]) {
+  const blobs = [];
+  for (const data of contents)
+    blobs.push({ digest: await pushBlob(base, repository, data), size: data.length });
+  const [config, ...layers] = blobs;
+  const body = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
+    }),
+  );
+  const put = await putManifest(base, repository, tag, body);
+  assert.equal(put.status, 201, put.text);
+  return { blobs: blobs.map((b) => b.digest), manifest: sha256(body) };
+}

@@ -2,41 +2,19 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { blobPath } from '../../src/oci/index.js';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { openDatabase } from '../../src/db/index.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { apiClient } from '../helpers/api-client.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw } from '../helpers/ceph-rgw.js';
 import { dialects } from '../helpers/dialects.js';
-import { OCI_MANIFEST, seededBytes, sha256 } from '../helpers/images.js';
-import { pushBlob, putManifest } from '../helpers/oci-push.js';
+import { seededBytes, sha256 } from '../helpers/images.js';
+import { pushImage } from '../helpers/oci-push.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { eventually, waitFor } from '../helpers/wait-for.js';
 
 after(() => stopSharedCephRgw());
-
-const storePath = (digest: string) => {
-  const hex = digest.slice('sha256:'.length);
-  return `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
-};
-
-async function pushImage(base: string, repository: string, tag: string, contents: Buffer[]) {
-  const blobs = [];
-  for (const data of contents)
-    blobs.push({ digest: await pushBlob(base, repository, data), size: data.length });
-  const [config, ...layers] = blobs;
-  const body = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
-    }),
-  );
-  const put = await putManifest(base, repository, tag, body);
-  assert.equal(put.status, 201, put.text);
-  return { blobs: blobs.map((b) => b.digest), manifest: sha256(body) };
-}
 
 for (const dialect of dialects()) {
   test(`gc on S3: unreferenced blobs go from every location (two buckets and a directory), abandoned browser-upload staging objects and expired upload sessions too; live content stays; a location removed from the registry is released (${dialect})`, async () => {
@@ -76,16 +54,16 @@ for (const dialect of dialects()) {
       const doomed = await pushImage(arca.url, 'gcr/app', 'v2', [shared, seededBytes('doomed', 50_000)]);
       const gone = doomed.blobs[1]!;
       const inBucket = async (bucket: string, digest: string) =>
-        [...(await gw.objects(bucket)).keys()].some((k) => k.endsWith(storePath(digest)));
+        [...(await gw.objects(bucket)).keys()].some((k) => k.endsWith(blobPath(digest)));
       const everywhere = async (digest: string) =>
         (await inBucket(mainBucket, digest)) &&
         (await inBucket(other, digest)) &&
-        existsSync(join(disk.path, storePath(digest)));
+        existsSync(join(disk.path, blobPath(digest)));
       await eventually(async () => everywhere(gone), 'replicated to every location', { timeoutMs: 30_000 });
 
       // An abandoned browser upload's staging object, and an upload session left half-way.
-      const anyKey = [...(await gw.objects(mainBucket)).keys()].find((k) => k.endsWith(storePath(gone)))!;
-      const root = anyKey.slice(0, anyKey.length - storePath(gone).length);
+      const anyKey = [...(await gw.objects(mainBucket)).keys()].find((k) => k.endsWith(blobPath(gone)))!;
+      const root = anyKey.slice(0, anyKey.length - blobPath(gone).length);
       const staging = `${root}browser-uploads/abandoned-0001`;
       await gw
         .client()
@@ -111,7 +89,7 @@ for (const dialect of dialects()) {
       const anywhere = async (digest: string) =>
         (await inBucket(mainBucket, digest)) ||
         (await inBucket(other, digest)) ||
-        existsSync(join(disk.path, storePath(digest)));
+        existsSync(join(disk.path, blobPath(digest)));
       const left = await waitFor(
         () => anywhere(gone),
         (present) => !present,
@@ -168,7 +146,7 @@ for (const dialect of dialects()) {
       // A location removed from the registry: its copies are released by GC, the others stay.
       await api.ok('PATCH', '/api/v1/registries/gcr', { locations: ['other'] });
       await eventually(
-        () => live.blobs.every((d) => !existsSync(join(disk.path, storePath(d)))),
+        () => live.blobs.every((d) => !existsSync(join(disk.path, blobPath(d)))),
         "the removed location's copies released",
         { timeoutMs: 30_000, intervalMs: 500 },
       );

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { blobPath } from '../../src/oci/index.js';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { startArca, type RunningArca } from '../helpers/arca.js';
@@ -25,11 +26,6 @@ async function sha256Of(stream: Readable): Promise<string> {
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
-
-const storePath = (digest: string) => {
-  const hex = digest.slice('sha256:'.length);
-  return `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
-};
 
 interface LocationStatus {
   location: string;
@@ -122,10 +118,10 @@ test(`replication of a ${chunks * 16} MiB blob to a directory and a bucket; a se
       if (killedDuring.has(job.payload.location)) assert.ok(job.attempts >= 2, JSON.stringify(job));
     }
     // The bytes in both locations have the blob's digest.
-    const westFile = join(west.path, storePath(blob.digest));
+    const westFile = join(west.path, blobPath(blob.digest));
     assert.ok(existsSync(westFile));
     assert.equal(await sha256Of(createReadStream(westFile)), blob.digest);
-    const key = [...(await gw.objects(bucket)).keys()].find((k) => k.endsWith(storePath(blob.digest)));
+    const key = [...(await gw.objects(bucket)).keys()].find((k) => k.endsWith(blobPath(blob.digest)));
     assert.ok(key, 'the blob is in the bucket');
     const object = await gw.client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     assert.equal(await sha256Of(object.Body as Readable), blob.digest);

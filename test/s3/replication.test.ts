@@ -2,13 +2,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { blobPath } from '../../src/oci/index.js';
 import { ARCA_MAIN, startArca, type RunningArca } from '../helpers/arca.js';
 import { apiClient } from '../helpers/api-client.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw, type CephRgw } from '../helpers/ceph-rgw.js';
 import { createTestDatabase, dialects } from '../helpers/dialects.js';
 import { exec } from '../helpers/exec.js';
-import { OCI_MANIFEST, seededBytes, sha256 } from '../helpers/images.js';
-import { pushBlob, putManifest } from '../helpers/oci-push.js';
+import { seededBytes, sha256 } from '../helpers/images.js';
+import { pushImage } from '../helpers/oci-push.js';
 import { serverEnv } from '../helpers/server.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -23,30 +24,6 @@ interface LocationStatus {
   pending_copies: number;
   lag_seconds: number;
   last_error: string | null;
-}
-
-const storePath = (digest: string) => {
-  const hex = digest.slice('sha256:'.length);
-  return `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
-};
-
-/** Push an image of `contents` (config first) to `repository:tag`; its blobs' digests and the manifest's. */
-async function pushImage(base: string, repository: string, tag: string, contents: Buffer[]) {
-  const blobs = [];
-  for (const data of contents)
-    blobs.push({ digest: await pushBlob(base, repository, data), size: data.length });
-  const [config, ...layers] = blobs;
-  const body = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
-    }),
-  );
-  const put = await putManifest(base, repository, tag, body);
-  assert.equal(put.status, 201, put.text);
-  return { blobs: blobs.map((b) => b.digest), manifest: sha256(body) };
 }
 
 async function replicationOf(arca: RunningArca, registry: string): Promise<LocationStatus[]> {
@@ -158,12 +135,12 @@ for (const dialect of dialects()) {
       const bytes = contents.reduce((n, c) => n + c.length, 0);
       assert.ok(status.every((l) => l.bytes === bytes));
       for (const digest of image.blobs) {
-        assert.ok(existsSync(join(west.path, storePath(digest))), `${digest} in west`);
+        assert.ok(existsSync(join(west.path, blobPath(digest))), `${digest} in west`);
       }
       const objects = [...(await gw.objects(where.buckets.cloud)).keys()];
       for (const digest of image.blobs) {
         assert.ok(
-          objects.some((k) => k.endsWith(storePath(digest))),
+          objects.some((k) => k.endsWith(blobPath(digest))),
           `${digest} in the bucket`,
         );
       }
@@ -174,7 +151,7 @@ for (const dialect of dialects()) {
       // The primary's copy gone behind the server's back: the blob is still served (from a copy),
       // and fsck names the genuine gap.
       const [victim] = image.blobs.slice(-1);
-      rmSync(join(east.path, storePath(victim!)));
+      rmSync(join(east.path, blobPath(victim!)));
       const fallback = await fetch(`${arca.url}/v2/ml/app/blobs/${victim}`);
       assert.equal(fallback.status, 200);
       assert.equal(sha256(Buffer.from(await fallback.arrayBuffer())), victim);
@@ -192,7 +169,7 @@ for (const dialect of dialects()) {
       // A server that runs in `west` (ARCA_LOCATION) reads from there: with every primary copy gone,
       // the whole image still pulls.
       await arca.stop();
-      for (const digest of image.blobs) rmSync(join(east.path, storePath(digest)), { force: true });
+      for (const digest of image.blobs) rmSync(join(east.path, blobPath(digest)), { force: true });
       local = await start({ ARCA_LOCATION: 'west' });
       for (const digest of image.blobs) {
         const res: Response = await fetch(`${local.url}/v2/ml/app/blobs/${digest}`);

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobJob, BlobSink } from './blob-sink.js';
 import type { BlobPlaces } from './blob-places.js';
-import { readBufferSize } from './hash-file.js';
+import { fileSlice } from './file-slice.js';
 import { TransferError, type TransferHttp } from './transfer-http.js';
 
 const maxAttempts = 6;
@@ -146,13 +145,10 @@ export class DirectBlobSink implements BlobSink {
       const body =
         length === 0
           ? ''
-          : createReadStream(job.source, { start, end: start + length - 1, highWaterMark: readBufferSize });
-      if (typeof body !== 'string') {
-        body.on('data', (chunk) => {
-          sent += chunk.length;
-          job.onBytes(chunk.length);
-        });
-      }
+          : fileSlice(job.source, start, start + length - 1, (n) => {
+              sent += n;
+              job.onBytes(n);
+            });
       let res: Response;
       try {
         res = await fetch(url, {

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobJob, BlobSink } from './blob-sink.js';
 import type { BlobPlaces } from './blob-places.js';
-import { readBufferSize } from './hash-file.js';
+import { fileSlice } from './file-slice.js';
 import { TransferError, type TransferHttp } from './transfer-http.js';
 
 export const defaultChunkSize = 32 * 1024 * 1024;
@@ -133,12 +132,11 @@ export class V2BlobSink implements BlobSink {
   }
 
   private slice(job: BlobJob, start: number, end: number, count: (n: number) => void) {
-    const stream = createReadStream(job.source, { start, end, highWaterMark: readBufferSize });
-    stream.on('data', (chunk) => {
-      count(chunk.length);
-      job.onBytes(chunk.length);
+    const body = fileSlice(job.source, start, end, (n) => {
+      count(n);
+      job.onBytes(n);
     });
-    return stream as unknown as RequestInit['body'];
+    return body as unknown as RequestInit['body'];
   }
 
   private async monolithic(job: BlobJob): Promise<number> {

@@ -180,6 +180,26 @@ describe('the asset API, in process', () => {
     assert.equal(outside.statusCode, 416);
     const none = await arca.app.inject({ method: 'GET', url: `${base}/files/nothing.bin`, headers: admin });
     assert.equal(none.statusCode, 404);
+    // HEAD says what GET would send, without the bytes: a client sizes its ranges from it.
+    const head = await arca.app.inject({
+      method: 'HEAD',
+      url: `${base}/files/model.safetensors`,
+      headers: admin,
+    });
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.headers['content-length'], String(files['model.safetensors']!.length));
+    assert.equal(head.headers.etag, `"${sha(files['model.safetensors']!)}"`);
+    assert.equal(head.rawPayload.length, 0);
+    const headPart = await arca.app.inject({
+      method: 'HEAD',
+      url: `${base}/files/model.safetensors`,
+      headers: { ...admin, range: 'bytes=10-19' },
+    });
+    assert.equal(headPart.statusCode, 206);
+    assert.equal(headPart.headers['content-length'], '10');
+    const headTar = await arca.app.inject({ method: 'HEAD', url: `${base}/archive`, headers: admin });
+    assert.equal(headTar.statusCode, 200);
+    assert.ok(Number(headTar.headers['content-length']) > 0);
     const tar = await arca.app.inject({ method: 'GET', url: `${base}/archive`, headers: admin });
     assert.equal(tar.statusCode, 200);
     assert.equal(tar.headers['content-type'], 'application/x-tar');

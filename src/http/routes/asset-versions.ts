@@ -6,6 +6,13 @@ import type { AssetRequest, AssetRouteContext } from './assets.js';
 const signedIn = { config: { access: 'authenticated' as const } };
 /** Reads: anyone, identified when credentials are sent; AccessControl decides per registry (anonymous pulls). */
 const anyCaller = { config: { access: 'caller' as const } };
+/** A GET that sends bytes, with its own HEAD (same headers, no body). */
+const bytesRoute = (url: string) => ({
+  method: ['GET', 'HEAD'],
+  url,
+  exposeHeadRoute: false,
+  ...anyCaller,
+});
 
 /** A version's files (one, a range of one, or all as a tar), its labels and its lineage. */
 export async function assetVersionRoutes(
@@ -22,27 +29,38 @@ export async function assetVersionRoutes(
     items: await assets.versions.files(await read(request), request.params.version),
   }));
 
-  // GET and HEAD (Fastify answers HEAD from the GET route): the bytes, with Range, ETag = digest.
-  app.get(`${base}/versions/:version/files/*`, anyCaller, async (request: AssetRequest, reply) => {
-    const key = await read(request);
-    const { repository, file } = await assets.versions.file(key, request.params.version, request.params['*']);
-    return sendBlob(ctx.distribution, request, reply, {
-      repository,
-      digest: file.digest,
-      size: Number(file.size),
-      redirect: ctx.redirect,
-    });
+  // GET and HEAD: the bytes, with Range, ETag = digest. HEAD is routed here rather than derived by
+  // Fastify, whose derived HEAD replaces the Content-Length a client sizes its ranges from.
+  app.route({
+    ...bytesRoute(`${base}/versions/:version/files/*`),
+    handler: async (request: AssetRequest, reply) => {
+      const key = await read(request);
+      const { repository, file } = await assets.versions.file(
+        key,
+        request.params.version,
+        request.params['*'],
+      );
+      return sendBlob(ctx.distribution, request, reply, {
+        repository,
+        digest: file.digest,
+        size: Number(file.size),
+        redirect: ctx.redirect,
+      });
+    },
   });
 
-  app.get(`${base}/versions/:version/archive`, anyCaller, async (request: AssetRequest, reply) => {
-    const key = await read(request);
-    const { repository, files } = await assets.versions.archive(key, request.params.version);
-    reply
-      .type('application/x-tar')
-      .header('Content-Length', archiveLength(files))
-      .header('Content-Disposition', `attachment; filename="${key.name}-${request.params.version}.tar"`);
-    if (request.method === 'HEAD') return reply.send();
-    return reply.send(archiveStream(ctx.distribution, repository, files));
+  app.route({
+    ...bytesRoute(`${base}/versions/:version/archive`),
+    handler: async (request: AssetRequest, reply) => {
+      const key = await read(request);
+      const { repository, files } = await assets.versions.archive(key, request.params.version);
+      reply
+        .type('application/x-tar')
+        .header('Content-Length', archiveLength(files))
+        .header('Content-Disposition', `attachment; filename="${key.name}-${request.params.version}.tar"`);
+      if (request.method === 'HEAD') return reply.send();
+      return reply.send(archiveStream(ctx.distribution, repository, files));
+    },
   });
 
   app.get(`${base}/versions/:version/lineage`, anyCaller, async (request: AssetRequest) =>

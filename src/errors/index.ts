@@ -62,6 +62,7 @@ export const errorCodes = {
   CONFLICT: { status: 409, message: 'conflict' },
   PRECONDITION_FAILED: { status: 412, message: 'precondition failed', oci: 'DENIED' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'payload too large', oci: 'SIZE_INVALID' },
+  URI_TOO_LONG: { status: 414, message: 'request URI too long', oci: 'NAME_INVALID' },
   BLOB_UPLOAD_RANGE_INVALID: { status: 416, message: 'upload range invalid', oci: 'BLOB_UPLOAD_INVALID' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable', oci: 'BLOB_UNKNOWN' },
 } as const satisfies Record<string, { status: number; message: string; oci?: string }>;

@@ -12,6 +12,7 @@ import type { Metric } from 'prom-client';
 import { HttpMetrics } from './metrics.js';
 import { registerJobGauges } from '../jobs/index.js';
 import { runInRequestContext } from '../notifications/index.js';
+import { sendFrameworkError } from './framework-errors.js';
 import { limitClients, serverTimeouts, type ClientLimits } from './client-limits.js';
 import { parseJsonBodies } from './json-body.js';
 import { v2Routes, type V2Options } from './routes/v2.js';
@@ -87,6 +88,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Blob bodies are streamed by the /v2 handlers; this bounds only bodies Fastify itself parses.
     bodyLimit: 1 << 20,
     return503OnClosing: true,
+    // Repository names reach 255 characters; longer segments get the surface's own error.
+    maxParamLength: 512,
+    frameworkErrors: sendFrameworkError,
     keepAliveTimeout: options.clientLimits?.keepAliveTimeoutMs ?? 65_000,
     ...(timeouts ? { http: timeouts } : {}),
     ...(options.https ? { https: { ...options.https, ...timeouts } } : {}),

@@ -8,6 +8,7 @@ import type { Distribution } from '../../src/oci/index.js';
 import { freshDatabase } from '../helpers/catalog-db.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { testAccessControl } from '../helpers/access-control.js';
+import { inProcessArca } from '../helpers/in-process.js';
 
 test('house 1: every status has a registered code; the OCI dialect keeps the spec names', () => {
   for (const status of [400, 404, 405, 409, 413, 415, 416, 429]) {
@@ -128,5 +129,35 @@ test('house 2: AccessControl decides access (authorize, allows) and issues token
     await access.close();
     await drop();
     await keys.cleanup();
+  }
+});
+
+test("hardening: an overlong path segment or a URL that does not decode gets each surface's own error", async () => {
+  const arca = await inProcessArca();
+  try {
+    const long = 'a'.repeat(600);
+    // Names within the router's limit are judged by Arca's own rules.
+    const named = await arca.app.inject({ method: 'GET', url: `/api/v1/registries/${'b'.repeat(300)}` });
+    assert.equal(named.statusCode, 404);
+    assert.match(String(named.headers['content-type']), /application\/problem\+json/);
+
+    const api = await arca.app.inject({ method: 'GET', url: `/api/v1/registries/${long}` });
+    assert.equal(api.statusCode, 414);
+    assert.match(String(api.headers['content-type']), /application\/problem\+json/);
+    assert.equal(api.json().code, 'URI_TOO_LONG');
+
+    const hub = await arca.app.inject({ method: 'GET', url: `/hf/api/models/default/${long}` });
+    assert.equal(hub.statusCode, 414);
+    assert.deepEqual(Object.keys(hub.json()), ['error']);
+
+    const badApi = await arca.app.inject({ method: 'GET', url: '/api/v1/registries/%zz' });
+    assert.equal(badApi.statusCode, 400);
+    assert.equal(badApi.json().code, 'REQUEST_INVALID');
+
+    const badV2 = await arca.app.inject({ method: 'GET', url: '/v2/library/x/manifests/%zz' });
+    assert.equal(badV2.statusCode, 400);
+    assert.ok(Array.isArray(badV2.json().errors), badV2.body);
+  } finally {
+    await arca.close();
   }
 });

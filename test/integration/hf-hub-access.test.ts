@@ -245,6 +245,88 @@ for (const dialect of dialects()) {
       assert.equal((await commit(lfs)).status, 200);
     });
 
+    test('multipart LFS: a part of the wrong size, an oversized or foreign completion and a completion before the parts are refused; nothing is stored until the right parts complete', async () => {
+      const MiB = 1024 * 1024;
+      const bytes = randomBytes(33 * MiB);
+      const oid = sha256(bytes);
+      const answer = await call('/team/m.git/info/lfs/objects/batch', {
+        method: 'POST',
+        token: keys.writer,
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({
+          operation: 'upload',
+          transfers: ['basic', 'multipart'],
+          objects: [{ oid, size: bytes.length }],
+        }),
+      });
+      assert.equal(answer.status, 200);
+      const [object] = (
+        (await answer.json()) as {
+          objects: { actions: { upload: { href: string; header: Record<string, string> } } }[];
+        }
+      ).objects;
+      const { href, header: parts } = object!.actions.upload;
+      const partSize = Number(parts.chunk_size);
+      assert.equal(partSize, 32 * MiB);
+      const error = async (res: Response) => ((await res.json()) as { error: string }).error;
+      const complete = (body: string) =>
+        fetch(href, { method: 'POST', headers: { 'Content-Type': 'application/vnd.git-lfs+json' }, body });
+
+      const short = await fetch(parts['1']!, { method: 'PUT', body: bytes.subarray(0, partSize - 1) });
+      assert.equal(short.status, 400);
+      assert.match(await error(short), /part 1 has \d+ bytes/);
+      const early = await complete(JSON.stringify({ oid, parts: [] }));
+      assert.equal(early.status, 400, 'a completion before the parts');
+      assert.match(await error(early), /bytes/);
+      // The failed completion dropped the upload: a new batch starts over.
+      const again = await call('/team/m.git/info/lfs/objects/batch', {
+        method: 'POST',
+        token: keys.writer,
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({
+          operation: 'upload',
+          transfers: ['multipart'],
+          objects: [{ oid, size: bytes.length }],
+        }),
+      });
+      const retry = (
+        (await again.json()) as {
+          objects: { actions: { upload: { href: string; header: Record<string, string> } } }[];
+        }
+      ).objects[0]!.actions.upload;
+      const oversized = await fetch(retry.href, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({ oid, padding: 'x'.repeat(2 * MiB) }),
+      });
+      assert.equal(oversized.status, 413);
+      assert.ok((await error(oversized)).length > 0);
+      const foreign = await fetch(retry.href, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({ oid: sha256('another object') }),
+      });
+      assert.equal(foreign.status, 400);
+      assert.match(await error(foreign), /another object/);
+      const lfs = ndjson([
+        header(),
+        { key: 'lfsFile', value: { path: 'parts.bin', algo: 'sha256', oid, size: bytes.length } },
+      ]);
+      assert.equal((await commit(lfs)).status, 400, 'not stored before the parts complete');
+      // Parts in reverse order: the second waits for the first, then both are stored in order.
+      const second = fetch(retry.header['2']!, { method: 'PUT', body: bytes.subarray(partSize) });
+      const first = await fetch(retry.header['1']!, { method: 'PUT', body: bytes.subarray(0, partSize) });
+      assert.equal(first.status, 200);
+      assert.equal((await second).status, 200);
+      const done = await fetch(retry.href, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({ oid, parts: [] }),
+      });
+      assert.equal(done.status, 200, await done.clone().text());
+      assert.equal((await commit(lfs)).status, 200);
+    });
+
     test('tree listings come in pages linked by an absolute Link', async () => {
       const content = Buffer.from('same').toString('base64');
       const lines: unknown[] = [header()];

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { ConfigFile, S3StorageConfig } from './schema.js';
+import type { ConfigFile } from './schema.js';
+import type { S3StorageConfig } from './storage-schema.js';
 
 /**
  * The configuration every other room reads: defaults applied, one storage driver and one auth mode

@@ -1,5 +1,5 @@
 export type { ArcaConfig, NotificationEndpoint } from './arca-config.js';
-export type { S3StorageConfig } from './schema.js';
+export type { S3StorageConfig } from './storage-schema.js';
 export { ConfigError } from './config-error.js';
 export { parseS3Params } from './s3-params.js';
 export { parseYamlTree } from './yaml-tree.js';

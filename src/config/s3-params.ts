@@ -1,6 +1,6 @@
 import { ConfigError } from './config-error.js';
 import { describeIssue } from './issues.js';
-import { s3Schema, type S3StorageConfig } from './schema.js';
+import { s3Schema, type S3StorageConfig } from './storage-schema.js';
 
 /**
  * registry:2's `storage.s3` parameters from anywhere but Arca's own file (a registry:2 file being

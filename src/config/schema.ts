@@ -1,41 +1,10 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { gcSchema, jobsSchema, notificationsSchema } from './background-schema.js';
+import { bool, int, str, duration, positiveDuration } from './scalars.js';
+import { locationsSchema, storageSchema } from './storage-schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { ignoredSections } from './registry2.js';
 import { defaultDeniedDestinations, destinationRangeProblem } from '../net/index.js';
-
-// Scalars reach the schema as strings (numbers keep their written text, environment values are
-// raw), so each scalar schema converts from the string by its own type, as registry:2 does.
-
-/** YAML 1.1's boolean words, which registry:2's parser accepts. */
-const booleanWords = new Map<string, boolean>([
-  ...['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON'].map((w) => [w, true] as const),
-  ...['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF'].map(
-    (w) => [w, false] as const,
-  ),
-]);
-
-const bool = z.preprocess((v) => (typeof v === 'string' ? (booleanWords.get(v) ?? v) : v), z.boolean());
-
-const int = (min = 0) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number().int().min(min).max(Number.MAX_SAFE_INTEGER),
-  );
-
-const str = z.preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.string());
-
-/** A Go duration string, or nanoseconds; milliseconds out. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDuration(typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
-
-const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
 
 const logLevel = z.preprocess(
   (v) => (typeof v === 'string' ? v.toLowerCase() : v),
@@ -111,95 +80,6 @@ const httpSchema = z
   })
   .prefault({});
 
-export const s3Schema = z.strictObject({
-  accesskey: str.optional(),
-  secretkey: str.optional(),
-  sessiontoken: str.optional().describe('with accesskey and secretkey: temporary credentials'),
-  region: str.default('us-east-1'),
-  regionendpoint: str.optional(),
-  forcepathstyle: bool.default(false),
-  bucket: str,
-  encrypt: bool.default(false),
-  keyid: str.optional(),
-  secure: bool.default(true),
-  skipverify: bool.default(false),
-  v4auth: bool.default(true),
-  chunksize: int(5 * 1024 * 1024).default(10 * 1024 * 1024),
-  multipartcopychunksize: int(5 * 1024 * 1024).default(32 * 1024 * 1024),
-  multipartcopythresholdsize: int().default(32 * 1024 * 1024),
-  multipartcopymaxconcurrency: int(1).default(100),
-  rootdirectory: str.default(''),
-  storageclass: str.default('STANDARD'),
-  objectacl: str.optional(),
-  loglevel: str.optional(),
-  usedualstack: bool.optional(),
-  accelerate: bool.optional(),
-  useragent: str.optional().describe("appended to the S3 client's User-Agent"),
-});
-
-/** The s3 storage driver's parameters, registry:2's keys, defaults applied. */
-export type S3StorageConfig = z.infer<typeof s3Schema>;
-
-const storageSchema = z
-  .strictObject({
-    filesystem: z
-      .strictObject({
-        rootdirectory: str.optional().describe('default: <datadir>/storage'),
-        maxthreads: int(25).optional().describe('registry:2 key; accepted and ignored'),
-      })
-      .optional(),
-    s3: s3Schema.optional(),
-    delete: z.strictObject({ enabled: bool.default(false) }).prefault({}),
-    redirect: z.strictObject({ disable: bool.default(false) }).prefault({}),
-    cache: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
-    tag: z.record(z.string(), z.unknown()).optional().describe('registry:2 key; accepted and ignored'),
-    maintenance: z
-      .strictObject({
-        uploadpurging: z
-          .strictObject({
-            enabled: bool.default(true),
-            age: duration.prefault('168h'),
-            interval: duration.prefault('24h'),
-            dryrun: bool.default(false),
-          })
-          .prefault({}),
-        readonly: z.strictObject({ enabled: bool.default(false) }).prefault({}),
-      })
-      .prefault({}),
-  })
-  .prefault({})
-  .superRefine((s, ctx) => {
-    if (s.filesystem && s.s3) {
-      ctx.addIssue({ code: 'custom', message: 'choose one storage driver: filesystem or s3, not both' });
-    }
-  });
-
-/** A location's backend: one of registry:2's storage drivers, nothing else. */
-const locationSchema = z
-  .strictObject({
-    storage: z
-      .strictObject({
-        filesystem: z.strictObject({ rootdirectory: str }).optional(),
-        s3: s3Schema.optional(),
-      })
-      .superRefine((s, ctx) => {
-        if ((s.filesystem ? 1 : 0) + (s.s3 ? 1 : 0) !== 1) {
-          ctx.addIssue({ code: 'custom', message: 'choose one storage driver: filesystem or s3' });
-        }
-      }),
-  })
-  .describe('a region-like place registries keep their content in');
-
-/** Where registries may keep their content, by name (like cloud regions). */
-const locationsSchema = z
-  .record(
-    z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'location names: lowercase letters, digits and -, up to 32'),
-    locationSchema,
-  )
-  .default({});
-
 /** Registries as resources: how often their backends are probed. */
 const registriesSchema = z
   .strictObject({
@@ -252,74 +132,6 @@ const proxySchema = z
   .refine((p) => (p.username === undefined) === (p.password === undefined), {
     message: 'give both username and password, or neither',
   });
-
-/** The durable job table's workers (background work: notifications, replication, GC). */
-const jobsSchema = z
-  .strictObject({
-    workers: bool.default(true).describe('run jobs in this process; false: only enqueue them'),
-    concurrency: int(1).default(4).describe('jobs run at once by this process'),
-    pollinterval: positiveDuration.prefault('1s').describe('between claims when there was nothing to do'),
-    lease: positiveDuration
-      .prefault('60s')
-      .describe('how long a claim holds a job (renewed while it runs; a dead worker loses it)'),
-    maxattempts: int(1).default(10).describe('attempts before a job fails for good'),
-    backoff: z
-      .strictObject({
-        base: positiveDuration
-          .prefault('2s')
-          .describe('the wait after the first failure, doubling after each'),
-        max: positiveDuration.prefault('10m').describe('the longest wait between attempts'),
-      })
-      .prefault({}),
-    retention: positiveDuration.prefault('168h').describe('done jobs are removed after this long'),
-  })
-  .prefault({});
-
-/** Online garbage collection: unreferenced content older than the grace period goes, every `interval`. */
-const gcSchema = z
-  .strictObject({
-    enabled: bool.default(true).describe('run garbage collection as a periodic job'),
-    graceperiod: positiveDuration
-      .prefault('24h')
-      .describe('how long unreferenced content is kept (a push may still reference it)'),
-    interval: positiveDuration.prefault('1h').describe('between garbage collection runs'),
-  })
-  .prefault({});
-
-/** registry:2's `notifications`: endpoints receiving its event envelopes. */
-const notificationEndpointSchema = z.strictObject({
-  name: str,
-  disabled: bool.default(false),
-  url: z.url({ protocol: /^https?$/ }),
-  headers: z
-    .record(z.string(), z.union([z.array(str), str.transform((v) => [v])]))
-    .default({})
-    .describe('added to every request, as in registry:2 (name: [values])'),
-  timeout: positiveDuration.prefault('1s').describe('one delivery, at most'),
-  threshold: int(0).default(10).describe('failures in a row before waiting `backoff` between attempts'),
-  backoff: positiveDuration.prefault('1s').describe('the wait between attempts after `threshold` failures'),
-  ignoredmediatypes: z.array(str).default([]),
-  ignore: z
-    .strictObject({ mediatypes: z.array(str).default([]), actions: z.array(str).default([]) })
-    .prefault({}),
-});
-
-const notificationsSchema = z
-  .strictObject({
-    events: z.strictObject({ includereferences: bool.default(false) }).prefault({}),
-    endpoints: z
-      .array(notificationEndpointSchema)
-      .default([])
-      .superRefine((endpoints, ctx) => {
-        const seen = new Set<string>();
-        for (const e of endpoints) {
-          if (seen.has(e.name))
-            ctx.addIssue({ code: 'custom', message: `endpoint name '${e.name}' is used twice` });
-          seen.add(e.name);
-        }
-      }),
-  })
-  .prefault({});
 
 const authSchema = z
   .strictObject({

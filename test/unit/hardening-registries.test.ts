@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { s3Schema } from '../../src/config/schema.js';
+import { s3Schema } from '../../src/config/storage-schema.js';
 import { createS3Client } from '../../src/storage/s3/client.js';
 import { sendBuffer } from '../../src/storage/s3/buffer-body.js';
 import { FilesystemRoots, resolveDirectory } from '../../src/registries/filesystem-roots.js';

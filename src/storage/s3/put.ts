@@ -6,16 +6,18 @@ import { MAX_PARTS, partSize } from './part-size.js';
 
 /**
  * Parts of one object sent at once. A single part's round trip (sign, encrypt, the server storing
- * and summing it) leaves the link idle; a few in flight fill it (Ceph RGW on loopback: 1 GiB in 10
- * MiB parts took 19 s one at a time, about half that four at a time).
+ * and summing it) leaves the link idle; a few in flight fill it: replication of 1 GiB into Ceph RGW
+ * runs at the rate of the AWS SDK's own parallel multipart upload (`bench/replication.ts`).
  */
 export const PUT_PARTS_IN_FLIGHT = 4;
+/** And at most this many bytes of parts: a large `chunksize` sends fewer at once (one at least). */
+const PUT_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 /**
  * Write a whole object from a stream of unknown length: one PUT when it fits in a part, otherwise a
  * multipart upload straight at the key (the object appears only when it completes). Parts are sent
- * while the next one fills, up to `PUT_PARTS_IN_FLIGHT` at once (the stream waits meanwhile), so at
- * most that many part buffers are held, whatever the object's size. A
+ * while the next one fills, up to `PUT_PARTS_IN_FLIGHT` at once and 64 MiB of them (the stream waits
+ * meanwhile), so memory is bounded whatever the object's size. A
  * stream that fails (a reader that found the bytes wrong, before their end) aborts the upload:
  * nothing is left at the key.
  */
@@ -43,7 +45,8 @@ export async function putStream(ctx: S3Context, key: string, data: Readable): Pr
     );
     const tracked = done.finally(() => inflight.delete(tracked));
     inflight.add(tracked);
-    while (inflight.size >= PUT_PARTS_IN_FLIGHT) await Promise.race(inflight);
+    const limit = Math.max(1, Math.min(PUT_PARTS_IN_FLIGHT, Math.floor(PUT_BYTES_IN_FLIGHT / body.length)));
+    while (inflight.size >= limit) await Promise.race(inflight);
     if (failure) throw failure.err;
   };
   try {

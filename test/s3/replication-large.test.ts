@@ -5,7 +5,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { blobPath } from '../../src/oci/index.js';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { startArca, type RunningArca } from '../helpers/arca.js';
 import { apiClient } from '../helpers/api-client.js';
 import { bucketName, sharedCephRgw, stopSharedCephRgw } from '../helpers/ceph-rgw.js';
@@ -128,6 +128,12 @@ test(`replication of a ${chunks * 16} MiB blob to a directory and a bucket; a se
     // Nothing of the interrupted copies is left in the bucket but the blob (staging parts dropped).
     const leftovers = [...(await gw.objects(bucket)).keys()].filter((k) => k.includes('replica-'));
     assert.deepEqual(leftovers, []);
+    // Nor a multipart upload of a killed attempt, at the blob's address or anywhere else.
+    const open = await gw.client().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    assert.deepEqual(
+      (open.Uploads ?? []).map((u) => u.Key),
+      [],
+    );
   } finally {
     await arca?.stop();
     await gw.deleteBucket(bucket).catch(() => {});

@@ -5,8 +5,8 @@ import type { Distribution } from '../oci/index.js';
 
 /** Objects of one batch request at most. */
 const maxObjects = 1000;
-/** One presigned PUT carries at most this much (S3's limit for a single PUT). */
-const maxPresignedBytes = 5 * 1024 ** 3;
+/** Part URLs one batch answer hands out at most (each object's parts count; bounds the answer's size). */
+const maxPartsPerBatch = 20_000;
 /** How long a part waits for the parts before it to be stored. */
 const partWaitMs = 10 * 60_000;
 const emptyOid = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -23,7 +23,20 @@ export type LfsPlan =
    * One PUT straight to the bucket (a presigned URL), then a completion. `session` is an upload
    * session of the repository that binds the staged object to it until then.
    */
-  | { oid: string; size: number; kind: 'staged'; upload: string; url: string; session: string };
+  | { oid: string; size: number; kind: 'staged'; upload: string; url: string; session: string }
+  /**
+   * Numbered parts PUT straight to the bucket (presigned part URLs of one multipart upload), then a
+   * completion naming the parts' ETags: the bucket joins them, Arca verifies the whole.
+   */
+  | {
+      oid: string;
+      size: number;
+      kind: 'staged-parts';
+      upload: string;
+      session: string;
+      partSize: number;
+      urls: string[];
+    };
 
 /**
  * The Git LFS side of Hub uploads, over the OCI room's one ingest path. An object the repository
@@ -45,6 +58,7 @@ export class LfsTransfers {
       throw new AppError('REQUEST_INVALID', 'objects: a non-empty list of { oid, size }');
     if (objects.length > maxObjects) throw new AppError('REQUEST_INVALID', `objects: at most ${maxObjects}`);
     const out: LfsPlan[] = [];
+    let partsLeft = maxPartsPerBatch;
     for (const o of objects as { oid?: unknown; size?: unknown }[]) {
       const oid = typeof o?.oid === 'string' ? o.oid : '';
       const size = typeof o?.size === 'number' ? o.size : -1;
@@ -58,7 +72,21 @@ export class LfsTransfers {
         });
         continue;
       }
-      out.push(await this.planOne(repository, oid, size, openedBy));
+      const parts = Math.ceil(size / this.partSize);
+      if (parts > 1 && parts > partsLeft) {
+        out.push({
+          oid,
+          size,
+          kind: 'error',
+          code: 422,
+          message: 'too many parts in one batch: send fewer objects',
+        });
+        continue;
+      }
+      const plan = await this.planOne(repository, oid, size, openedBy);
+      if (plan.kind === 'parts') partsLeft -= plan.parts;
+      if (plan.kind === 'staged-parts') partsLeft -= plan.urls.length;
+      out.push(plan);
     }
     return out;
   }
@@ -84,12 +112,29 @@ export class LfsTransfers {
       await this.distribution.uploads.monolithic(repository, digest, Readable.from([]), 0, openedBy);
       return { oid, size, kind: 'held' };
     }
-    if (this.distribution.presignedUploads.available(repository) && size <= maxPresignedBytes) {
+    const presigned = this.distribution.presignedUploads;
+    if (presigned.available(repository)) {
       const session = await this.distribution.uploads.start(repository, openedBy);
-      const staged = await this.distribution.presignedUploads.start(repository);
-      // Without a size in the plan, one presigned PUT is always what comes back.
-      if (staged.url === undefined) throw new Error('expected one presigned PUT');
-      return { oid, size, kind: 'staged', upload: staged.id, url: staged.url, session };
+      // One PUT up to a part's size; above it a multipart upload whose parts go up in parallel.
+      const staged = await presigned.start(repository, { size, partSize: this.partSize });
+      if (staged.url !== undefined)
+        return { oid, size, kind: 'staged', upload: staged.id, url: staged.url, session };
+      const count = staged.part_count as number;
+      const urls: string[] = [];
+      for (let first = 1; first <= count; first += 1000) {
+        const numbers = Array.from({ length: Math.min(1000, count - first + 1) }, (_, i) => first + i);
+        const batch = await presigned.parts(repository, staged.id, numbers);
+        urls.push(...batch.urls.map((u) => u.url));
+      }
+      return {
+        oid,
+        size,
+        kind: 'staged-parts',
+        upload: staged.id,
+        session,
+        partSize: staged.part_size as number,
+        urls,
+      };
     }
     const upload = await this.distribution.uploads.start(repository, openedBy);
     if (size <= this.partSize) return { oid, size, kind: 'whole', upload };
@@ -177,12 +222,19 @@ export class LfsTransfers {
     upload: string,
     oid: string,
     size: number,
+    /** A multipart upload's parts, with the ETags the bucket answered for them. */
+    parts?: { number: number; etag: string }[],
   ): Promise<void> {
     // Only the repository the session was opened for: the staged object's id alone names no repository.
     await this.distribution.uploads.status(repository, session);
     let stored: number;
     try {
-      stored = await this.distribution.presignedUploads.complete(repository, upload, `sha256:${oid}`);
+      stored = await this.distribution.presignedUploads.complete(
+        repository,
+        upload,
+        `sha256:${oid}`,
+        parts ? { parts } : {},
+      );
     } finally {
       await this.distribution.uploads.cancel(repository, session);
     }

@@ -48,6 +48,7 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
       let hub: HubFetch;
       let hubUrl: string;
       let caFile: string | undefined;
+      let rgwEndpoint = '';
       const tmp = makeTempDir('arca-hf-');
       let commit = '';
       let datasetCommit = '';
@@ -65,6 +66,7 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         if (storage === 's3') {
           const rgw = await sharedCephRgw();
           caFile = rgw.caFile;
+          rgwEndpoint = rgw.endpoint;
           hub = hubFetch({ origin: new URL(rgw.endpoint).origin, agent: rgw.httpsAgent() });
         } else hub = hubFetch();
         digests = writeTree(folder, sizes);
@@ -83,6 +85,7 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         await assert.rejects(createRepo({ repo, ...client() }), /already created/);
 
         const before = hub.putBytes();
+        const arcaBefore = await receivedBytes(arca.url);
         const result = await uploadFiles({
           repo,
           ...client(),
@@ -94,6 +97,10 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         commit = result!.commit.oid;
         // Only LFS objects are PUT; the small files travel inside the commit.
         assert.equal(hub.putBytes() - before, 113 * MiB);
+        // On S3 the 110 MiB object goes to the bucket in presigned parts, the 3 MiB one in one PUT.
+        const throughArca = (await receivedBytes(arca.url)) - arcaBefore;
+        if (storage === 's3') assert.ok(throughArca < 2 * MiB, `Arca received ${throughArca} bytes`);
+        else assert.ok(throughArca >= 100 * MiB, `Arca received ${throughArca} bytes`);
 
         const listed = [];
         for await (const entry of listFiles({ repo, ...client(), recursive: true })) listed.push(entry);
@@ -244,6 +251,93 @@ for (const [dialect, storage] of dialects().flatMap((d) => storages().map((s) =>
         };
         assert.equal(info.sha, commit);
       });
+
+      if (storage === 's3')
+        test('presigned multipart to the bucket: a completion naming a wrong ETag stores nothing; the right one does', async () => {
+          const bytes = Buffer.alloc(40 * MiB, 7);
+          bytes.write('multipart', 0);
+          const oid = sha256(bytes);
+          const lfs = async () => {
+            const answer = await fetch(`${hubUrl}/default/tiny.git/info/lfs/objects/batch`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+              body: JSON.stringify({
+                operation: 'upload',
+                transfers: ['multipart'],
+                objects: [{ oid, size: bytes.length }],
+              }),
+            });
+            assert.equal(answer.status, 200);
+            const body = (await answer.json()) as {
+              objects: { actions: { upload: { href: string; header: Record<string, string> } } }[];
+            };
+            return body.objects[0]!.actions.upload;
+          };
+          const upload = await lfs();
+          const partSize = Number(upload.header.chunk_size);
+          assert.equal(Object.keys(upload.header).filter((k) => /^\d+$/.test(k)).length, 2);
+          const bucket = new URL(rgwEndpoint).origin;
+          const etags: string[] = [];
+          for (const n of [1, 2]) {
+            const url = upload.header[String(n)]!;
+            assert.equal(new URL(url).origin, bucket, 'parts go straight to the bucket');
+            const put = await hub.fetch(url, {
+              method: 'PUT',
+              body: bytes.subarray((n - 1) * partSize, n * partSize),
+            });
+            assert.equal(put.status, 200);
+            etags.push(put.headers.get('etag')!);
+          }
+          const complete = (parts: { partNumber: number; etag: string }[]) =>
+            fetch(upload.href, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+              body: JSON.stringify({ oid, parts }),
+            });
+          const wrong = await complete([
+            { partNumber: 1, etag: etags[0]! },
+            { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' },
+          ]);
+          assert.equal(wrong.status, 400);
+          assert.ok(((await wrong.json()) as { error: string }).error.length > 0);
+          const head = await fetch(`${hubUrl}/api/models/default/tiny`);
+          const parent = ((await head.json()) as { sha: string }).sha;
+          const commit = (path: string) =>
+            fetch(`${hubUrl}/api/models/default/tiny/commit/main`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-ndjson' },
+              body: [
+                { key: 'header', value: { summary: 'parts', parentCommit: parent } },
+                { key: 'lfsFile', value: { path, algo: 'sha256', oid, size: bytes.length } },
+              ]
+                .map((l) => JSON.stringify(l))
+                .join('\n'),
+            });
+          assert.equal((await commit('parts.bin')).status, 400, 'nothing was stored');
+          // The refused completion dropped the upload: a new batch, the parts again, the right ETags.
+          const again = await lfs();
+          const good: { partNumber: number; etag: string }[] = [];
+          for (const n of [1, 2]) {
+            const put = await hub.fetch(again.header[String(n)]!, {
+              method: 'PUT',
+              body: bytes.subarray((n - 1) * partSize, n * partSize),
+            });
+            good.push({ partNumber: n, etag: put.headers.get('etag')! });
+          }
+          const ok = await fetch(again.href, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+            body: JSON.stringify({ oid, parts: good }),
+          });
+          assert.equal(ok.status, 200, await ok.clone().text());
+          assert.equal((await commit('parts.bin')).status, 200);
+          const got = await downloadFile({
+            repo: { type: 'model', name: 'default/tiny' },
+            ...client(),
+            path: 'parts.bin',
+          });
+          assert.equal(sha256(Buffer.from(await got!.arrayBuffer())), oid);
+        });
 
       test('a dataset repository', async () => {
         const repo = { type: 'dataset' as const, name: 'default/reviews' };

@@ -46,6 +46,18 @@ function objectOf(request: LfsRequest): { repository: string; oid: string; size:
   return { repository: repo, oid, size: n };
 }
 
+/** The parts a multipart completion names: `[{partNumber, etag}]`, as the Hub's clients send them. */
+function namedParts(claimed: unknown): { number: number; etag: string }[] {
+  const parts = (claimed as { parts?: unknown }).parts;
+  if (!Array.isArray(parts) || parts.length === 0)
+    throw new AppError('REQUEST_INVALID', 'parts: a list of { partNumber, etag }');
+  return parts.map((p: { partNumber?: unknown; etag?: unknown }) => {
+    if (!Number.isInteger(p?.partNumber) || typeof p?.etag !== 'string')
+      throw new AppError('REQUEST_INVALID', 'parts: each needs a partNumber and an etag');
+    return { number: p.partNumber as number, etag: p.etag };
+  });
+}
+
 /**
  * Routes whose bodies are streams: NDJSON commits and LFS object bytes (whole objects, numbered
  * parts, completions). Nothing here is parsed by Fastify; every byte goes to the OCI room's ingest.
@@ -117,7 +129,14 @@ export async function hubTransferRoutes(app: FastifyInstance, options: HubRoutes
       throw new AppError('REQUEST_INVALID', 'the body names another object');
     const session = request.query.session;
     if (session !== undefined)
-      await hub.lfs.completeStaged(repository, session, request.params.upload, oid, size);
+      await hub.lfs.completeStaged(
+        repository,
+        session,
+        request.params.upload,
+        oid,
+        size,
+        request.query.parts === '1' ? namedParts(claimed) : undefined,
+      );
     else await hub.lfs.completeParts(repository, request.params.upload, oid, size);
     return reply.type('application/vnd.git-lfs+json').send({ oid, size });
   });

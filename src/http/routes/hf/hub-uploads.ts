@@ -75,6 +75,18 @@ function lfsObject(plan: LfsPlan, base: string, repository: string): Record<stri
           },
         },
       };
+    case 'staged-parts': {
+      const header: Record<string, string> = { chunk_size: String(plan.partSize) };
+      plan.urls.forEach((url, i) => (header[String(i + 1)] = url));
+      return {
+        oid,
+        size,
+        authenticated: true,
+        actions: {
+          upload: { href: `${base}/lfs/${plan.upload}?${q({ session: plan.session, parts: '1' })}`, header },
+        },
+      };
+    }
   }
 }
 
@@ -140,7 +152,7 @@ export async function hubUploadRoutes(app: FastifyInstance, options: HubRoutesOp
           throw new AppError('REQUEST_INVALID', 'only the upload operation is supported');
         const plans = await hub.lfs.plan(repo.repository, body.objects, openedBy(request));
         const base = hubBase(request);
-        const multipart = plans.some((p) => p.kind === 'parts' || p.kind === 'staged');
+        const multipart = plans.some((p) => p.kind === 'parts' || p.kind.startsWith('staged'));
         return reply.type(lfsType).send({
           transfer: multipart ? 'multipart' : 'basic',
           objects: plans.map((p) => lfsObject(p, base, repo.repository)),

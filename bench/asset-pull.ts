@@ -45,8 +45,8 @@ try {
         env: {
           ARCA_SERVER: arca.url,
           XDG_CACHE_HOME: join(work.path, 'xdg'),
-          ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
         },
+        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
         timeoutMs: 600_000,
       },
     );

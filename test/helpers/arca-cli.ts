@@ -10,6 +10,8 @@ export interface ArcaRunOptions {
   cwd?: string;
   /** Default 120 000 ms. */
   timeoutMs?: number;
+  /** Options for node itself, before the script (`--cpu-prof`, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ArcaRunOptions {
  * configuration (no inherited `REGISTRY_*`/`ARCA_*`, as a started server gets), plus `env`.
  */
 export function runArca(args: string[], opts: ArcaRunOptions = {}): Promise<ExecResult> {
-  return exec(process.execPath, [ARCA_MAIN, ...args], {
+  return exec(process.execPath, [...(opts.nodeArgs ?? []), ARCA_MAIN, ...args], {
     cwd: opts.cwd,
     cleanEnv: true,
     env: { ...serverEnv(), ...opts.env },

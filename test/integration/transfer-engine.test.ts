@@ -16,7 +16,7 @@ import { pullFiles } from '../../src/cli/transfer/pull-files.js';
 import { pushFiles, type PushResult } from '../../src/cli/transfer/push-files.js';
 import { PushState } from '../../src/cli/transfer/push-state.js';
 import { ServerAuth } from '../../src/cli/transfer/server-auth.js';
-import { TransferHttp } from '../../src/cli/transfer/transfer-http.js';
+import { TransferError, TransferHttp } from '../../src/cli/transfer/transfer-http.js';
 import { TransferProgress } from '../../src/cli/transfer/transfer-progress.js';
 import { V2BlobSink } from '../../src/cli/transfer/v2-blob-sink.js';
 import { startArca, type RunningArca } from '../helpers/arca.js';
@@ -62,6 +62,43 @@ class V2Source implements BlobSource {
       [206],
     );
     return res.body as AsyncIterable<Uint8Array>;
+  }
+}
+
+/** Requests a source was asked for: the file's path and the first byte of each. */
+interface Asked {
+  path: string;
+  start: number;
+}
+
+/**
+ * A source in front of another that can break its answers: `cut(asked, n)` says after how many
+ * bytes of that answer to fail (or undefined), `alter` may change a chunk before it is handed on.
+ */
+class FaultySource implements BlobSource {
+  readonly asked: Asked[] = [];
+  constructor(
+    private readonly inner: BlobSource,
+    private readonly cut: (asked: Asked, index: number) => { after: number; error: Error } | undefined,
+    private readonly alter?: (file: RemoteFile, chunk: Uint8Array, at: number) => Uint8Array,
+  ) {}
+  async read(file: RemoteFile, start: number, end: number, signal: AbortSignal) {
+    const asked = { path: file.path, start };
+    this.asked.push(asked);
+    const fault = this.cut(asked, this.asked.length - 1);
+    const body = await this.inner.read(file, start, end, signal);
+    const alter = this.alter;
+    return (async function* () {
+      let at = start;
+      for await (const chunk of body) {
+        if (fault && at + chunk.length > start + fault.after) {
+          yield chunk.subarray(0, start + fault.after - at);
+          throw fault.error;
+        }
+        yield alter ? alter(file, chunk, at) : chunk;
+        at += chunk.length;
+      }
+    })();
   }
 }
 
@@ -200,6 +237,112 @@ describe('transfer engine over /v2', () => {
       signal: new AbortController().signal,
     });
     assert.equal(again.alreadyThere, 3);
+  });
+
+  test('a pull stopped hard continues from the recorded ranges only: whatever else is in the partial file is fetched again', async () => {
+    const dir = join(tmp.path, 'src-hard');
+    const digests = writeTree(dir, { 'a.bin': 13 * MiB + 11, 'b.bin': 9 * MiB });
+    const files = (await push(dir, 'engine/hard')).files.map((f) => ({ ...f }));
+    const out = join(tmp.path, 'out-hard');
+    mkdirSync(out);
+    const opts = {
+      root: out,
+      progress: new TransferProgress('quiet', 'test') as TransferProgress,
+      parallel: 3,
+      segmentSize: 2 * MiB,
+      signal: new AbortController().signal,
+    };
+    // The sixth answer breaks for good halfway: the run ends the way a kill leaves things on disk.
+    const stop = new TransferError('gone', 400, false);
+    const first = new FaultySource(new V2Source(http, 'engine/hard'), (_, i) =>
+      i === 5 ? { after: MiB, error: stop } : undefined,
+    );
+    await assert.rejects(pullFiles(files, { ...opts, source: first }), /gone/);
+    // Bytes outside the recorded ranges are not trusted: scribble over them, as a torn write might.
+    let recorded = 0;
+    for (const f of files) {
+      const part = join(out, `${f.path}.part`);
+      if (!existsSync(part)) continue;
+      const state = JSON.parse(readFileSync(`${part}.json`, 'utf8')) as { done: number[] };
+      recorded += state.done.length;
+      const bytes = readFileSync(part);
+      for (let i = 0; i * 2 * MiB < f.size; i++)
+        if (!state.done.includes(i)) bytes.fill(0xa5, i * 2 * MiB, Math.min((i + 1) * 2 * MiB, bytes.length));
+      writeFileSync(part, bytes);
+    }
+    assert.ok(recorded > 0, 'some ranges were recorded before the stop');
+    const second = new FaultySource(new V2Source(http, 'engine/hard'), () => undefined);
+    await pullFiles(files, { ...opts, source: second });
+    assert.equal(second.asked.length, 12 - recorded, 'only the ranges not recorded are fetched');
+    for (const [path, digest] of Object.entries(digests))
+      assert.equal(digestOf(join(out, path)), digest, path);
+    assert.deepEqual(readdirSync(out).sort(), ['a.bin', 'b.bin']);
+  });
+
+  test('a broken answer is asked again from the byte it stopped at', async () => {
+    const dir = join(tmp.path, 'src-broken');
+    const digests = writeTree(dir, { 'm.bin': 11 * MiB + 5 });
+    const files = (await push(dir, 'engine/broken')).files.map((f) => ({ ...f }));
+    const out = join(tmp.path, 'out-broken');
+    mkdirSync(out);
+    // The first answer for each range breaks after 1.5 MiB plus a few bytes (a connection reset).
+    const broken = new Set<number>();
+    const source = new FaultySource(new V2Source(http, 'engine/broken'), ({ start }) => {
+      if (start % (4 * MiB) !== 0 || broken.has(start)) return undefined;
+      broken.add(start);
+      return { after: 1.5 * MiB + 3, error: new Error('socket hang up') };
+    });
+    const result = await pullFiles(files, {
+      root: out,
+      source,
+      progress: new TransferProgress('quiet', 'test'),
+      parallel: 2,
+      segmentSize: 4 * MiB,
+      signal: new AbortController().signal,
+    });
+    assert.equal(digestOf(join(out, 'm.bin')), digests['m.bin']);
+    const again = source.asked.filter(({ start }) => start % (4 * MiB) !== 0);
+    assert.deepEqual(
+      again.map(({ start }) => start).sort((a, b) => a - b),
+      [0, 4 * MiB, 8 * MiB].map((s) => s + 1.5 * MiB + 3),
+      'each broken range continued once, from the byte after the last one received',
+    );
+    assert.equal(result.bytesReceived, 11 * MiB + 5, 'no byte fetched twice');
+  });
+
+  test('a range whose bytes were altered on the way fails the sha256 check and leaves nothing behind', async () => {
+    const dir = join(tmp.path, 'src-altered');
+    writeTree(dir, { 'w.bin': 7 * MiB + 1, 'ok.txt': 10 });
+    const files = (await push(dir, 'engine/altered')).files.map((f) => ({ ...f }));
+    const out = join(tmp.path, 'out-altered');
+    mkdirSync(out);
+    let altered = false;
+    const source = new FaultySource(
+      new V2Source(http, 'engine/altered'),
+      () => undefined,
+      (file, chunk, at) => {
+        // One byte flipped in the third range of w.bin.
+        const target = 5 * MiB + 17;
+        if (file.path !== 'w.bin' || at > target || at + chunk.length <= target) return chunk;
+        altered = true;
+        const copy = Buffer.from(chunk);
+        copy[target - at] = (copy[target - at] as number) ^ 0xff;
+        return copy;
+      },
+    );
+    await assert.rejects(
+      pullFiles(files, {
+        root: out,
+        source,
+        progress: new TransferProgress('quiet', 'test'),
+        parallel: 3,
+        segmentSize: 2 * MiB,
+        signal: new AbortController().signal,
+      }),
+      /w\.bin: sha256 mismatch .*removed, run again/,
+    );
+    assert.ok(altered);
+    assert.ok(!readdirSync(out).some((name) => name.startsWith('w.bin')), readdirSync(out).join(', '));
   });
 
   test('a pull refuses hostile paths before writing anything, and never writes through a symlink', async () => {

@@ -3,7 +3,9 @@ import { open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/prom
 import type { BlobSource, RemoteFile } from './blob-source.js';
 import { checkFilePaths } from './file-path.js';
 import { hashFile } from './hash-file.js';
+import { OrderedHash } from './ordered-hash.js';
 import { runPool } from './pool.js';
+import { BufferPool, RangeWriter } from './range-writer.js';
 import { safeTarget } from './safe-target.js';
 import { TransferError } from './transfer-http.js';
 import type { TransferProgress } from './transfer-progress.js';
@@ -41,9 +43,12 @@ interface Pending {
   target: string;
   state: PartState;
   left: Set<number>;
+  hash: OrderedHash;
   handle?: Promise<FileHandle>;
   /** Writes of `<file>.part.json`, one after the other. */
   saving?: Promise<void>;
+  /** Verified and named (or refused). */
+  finished?: boolean;
 }
 
 function readPart(target: string, file: RemoteFile, segment: number): PartState | undefined {
@@ -64,9 +69,11 @@ async function savePart(target: string, state: PartState): Promise<void> {
 /**
  * Fetch the files of a version into `root`: every path is checked before anything is written, files
  * already there with the right sha256 are kept, and the rest come as ranges written in place into
- * `<file>.part`, with the finished ranges listed in `<file>.part.json`, so a run stopped at any
- * point continues with the ranges missing. Each file is verified by its sha256 before it takes its
- * name; a mismatch removes the partial file and fails.
+ * `<file>.part` (network chunks gathered into large writes), with the finished ranges listed in
+ * `<file>.part.json`, so a run stopped at any point continues with the ranges missing. Each file is
+ * hashed in order as its ranges arrive (`OrderedHash`) and verified by its sha256 before it takes
+ * its name; a mismatch removes the partial file and fails. A broken answer is asked again from the
+ * byte it stopped at.
  */
 export async function pullFiles(
   listed: readonly (Omit<RemoteFile, 'path'> & { path: string | null })[],
@@ -86,11 +93,13 @@ export async function pullFiles(
     files.length,
   );
   const pending: Pending[] = [];
+  const buffers = new BufferPool();
   const close = async (p: Pending) => {
     const handle = p.handle;
     p.handle = undefined;
     if (handle) await (await handle).close();
   };
+  const handleOf = (p: Pending) => (p.handle ??= open(`${p.target}.part`, 'r+'));
   try {
     for (const file of files) {
       const target = await safeTarget(opts.root, file.path);
@@ -111,12 +120,35 @@ export async function pullFiles(
       if (state.done.length === 0) await writeFile(`${target}.part`, '');
       const left = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => !state.done.includes(i)));
       for (const i of state.done) progress.add(Math.min(segment, file.size - i * segment));
-      pending.push({ file, target, state, left });
+      const p: Pending = { file, target, state, left } as Pending;
+      // Range i is finished once it has left `left`; read back through the file's one handle.
+      p.hash = new OrderedHash(
+        file.size,
+        segment,
+        (i) => !left.has(i),
+        () => handleOf(p),
+      );
+      pending.push(p);
     }
-    const tasks = pending.flatMap((p) => [...p.left].map((index) => ({ p, index })));
-    const finish = async (p: Pending) => {
+    // Files taken in turn, `parallel` files at a time (the first range of each, then the second…):
+    // several files come at once, each mostly in order, so most bytes are hashed as they arrive
+    // rather than read back, and no more files are open at once than there are ranges in flight.
+    const tasks = pending
+      .flatMap((p, n) =>
+        [...p.left]
+          .sort((a, b) => a - b)
+          .map((index, turn) => ({ p, index, turn, group: Math.floor(n / opts.parallel) })),
+      )
+      .sort((a, b) => a.group - b.group || a.turn - b.turn);
+    /** Hash what is finished in order; once the whole file is, verify it and give it its name. */
+    const advance = async (p: Pending) => {
+      await p.hash.catchUp();
+      if (p.left.size > 0 || !p.hash.complete || p.finished) return;
+      p.finished = true;
+      // The last range's record may still be on its way: it must not outlive the file's naming.
+      await p.saving;
       await close(p);
-      const digest = await hashFile(`${p.target}.part`, undefined, signal);
+      const digest = p.hash.digest();
       if (digest !== p.file.digest) {
         await rm(`${p.target}.part`, { force: true });
         await rm(`${p.target}.part.json`, { force: true });
@@ -128,41 +160,49 @@ export async function pullFiles(
       await rm(`${p.target}.part.json`, { force: true });
       progress.file(p.file.path, 'verified');
     };
-    for (const p of pending) if (p.left.size === 0) await finish(p);
+    // Ranges a previous run finished: hashed now, and a file that was complete is named.
+    for (const p of pending) await advance(p);
     await runPool(tasks, opts.parallel, async ({ p, index }) => {
       const start = index * segment;
       const end = Math.min(start + segment, p.file.size) - 1;
       if (end >= start) {
-        p.handle ??= open(`${p.target}.part`, 'r+');
-        const handle = await p.handle;
-        for (let attempt = 1; ; attempt++) {
-          let got = 0;
-          try {
-            let at = start;
-            for await (const chunk of await opts.source.read(p.file, start, end, signal)) {
-              if (at + chunk.length > end + 1)
-                throw new Error(`${p.file.path}: the server sent too many bytes`);
-              await handle.write(chunk, 0, chunk.length, at);
-              at += chunk.length;
-              got += chunk.length;
-              progress.add(chunk.length);
+        const writer = new RangeWriter(await handleOf(p), start, buffers, (bytes, position) => {
+          p.hash.offer(bytes, position);
+          bytesReceived += bytes.length;
+          progress.add(bytes.length);
+        });
+        try {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              for await (const chunk of await opts.source.read(p.file, writer.next, end, signal)) {
+                if (writer.next + chunk.length > end + 1)
+                  throw new Error(`${p.file.path}: the server sent too many bytes`);
+                await writer.push(chunk);
+              }
+              if (writer.next !== end + 1) throw new Error(`${p.file.path}: the answer ended early`);
+              await writer.flush();
+              await writer.settle();
+              break;
+            } catch (err) {
+              // What came before the break is kept (the sha256 judges it with the rest) and the
+              // range is asked again from the next byte; a failed write ends the pull.
+              await writer.flush();
+              await writer.settle();
+              const final = err instanceof TransferError && !err.retryable;
+              if (signal.aborted || final || attempt >= maxAttempts) throw err;
+              if (writer.next > end) break; // every byte had come before the break
             }
-            if (at !== end + 1) throw new Error(`${p.file.path}: the answer ended early`);
-            bytesReceived += got;
-            break;
-          } catch (err) {
-            progress.add(-got);
-            const final = err instanceof TransferError && !err.retryable;
-            if (signal.aborted || final || attempt >= maxAttempts) throw err;
           }
+        } finally {
+          await writer.settle().catch(() => undefined);
+          writer.release();
         }
       }
       p.state.done.push(index);
       p.left.delete(index);
-      const last = p.left.size === 0;
       p.saving = (p.saving ?? Promise.resolve()).then(() => savePart(p.target, p.state));
       await p.saving;
-      if (last) await finish(p);
+      await advance(p);
     });
   } finally {
     progress.stop();

@@ -37,6 +37,26 @@ for (const dialect of dialects()) {
         token,
         headers: { 'Content-Type': 'application/x-ndjson' },
       });
+    /** The upload action the LFS batch answers for one object (its href, and part URLs when in parts). */
+    const lfsUpload = async (oid: string, size: number) => {
+      const answer = await call('/team/m.git/info/lfs/objects/batch', {
+        method: 'POST',
+        token: keys.writer,
+        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({
+          operation: 'upload',
+          transfers: ['basic', 'multipart'],
+          objects: [{ oid, size }],
+        }),
+      });
+      assert.equal(answer.status, 200);
+      const [object] = (
+        (await answer.json()) as {
+          objects: { actions?: { upload: { href: string; header?: Record<string, string> } } }[];
+        }
+      ).objects;
+      return object!.actions!.upload;
+    };
     const headNow = async () =>
       ((await (await call('/api/models/team/m', { token: keys.reader })).json()) as { sha: string }).sha;
 
@@ -204,22 +224,7 @@ for (const dialect of dialects()) {
     test('LFS bytes that do not match their oid or size are refused', async () => {
       const bytes = randomBytes(2 * 1024 * 1024);
       const oid = sha256(bytes);
-      const batch = async () => {
-        const answer = await call('/team/m.git/info/lfs/objects/batch', {
-          method: 'POST',
-          token: keys.writer,
-          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-          body: JSON.stringify({
-            operation: 'upload',
-            transfers: ['basic', 'multipart'],
-            objects: [{ oid, size: bytes.length }],
-          }),
-        });
-        assert.equal(answer.status, 200);
-        const [object] = ((await answer.json()) as { objects: { actions?: { upload: { href: string } } }[] })
-          .objects;
-        return object!.actions!.upload.href;
-      };
+      const batch = async () => (await lfsUpload(oid, bytes.length)).href;
       const other = Buffer.from(bytes);
       other[0] = other[0]! ^ 1;
       const wrongBytes = await fetch(await batch(), { method: 'PUT', body: other });
@@ -249,23 +254,8 @@ for (const dialect of dialects()) {
       const MiB = 1024 * 1024;
       const bytes = randomBytes(33 * MiB);
       const oid = sha256(bytes);
-      const answer = await call('/team/m.git/info/lfs/objects/batch', {
-        method: 'POST',
-        token: keys.writer,
-        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-        body: JSON.stringify({
-          operation: 'upload',
-          transfers: ['basic', 'multipart'],
-          objects: [{ oid, size: bytes.length }],
-        }),
-      });
-      assert.equal(answer.status, 200);
-      const [object] = (
-        (await answer.json()) as {
-          objects: { actions: { upload: { href: string; header: Record<string, string> } } }[];
-        }
-      ).objects;
-      const { href, header: parts } = object!.actions.upload;
+      const { href, header: partUrls } = await lfsUpload(oid, bytes.length);
+      const parts = partUrls!;
       const partSize = Number(parts.chunk_size);
       assert.equal(partSize, 32 * MiB);
       const error = async (res: Response) => ((await res.json()) as { error: string }).error;
@@ -279,21 +269,7 @@ for (const dialect of dialects()) {
       assert.equal(early.status, 400, 'a completion before the parts');
       assert.match(await error(early), /bytes/);
       // The failed completion dropped the upload: a new batch starts over.
-      const again = await call('/team/m.git/info/lfs/objects/batch', {
-        method: 'POST',
-        token: keys.writer,
-        headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-        body: JSON.stringify({
-          operation: 'upload',
-          transfers: ['multipart'],
-          objects: [{ oid, size: bytes.length }],
-        }),
-      });
-      const retry = (
-        (await again.json()) as {
-          objects: { actions: { upload: { href: string; header: Record<string, string> } } }[];
-        }
-      ).objects[0]!.actions.upload;
+      const retry = await lfsUpload(oid, bytes.length);
       const oversized = await fetch(retry.href, {
         method: 'POST',
         headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
@@ -314,8 +290,8 @@ for (const dialect of dialects()) {
       ]);
       assert.equal((await commit(lfs)).status, 400, 'not stored before the parts complete');
       // Parts in reverse order: the second waits for the first, then both are stored in order.
-      const second = fetch(retry.header['2']!, { method: 'PUT', body: bytes.subarray(partSize) });
-      const first = await fetch(retry.header['1']!, { method: 'PUT', body: bytes.subarray(0, partSize) });
+      const second = fetch(retry.header!['2']!, { method: 'PUT', body: bytes.subarray(partSize) });
+      const first = await fetch(retry.header!['1']!, { method: 'PUT', body: bytes.subarray(0, partSize) });
       assert.equal(first.status, 200);
       assert.equal((await second).status, 200);
       const done = await fetch(retry.href, {

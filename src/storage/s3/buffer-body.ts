@@ -15,19 +15,16 @@ const SHA256_HEADER = 'x-amz-content-sha256';
  * handler writes it to the socket in one call, and Node's TLS layer then encrypts all of it at once
  * into memory of its own, outside the V8 heap: every 10 MiB part cost 10 MiB more, freed into
  * malloc arenas that keep it (with 1 MiB PATCHes to S3, about 50 MB of Arca's RSS). Written a slice
- * at a time with backpressure, the ciphertext waiting for the socket stays near a slice. Over plain
- * HTTP the payload is still signed: its SHA-256 (what the SDK computes for a Buffer) goes in the
- * header SigV4 reads. Over HTTPS it is sent as `UNSIGNED-PAYLOAD`, as S3 documents for TLS (which
- * already protects the bytes, and every blob's digest is verified besides): hashing each part for
- * the signature was a second SHA-256 pass over every byte sent to a bucket.
+ * at a time with backpressure, the ciphertext waiting for the socket stays near a slice. The
+ * payload is still signed: its SHA-256 (what the SDK computes for a Buffer) goes in the header
+ * SigV4 reads before it would fall back to `UNSIGNED-PAYLOAD` for a stream.
  */
 export class BufferBody extends Readable {
   private at = 0;
 
   constructor(
     private readonly buffer: Buffer,
-    /** The payload's SHA-256 (hex), computed when a signature needs it. */
-    readonly sha256: () => string,
+    readonly sha256: string,
   ) {
     super({ highWaterMark: SLICE });
   }
@@ -48,10 +45,9 @@ export class BufferBody extends Readable {
 export function signBufferBodies(client: S3Client): void {
   client.middlewareStack.add(
     (next) => async (args) => {
-      const request = args.request as { body?: unknown; headers?: Record<string, string>; protocol?: string };
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
       if (request.body instanceof BufferBody && request.headers) {
-        request.headers[SHA256_HEADER] =
-          request.protocol === 'https:' ? 'UNSIGNED-PAYLOAD' : request.body.sha256();
+        request.headers[SHA256_HEADER] = request.body.sha256;
       }
       return next(args);
     },
@@ -73,8 +69,7 @@ function transient(err: unknown): boolean {
  * stream over the same bytes.
  */
 export async function sendBuffer<T>(buffer: Buffer, send: (body: BufferBody) => Promise<T>): Promise<T> {
-  let hash: string | undefined;
-  const sha256 = () => (hash ??= createHash('sha256').update(buffer).digest('hex'));
+  const sha256 = createHash('sha256').update(buffer).digest('hex');
   for (let attempt = 1; ; attempt++) {
     try {
       return await send(new BufferBody(buffer, sha256));

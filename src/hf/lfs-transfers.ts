@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors/index.js';
-import type { Distribution } from '../oci/index.js';
+import { maxPartsPerRequest, type Distribution } from '../oci/index.js';
 
 /** Objects of one batch request at most. */
 const maxObjects = 1000;
@@ -121,8 +121,11 @@ export class LfsTransfers {
         return { oid, size, kind: 'staged', upload: staged.id, url: staged.url, session };
       const count = staged.part_count as number;
       const urls: string[] = [];
-      for (let first = 1; first <= count; first += 1000) {
-        const numbers = Array.from({ length: Math.min(1000, count - first + 1) }, (_, i) => first + i);
+      for (let first = 1; first <= count; first += maxPartsPerRequest) {
+        const numbers = Array.from(
+          { length: Math.min(maxPartsPerRequest, count - first + 1) },
+          (_, i) => first + i,
+        );
         const batch = await presigned.parts(repository, staged.id, numbers);
         urls.push(...batch.urls.map((u) => u.url));
       }

@@ -28,6 +28,7 @@ export type {
 export type { ParsedManifest, Descriptor } from './manifest.js';
 export { parseManifest } from './manifest.js';
 export type { Completion, PresignedParts, PresignedUpload, UploadPlan } from './presigned-uploads.js';
+export { maxPartsPerRequest } from './presigned-uploads.js';
 export type { BlobBody } from './blobs.js';
 export { Distribution as Distribution } from './distribution.js';
 export { purgeStaleUploads } from './purge.js';

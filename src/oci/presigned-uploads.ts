@@ -26,7 +26,7 @@ const maxParts = 10_000;
 /** The part size when the client asks for none. */
 export const defaultPartSize = 32 * 1024 * 1024;
 /** Part URLs handed out by one request. */
-const maxPartsPerRequest = 1_000;
+export const maxPartsPerRequest = 1_000;
 
 /**
  * A presigned upload handed out: where and how to send the bytes, until when. Either one `url` for

@@ -89,7 +89,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: 1 << 20,
     return503OnClosing: true,
     // Repository names reach 255 characters; longer segments get the surface's own error.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     frameworkErrors: sendFrameworkError,
     keepAliveTimeout: options.clientLimits?.keepAliveTimeoutMs ?? 65_000,
     ...(timeouts ? { http: timeouts } : {}),
